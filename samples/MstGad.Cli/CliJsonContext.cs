@@ -1,0 +1,7 @@
+using System.Text.Json.Serialization;
+
+namespace MstGad.Cli;
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(ParseSummary))]
+internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -1,0 +1,10 @@
+using System.CommandLine;
+using MstGad.Cli;
+
+var root = new RootCommand("mstgad: multimodal anomaly detection for microservice instances (MSTGAD).")
+{
+    LoghubCommand.Create(),
+    ParseCommand.Create(),
+};
+
+return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
