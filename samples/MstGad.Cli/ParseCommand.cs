@@ -102,19 +102,19 @@ internal static class ParseCommand
         try
         {
             writer?.Write("LineId,EventId,EventTemplate\n");
-            foreach (var line in reader.Read(input.FullName))
+            reader.Process(input.FullName, (lineNumber, content, _) =>
             {
-                var parsed = parser.Parse(line.Content);
+                var parsed = parser.Parse(content);
                 if (writer is not null)
                 {
-                    writer.Write(line.LineNumber.ToString(CultureInfo.InvariantCulture));
+                    writer.Write(lineNumber.ToString(CultureInfo.InvariantCulture));
                     writer.Write(",T");
                     writer.Write(parsed.TemplateId.ToString(CultureInfo.InvariantCulture));
                     writer.Write(',');
                     Csv.WriteField(writer, parsed.Template);
                     writer.Write('\n');
                 }
-            }
+            });
         }
         catch (LogFormatException ex)
         {

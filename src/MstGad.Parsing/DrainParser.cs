@@ -1,5 +1,8 @@
 using System.Globalization;
+using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Text.RegularExpressions;
 
 namespace MstGad.Parsing;
@@ -66,7 +69,7 @@ public sealed partial class DrainParser
         }
 
         _options = options.Clone();
-        _masks = [.. _options.Masks.Select(m => new Regex(m.Pattern, RegexOptions.Compiled | RegexOptions.CultureInvariant))];
+        _masks = [.. _options.Masks.Select(m => m.CreateRegex())];
         _placeholders = [.. _options.Masks.Select(m => m.Placeholder)];
         _delimiters = [.. _options.ExtraDelimiters];
         _maxNodeDepth = _options.Depth - 2;
@@ -164,7 +167,7 @@ public sealed partial class DrainParser
         {
             var text = Prepare(content, out var count);
             _messages++;
-            var cluster = FindCluster(text, count);
+            var cluster = FindCluster(text, count, out var instance);
             if (cluster is null)
             {
                 cluster = CreateCluster(text, count);
@@ -172,7 +175,7 @@ public sealed partial class DrainParser
                 return new DrainResult(cluster.Id, TemplateChange.Created, cluster.Text, 1);
             }
 
-            var change = Generalise(cluster, text, count) ? TemplateChange.Updated : TemplateChange.None;
+            var change = !instance && Generalise(cluster, text, count) ? TemplateChange.Updated : TemplateChange.None;
             cluster.Size++;
             Touch(cluster);
             return new DrainResult(cluster.Id, change, cluster.Text, cluster.Size);
@@ -191,7 +194,7 @@ public sealed partial class DrainParser
         lock (_sync)
         {
             var text = Prepare(content, out var count);
-            var cluster = FindCluster(text, count);
+            var cluster = FindCluster(text, count, out _);
             if (cluster is null)
             {
                 result = default;
@@ -322,54 +325,123 @@ public sealed partial class DrainParser
 
     private int Tokenise(ReadOnlySpan<char> text)
     {
+        // Room for the worst case (every other character a token) so that the loops need no checks.
+        var maxTokens = (text.Length + 1) / 2;
+        if (maxTokens > _tokenStart.Length)
+        {
+            var size = Math.Max(maxTokens, _tokenStart.Length * 2);
+            _tokenStart = new int[size];
+            _tokenLength = new int[size];
+        }
+
+        return Vector256.IsHardwareAccelerated && text.Length >= Vector256<ushort>.Count && !text.ContainsAnyExceptInRange(' ', '~')
+            ? TokenisePrintableAscii(text, _tokenStart, _tokenLength)
+            : TokeniseScalar(text, _tokenStart, _tokenLength);
+    }
+
+    private static int TokeniseScalar(ReadOnlySpan<char> text, int[] starts, int[] lengths)
+    {
         var count = 0;
         var i = 0;
-        while (i < text.Length)
+        while (true)
         {
-            while (i < text.Length && char.IsWhiteSpace(text[i]))
+            while (i < text.Length && IsSpace(text[i]))
             {
                 i++;
             }
 
             if (i >= text.Length)
             {
-                break;
+                return count;
             }
 
             var start = i;
-            while (i < text.Length && !char.IsWhiteSpace(text[i]))
+            do
             {
                 i++;
             }
+            while (i < text.Length && !IsSpace(text[i]));
+            starts[count] = start;
+            lengths[count] = i - start;
+            count++;
+        }
+    }
 
-            if (count == _tokenStart.Length)
+    /// <summary>Tokenises text made only of printable ASCII (the only white space is ' '), 16 characters at a time.</summary>
+    private static int TokenisePrintableAscii(ReadOnlySpan<char> text, int[] starts, int[] lengths)
+    {
+        ref var first = ref Unsafe.As<char, ushort>(ref MemoryMarshal.GetReference(text));
+        var space = Vector256.Create((ushort)' ');
+        var count = 0;
+        var inToken = false;
+        var tokenStart = 0;
+        var block = 0;
+        var length = text.Length;
+        while (block < length)
+        {
+            // The last block overlaps the previous one; bits already seen are masked off below.
+            var at = Math.Min(block, length - Vector256<ushort>.Count);
+            var spaces = Vector256.Equals(Vector256.LoadUnsafe(ref first, (nuint)at), space).ExtractMostSignificantBits();
+            var offset = block - at;
+            while (offset < Vector256<ushort>.Count)
             {
-                Array.Resize(ref _tokenStart, count * 2);
-                Array.Resize(ref _tokenLength, count * 2);
+                var pending = (inToken ? spaces : ~spaces & 0xFFFFu) & (0xFFFFu << offset);
+                if (pending == 0)
+                {
+                    break;
+                }
+
+                offset = BitOperations.TrailingZeroCount(pending);
+                if (inToken)
+                {
+                    starts[count] = tokenStart;
+                    lengths[count] = at + offset - tokenStart;
+                    count++;
+                }
+                else
+                {
+                    tokenStart = at + offset;
+                }
+
+                inToken = !inToken;
             }
 
-            _tokenStart[count] = start;
-            _tokenLength[count] = i - start;
+            block = at + Vector256<ushort>.Count;
+        }
+
+        if (inToken)
+        {
+            starts[count] = tokenStart;
+            lengths[count] = length - tokenStart;
             count++;
         }
 
         return count;
     }
 
+    /// <summary>Unicode white space as <see cref="char.IsWhiteSpace(char)"/>, with a fast path for printable ASCII.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsSpace(char c) =>
+        c <= ' ' ? c == ' ' || (uint)(c - '\t') <= '\r' - '\t' : c >= '\u0085' && char.IsWhiteSpace(c);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ReadOnlySpan<char> Token(ReadOnlySpan<char> text, int i) => text.Slice(_tokenStart[i], _tokenLength[i]);
 
-    private Cluster? FindCluster(ReadOnlySpan<char> text, int count)
+    /// <summary>Finds the template a message belongs to; <paramref name="instance"/> tells whether
+    /// the message is an instance of it (so that it needs no generalisation).</summary>
+    private Cluster? FindCluster(ReadOnlySpan<char> text, int count, out bool instance)
     {
         var leaf = SearchTree(text, count);
         if (leaf?.Clusters is { Count: > 0 } clusters)
         {
-            var best = BestMatch(clusters, text, count);
+            var best = BestMatch(clusters, text, count, out instance);
             if (best is not null)
             {
                 return best;
             }
         }
+
+        instance = true;
 
         // No template of the leaf is similar enough. A message that is an instance of a template of
         // its length (every constant token equal) still belongs to it: this keeps template ids stable
@@ -413,9 +485,10 @@ public sealed partial class DrainParser
         return node;
     }
 
-    private Cluster? BestMatch(List<Cluster> clusters, ReadOnlySpan<char> text, int count)
+    private Cluster? BestMatch(List<Cluster> clusters, ReadOnlySpan<char> text, int count, out bool instance)
     {
         Cluster? best = null;
+        instance = false;
         var maxSimilarity = -1.0;
         var maxParameters = -1;
         foreach (var cluster in clusters)
@@ -442,6 +515,7 @@ public sealed partial class DrainParser
                 maxSimilarity = similarity;
                 maxParameters = parameters;
                 best = cluster;
+                instance = same + parameters == count;
             }
         }
 

@@ -15,10 +15,26 @@ namespace MstGad.Parsing;
 /// </remarks>
 /// <param name="Pattern">A .NET regular expression. Must not be empty and must not match the empty string.</param>
 /// <param name="MaskName">The placeholder name: <c>*</c> or a name of letters, digits, <c>_</c>, <c>-</c> and <c>.</c>.</param>
-public sealed record MaskingRule(string Pattern, string MaskName = "*")
+public sealed partial record MaskingRule(string Pattern, string MaskName = "*")
 {
     /// <summary>The text that replaces each match: <c>&lt;</c> + <see cref="MaskName"/> + <c>&gt;</c>.</summary>
     public string Placeholder => "<" + MaskName + ">";
+
+    /// <summary>Compiles the pattern. Groups never capture unless the pattern refers back to one
+    /// (capturing costs time and a mask only needs the whole match).</summary>
+    internal Regex CreateRegex()
+    {
+        var options = RegexOptions.Compiled | RegexOptions.CultureInvariant;
+        if (!BackReference().IsMatch(Pattern))
+        {
+            options |= RegexOptions.ExplicitCapture;
+        }
+
+        return new Regex(Pattern, options);
+    }
+
+    [GeneratedRegex(@"\\[1-9]|\\k<|\\k'|\(\?\(")]
+    private static partial Regex BackReference();
 
     internal string? Validate(int index)
     {
