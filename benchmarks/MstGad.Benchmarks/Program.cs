@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(MstGad.Benchmarks.SharedData).Assembly).Run(args);
