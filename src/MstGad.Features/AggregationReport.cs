@@ -1,0 +1,50 @@
+using System.Globalization;
+
+namespace MstGad.Features;
+
+/// <summary>What a <see cref="TelemetryAggregator"/> used, and what it did not use and why.</summary>
+public sealed class AggregationReport
+{
+    /// <summary>Metric samples used.</summary>
+    public long MetricsUsed { get; internal set; }
+
+    /// <summary>Metric samples not used: NaN or infinite value.</summary>
+    public long MetricsNotFinite { get; internal set; }
+
+    /// <summary>Metric samples not used: later than the lateness bound.</summary>
+    public long MetricsLate { get; internal set; }
+
+    /// <summary>Log records used.</summary>
+    public long LogsUsed { get; internal set; }
+
+    /// <summary>Log records not used: later than the lateness bound.</summary>
+    public long LogsLate { get; internal set; }
+
+    /// <summary>Unique spans used.</summary>
+    public long SpansUsed { get; internal set; }
+
+    /// <summary>Spans not used: the same trace and span id was seen before.</summary>
+    public long SpansDuplicate { get; internal set; }
+
+    /// <summary>Spans not used: negative duration.</summary>
+    public long SpansNegativeDuration { get; internal set; }
+
+    /// <summary>Spans not used: later than the lateness bound.</summary>
+    public long SpansLate { get; internal set; }
+
+    /// <summary>Used spans without a parent (no caller, so no edge).</summary>
+    public long SpansRoot { get; internal set; }
+
+    /// <summary>Used spans whose parent never arrived (no edge), at the time of the snapshot.</summary>
+    public long SpansOrphan { get; internal set; }
+
+    /// <summary>Calls recorded on edges (spans whose parent is known).</summary>
+    public long Edges { get; internal set; }
+
+    internal AggregationReport Clone() => (AggregationReport)MemberwiseClone();
+
+    /// <inheritdoc/>
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"metrics {MetricsUsed} used, {MetricsNotFinite} not finite, {MetricsLate} late; logs {LogsUsed} used, {LogsLate} late; " +
+        $"spans {SpansUsed} used ({SpansRoot} roots, {SpansOrphan} orphans, {Edges} calls), {SpansDuplicate} duplicates, {SpansNegativeDuration} negative, {SpansLate} late");
+}

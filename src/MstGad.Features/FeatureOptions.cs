@@ -1,0 +1,198 @@
+using System.Globalization;
+using MstGad.Parsing;
+
+namespace MstGad.Features;
+
+/// <summary>How metric samples that fall into one step are combined.</summary>
+public enum MetricAggregation
+{
+    /// <summary>The mean (the default).</summary>
+    Mean = 0,
+
+    /// <summary>The minimum.</summary>
+    Min = 1,
+
+    /// <summary>The maximum.</summary>
+    Max = 2,
+
+    /// <summary>The latest sample.</summary>
+    Last = 3,
+
+    /// <summary>The sum.</summary>
+    Sum = 4,
+}
+
+/// <summary>Which edge features the traces yield.</summary>
+[Flags]
+public enum EdgeFeatureSet
+{
+    /// <summary>Total span duration per request type (the paper): the top-K operations of the training data and "other".</summary>
+    RequestTypeDurations = 1,
+
+    /// <summary>Calls, mean and p95 latency, and error rate per edge.</summary>
+    Summary = 2,
+
+    /// <summary>Both.</summary>
+    Both = RequestTypeDurations | Summary,
+}
+
+/// <summary>Settings of feature extraction. Validated when an aggregator or feature space is created.</summary>
+public sealed class FeatureOptions
+{
+    /// <summary>The step interval Δ.</summary>
+    /// <value>Default 10 s. At least 1 ms.</value>
+    public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How far behind the newest event time a record may arrive and still be placed in its step;
+    /// older records are counted as late and not used.
+    /// </summary>
+    /// <value>Default <see langword="null"/>: unbounded (offline data, every record placed).</value>
+    public TimeSpan? Lateness { get; set; }
+
+    /// <summary>How raw instance names map to graph nodes.</summary>
+    /// <value>Default <see cref="InstanceKey.KubernetesWorkload"/>.</value>
+    public InstanceKey InstanceKey { get; set; } = InstanceKey.KubernetesWorkload;
+
+    /// <summary>How samples within a step are combined.</summary>
+    /// <value>Default <see cref="MetricAggregation.Mean"/>.</value>
+    public MetricAggregation MetricAggregation { get; set; } = MetricAggregation.Mean;
+
+    /// <summary>How many steps a metric value is carried forward over a gap before it counts as missing.</summary>
+    /// <value>Default 6. Zero or more.</value>
+    public int MaxCarryForwardSteps { get; set; } = 6;
+
+    /// <summary>A metric whose training range is at most this (relative to its magnitude) on every instance is dropped.</summary>
+    /// <value>Default 1e-9. Zero or more.</value>
+    public double ConstantTolerance { get; set; } = 1e-9;
+
+    /// <summary>The ε of the min-max normalisation (paper Eq. 7 and 8).</summary>
+    /// <value>Default 1e-6. Greater than zero.</value>
+    public double Epsilon { get; set; } = 1e-6;
+
+    /// <summary>The log parser settings.</summary>
+    /// <value>Default: similarity 0.5, depth 4, masks for UUIDs, long hex ids, IP addresses and numbers.</value>
+    public DrainOptions LogParsing { get; set; } = DefaultLogParsing();
+
+    /// <summary>The largest template vocabulary (the most frequent training templates); the rest count as unseen.</summary>
+    /// <value>Default 256. At least 1.</value>
+    public int MaxTemplates { get; set; } = 256;
+
+    /// <summary>Whether log levels (counts per level) are node features too.</summary>
+    /// <value>Default <see langword="true"/>.</value>
+    public bool LogLevelCounts { get; set; } = true;
+
+    /// <summary>How many request types (the most frequent training operations) get their own edge feature.</summary>
+    /// <value>Default 8. At least 1.</value>
+    public int TopOperations { get; set; } = 8;
+
+    /// <summary>Which edge features to build.</summary>
+    /// <value>Default <see cref="EdgeFeatureSet.Both"/>.</value>
+    public EdgeFeatureSet EdgeFeatures { get; set; } = EdgeFeatureSet.Both;
+
+    /// <summary>The log parser settings used by default: similarity 0.5, depth 4, masks for UUIDs,
+    /// hex ids of 16 or more digits, IP addresses (with port) and numbers.</summary>
+    /// <returns>A new options object.</returns>
+    public static DrainOptions DefaultLogParsing()
+    {
+        var options = new DrainOptions { SimilarityThreshold = 0.5, Depth = 4 };
+        options.Masks.Add(new MaskingRule(@"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"));
+        options.Masks.Add(new MaskingRule(@"\b[0-9a-fA-F]{16,}\b"));
+        options.Masks.Add(new MaskingRule(@"(\d{1,3}\.){3}\d{1,3}(:\d+)?"));
+        options.Masks.Add(new MaskingRule(@"(?<![\w.])[-+]?\d+(\.\d+)?(?![\w.])"));
+        return options;
+    }
+
+    /// <summary>Checks every setting and returns one message per problem (empty when valid).</summary>
+    /// <returns>The problems.</returns>
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        void Add(FormattableString message) => problems.Add(message.ToString(CultureInfo.InvariantCulture));
+        if (Interval < TimeSpan.FromMilliseconds(1))
+        {
+            Add($"Interval must be at least 1 ms; it is {Interval}.");
+        }
+
+        if (Lateness is { } lateness && lateness < TimeSpan.Zero)
+        {
+            Add($"Lateness must not be negative; it is {lateness}.");
+        }
+
+        if (InstanceKey is null)
+        {
+            Add($"InstanceKey must be set.");
+        }
+
+        if (!Enum.IsDefined(MetricAggregation))
+        {
+            Add($"MetricAggregation {(int)MetricAggregation} is not defined.");
+        }
+
+        if (MaxCarryForwardSteps < 0)
+        {
+            Add($"MaxCarryForwardSteps must be zero or more; it is {MaxCarryForwardSteps}.");
+        }
+
+        if (double.IsNaN(ConstantTolerance) || ConstantTolerance < 0)
+        {
+            Add($"ConstantTolerance must be zero or more; it is {ConstantTolerance}.");
+        }
+
+        if (double.IsNaN(Epsilon) || Epsilon <= 0)
+        {
+            Add($"Epsilon must be greater than zero; it is {Epsilon}.");
+        }
+
+        if (LogParsing is null)
+        {
+            Add($"LogParsing must be set.");
+        }
+        else
+        {
+            problems.AddRange(LogParsing.Validate().Select(p => "LogParsing: " + p));
+        }
+
+        if (MaxTemplates < 1)
+        {
+            Add($"MaxTemplates must be at least 1; it is {MaxTemplates}.");
+        }
+
+        if (TopOperations < 1)
+        {
+            Add($"TopOperations must be at least 1; it is {TopOperations}.");
+        }
+
+        if ((EdgeFeatures & EdgeFeatureSet.Both) == 0 || (EdgeFeatures & ~EdgeFeatureSet.Both) != 0)
+        {
+            Add($"EdgeFeatures must name RequestTypeDurations, Summary or both; it is {(int)EdgeFeatures}.");
+        }
+
+        return problems;
+    }
+
+    internal void ThrowIfInvalid()
+    {
+        var problems = Validate();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException("Invalid feature options:" + Environment.NewLine + "- " + string.Join(Environment.NewLine + "- ", problems));
+        }
+    }
+
+    internal FeatureOptions Clone() => new()
+    {
+        Interval = Interval,
+        Lateness = Lateness,
+        InstanceKey = InstanceKey,
+        MetricAggregation = MetricAggregation,
+        MaxCarryForwardSteps = MaxCarryForwardSteps,
+        ConstantTolerance = ConstantTolerance,
+        Epsilon = Epsilon,
+        LogParsing = LogParsing,
+        MaxTemplates = MaxTemplates,
+        LogLevelCounts = LogLevelCounts,
+        TopOperations = TopOperations,
+        EdgeFeatures = EdgeFeatures,
+    };
+}

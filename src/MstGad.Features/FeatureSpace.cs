@@ -1,0 +1,538 @@
+using System.Globalization;
+using MstGad.Parsing;
+
+namespace MstGad.Features;
+
+/// <summary>
+/// Everything feature extraction learns from training data, and only from it: the metrics kept
+/// (near-constant ones dropped), min-max normalisers per instance and metric (paper Eq. 7), the log
+/// template vocabulary with an "unseen template" column and its normalisers (Eq. 8), the request types
+/// (top-K operations) and the per-edge means that scale edge features (Eq. 9).
+/// </summary>
+/// <remarks>
+/// Node features, in order: the kept metrics; the vocabulary templates; <c>log:unseen</c>; the log
+/// levels when <see cref="FeatureOptions.LogLevelCounts"/> is on. Edge features: the request types and
+/// <c>other</c> (total duration, when <see cref="EdgeFeatureSet.RequestTypeDurations"/> is on); then
+/// <c>calls</c>, <c>latency:mean</c>, <c>latency:p95</c>, <c>error-rate</c> (when <see cref="EdgeFeatureSet.Summary"/> is on).
+/// Values outside the training range are kept (not clipped).
+/// </remarks>
+public sealed class FeatureSpace
+{
+    private const string OtherType = "other";
+    private readonly Dictionary<(string Instance, string Metric), (double Min, double Max)> _metricRange;
+    private readonly Dictionary<string, (double Min, double Max)> _metricGlobalRange;
+    private readonly Dictionary<int, int> _templateColumn;
+    private readonly double[] _templateMin;
+    private readonly double[] _templateMax;
+    private readonly double _unseenScale;
+    private readonly double[] _levelScale;
+    private readonly Dictionary<string, int> _typeColumn;
+    private readonly Dictionary<(string Caller, string Callee, int Column), double> _edgeMean;
+    private readonly double[] _columnMean;
+
+    private FeatureSpace(
+        FeatureOptions options,
+        IReadOnlyList<string> metrics,
+        IReadOnlyList<string> droppedMetrics,
+        Dictionary<(string, string), (double, double)> metricRange,
+        Dictionary<string, (double, double)> metricGlobalRange,
+        IReadOnlyList<LogTemplate> vocabulary,
+        double[] templateMin,
+        double[] templateMax,
+        double unseenScale,
+        double[] levelScale,
+        IReadOnlyList<string> requestTypes,
+        Dictionary<(string, string, int), double> edgeMean,
+        double[] columnMean,
+        IReadOnlyList<string> trainingInstances)
+    {
+        Options = options;
+        Metrics = metrics;
+        DroppedMetrics = droppedMetrics;
+        _metricRange = metricRange;
+        _metricGlobalRange = metricGlobalRange;
+        Vocabulary = vocabulary;
+        _templateColumn = vocabulary.Select((t, i) => (t.Id, i)).ToDictionary(p => p.Id, p => p.i);
+        _templateMin = templateMin;
+        _templateMax = templateMax;
+        _unseenScale = unseenScale;
+        _levelScale = levelScale;
+        RequestTypes = requestTypes;
+        _typeColumn = requestTypes.Select((t, i) => (t, i)).ToDictionary(p => p.t, p => p.i, StringComparer.Ordinal);
+        _edgeMean = edgeMean;
+        _columnMean = columnMean;
+        TrainingInstances = trainingInstances;
+
+        var names = new List<string>(metrics);
+        names.AddRange(vocabulary.Select(t => string.Create(CultureInfo.InvariantCulture, $"log:{t.Id}:{t.Text}")));
+        names.Add("log:unseen");
+        if (options.LogLevelCounts)
+        {
+            names.AddRange(LogLevels.Names.Select(l => "level:" + l));
+        }
+
+        NodeFeatureNames = names;
+        var edgeNames = new List<string>();
+        if ((options.EdgeFeatures & EdgeFeatureSet.RequestTypeDurations) != 0)
+        {
+            edgeNames.AddRange(requestTypes.Select(t => "duration:" + t));
+            edgeNames.Add("duration:" + OtherType);
+        }
+
+        if ((options.EdgeFeatures & EdgeFeatureSet.Summary) != 0)
+        {
+            edgeNames.AddRange(["calls", "latency:mean", "latency:p95", "error-rate"]);
+        }
+
+        EdgeFeatureNames = edgeNames;
+    }
+
+    /// <summary>The settings.</summary>
+    public FeatureOptions Options { get; }
+
+    /// <summary>The metrics kept, in feature order.</summary>
+    public IReadOnlyList<string> Metrics { get; }
+
+    /// <summary>The metrics dropped as near-constant (or absent) in the training data.</summary>
+    public IReadOnlyList<string> DroppedMetrics { get; }
+
+    /// <summary>The template vocabulary, in feature order.</summary>
+    public IReadOnlyList<LogTemplate> Vocabulary { get; }
+
+    /// <summary>The request types with their own edge feature (then <c>other</c>).</summary>
+    public IReadOnlyList<string> RequestTypes { get; }
+
+    /// <summary>The instance keys seen in the training steps.</summary>
+    public IReadOnlyList<string> TrainingInstances { get; }
+
+    /// <summary>The names of the node features.</summary>
+    public IReadOnlyList<string> NodeFeatureNames { get; }
+
+    /// <summary>The number of metric features (the first node features).</summary>
+    public int MetricFeatureCount => Metrics.Count;
+
+    /// <summary>The number of log features (after the metric features).</summary>
+    public int LogFeatureCount => NodeFeatureNames.Count - Metrics.Count;
+
+    /// <summary>The names of the edge features.</summary>
+    public IReadOnlyList<string> EdgeFeatureNames { get; }
+
+    /// <summary>Learns the feature space from the training steps <c>[fromStep, toStep)</c> of an aggregate.</summary>
+    /// <param name="data">The aggregates.</param>
+    /// <param name="fromStep">The first training step.</param>
+    /// <param name="toStep">The step after the last training step.</param>
+    /// <returns>The fitted feature space.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The range is empty.</exception>
+    public static FeatureSpace Fit(TelemetryAggregate data, long fromStep, long toStep)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (toStep <= fromStep)
+        {
+            throw new ArgumentOutOfRangeException(nameof(toStep), toStep, string.Create(CultureInfo.InvariantCulture, $"The training range [{fromStep}, {toStep}) is empty."));
+        }
+
+        var options = data.Options;
+        var trainingSteps = Enumerable.Range(0, data.StepCount).Select(t => data.FirstStep + t).Where(s => s >= fromStep && s < toStep).ToArray();
+        var trainingInstances = new SortedSet<int>();
+
+        // Metrics: per (instance, metric) training range; drop metrics constant on every instance.
+        int n = data.Instances.Count, m = data.Metrics.Count;
+        var values = data.MetricValues();
+        var min = new double[n * m];
+        var max = new double[n * m];
+        Array.Fill(min, double.PositiveInfinity);
+        Array.Fill(max, double.NegativeInfinity);
+        foreach (var step in trainingSteps)
+        {
+            var row = (step - data.FirstStep) * n * m;
+            for (var k = 0; k < n * m; k++)
+            {
+                var v = values[row + k];
+                if (!double.IsNaN(v))
+                {
+                    min[k] = Math.Min(min[k], v);
+                    max[k] = Math.Max(max[k], v);
+                    trainingInstances.Add(k / m);
+                }
+            }
+        }
+
+        var kept = new List<string>();
+        var dropped = new List<string>();
+        var metricRange = new Dictionary<(string, string), (double, double)>();
+        var globalRange = new Dictionary<string, (double, double)>(StringComparer.Ordinal);
+        for (var metric = 0; metric < m; metric++)
+        {
+            var varies = false;
+            var seen = false;
+            double gMin = double.PositiveInfinity, gMax = double.NegativeInfinity;
+            for (var i = 0; i < n; i++)
+            {
+                var k = (i * m) + metric;
+                if (double.IsPositiveInfinity(min[k]))
+                {
+                    continue;
+                }
+
+                seen = true;
+                gMin = Math.Min(gMin, min[k]);
+                gMax = Math.Max(gMax, max[k]);
+                var scale = Math.Max(1.0, Math.Max(Math.Abs(min[k]), Math.Abs(max[k])));
+                varies |= max[k] - min[k] > options.ConstantTolerance * scale;
+            }
+
+            var name = data.Metrics[metric];
+            if (!seen || !varies)
+            {
+                dropped.Add(name);
+                continue;
+            }
+
+            kept.Add(name);
+            globalRange[name] = (gMin, gMax);
+            for (var i = 0; i < n; i++)
+            {
+                var k = (i * m) + metric;
+                if (!double.IsPositiveInfinity(min[k]))
+                {
+                    metricRange[(data.Instances[i], name)] = (min[k], max[k]);
+                }
+            }
+        }
+
+        // Logs: vocabulary = the most frequent training templates; per-column min-max over the
+        // training cells of steps that had logs.
+        var frequency = new Dictionary<int, long>();
+        foreach (var step in trainingSteps)
+        {
+            var acc = data.Step(step);
+            if (acc is null)
+            {
+                continue;
+            }
+
+            foreach (var (instance, counts) in acc.LogTemplates)
+            {
+                trainingInstances.Add(instance);
+                foreach (var (template, count) in counts)
+                {
+                    frequency[template] = frequency.GetValueOrDefault(template) + count;
+                }
+            }
+
+            foreach (var (caller, callee) in acc.Edges.Keys)
+            {
+                trainingInstances.Add(caller);
+                trainingInstances.Add(callee);
+            }
+        }
+
+        var templates = data.LogParser.Templates.ToDictionary(t => t.Id);
+        var vocabulary = frequency.OrderByDescending(p => p.Value).ThenBy(p => p.Key).Take(options.MaxTemplates)
+            .Select(p => templates.TryGetValue(p.Key, out var t) ? t : new LogTemplate(p.Key, "(evicted)", 0)).ToList();
+        var column = vocabulary.Select((t, i) => (t.Id, i)).ToDictionary(p => p.Id, p => p.i);
+        var templateMin = new double[vocabulary.Count];
+        var templateMax = new double[vocabulary.Count];
+        Array.Fill(templateMin, double.PositiveInfinity);
+        double unseenScale = 0;
+        var levelScale = new double[LogLevels.Names.Count];
+        var cellCounts = new double[vocabulary.Count];
+        foreach (var step in trainingSteps)
+        {
+            var acc = data.Step(step);
+            if (acc is null || !acc.HasLogs)
+            {
+                continue;
+            }
+
+            for (var i = 0; i < n; i++)
+            {
+                Array.Clear(cellCounts);
+                double total = 0;
+                if (acc.LogTemplates.TryGetValue(i, out var counts))
+                {
+                    foreach (var (template, count) in counts)
+                    {
+                        total += count;
+                        if (column.TryGetValue(template, out var c))
+                        {
+                            cellCounts[c] = count;
+                        }
+                    }
+
+                    var levels = acc.LogLevelCounts[i];
+                    for (var l = 0; l < levels.Length; l++)
+                    {
+                        levelScale[l] = Math.Max(levelScale[l], levels[l]);
+                    }
+                }
+
+                unseenScale = Math.Max(unseenScale, total);
+                for (var c = 0; c < cellCounts.Length; c++)
+                {
+                    templateMin[c] = Math.Min(templateMin[c], cellCounts[c]);
+                    templateMax[c] = Math.Max(templateMax[c], cellCounts[c]);
+                }
+            }
+        }
+
+        for (var c = 0; c < templateMin.Length; c++)
+        {
+            if (double.IsPositiveInfinity(templateMin[c]))
+            {
+                templateMin[c] = 0;
+            }
+        }
+
+        // Traces: request types = the top-K callee operations of training calls; per (edge, column)
+        // the mean of the non-zero training values, with per-column means as the fallback.
+        var opCalls = new Dictionary<int, long>();
+        foreach (var step in trainingSteps)
+        {
+            if (data.Step(step) is { } acc)
+            {
+                foreach (var cell in acc.Edges.Values)
+                {
+                    foreach (var (op, (calls, _)) in cell.Operations)
+                    {
+                        opCalls[op] = opCalls.GetValueOrDefault(op) + calls;
+                    }
+                }
+            }
+        }
+
+        var requestTypes = opCalls.OrderByDescending(p => p.Value).ThenBy(p => data.Operations[p.Key], StringComparer.Ordinal)
+            .Take(options.TopOperations).Select(p => data.Operations[p.Key]).ToList();
+        var typeColumn = requestTypes.Select((t, i) => (t, i)).ToDictionary(p => p.t, p => p.i, StringComparer.Ordinal);
+        var columns = ColumnCount(options, requestTypes.Count);
+        var sums = new Dictionary<(string, string, int), (double Sum, long Count)>();
+        var columnSums = new double[columns];
+        var columnCounts = new long[columns];
+        var raw = new double[columns];
+        foreach (var step in trainingSteps)
+        {
+            if (data.Step(step) is not { } acc)
+            {
+                continue;
+            }
+
+            foreach (var ((caller, callee), cell) in acc.Edges)
+            {
+                RawEdgeValues(options, data, typeColumn, requestTypes.Count, cell, raw);
+                for (var c = 0; c < columns; c++)
+                {
+                    if (raw[c] > 0 && !IsErrorRate(options, requestTypes.Count, c))
+                    {
+                        var key = (data.Instances[caller], data.Instances[callee], c);
+                        var (s, k) = sums.GetValueOrDefault(key);
+                        sums[key] = (s + raw[c], k + 1);
+                        columnSums[c] += raw[c];
+                        columnCounts[c]++;
+                    }
+                }
+            }
+        }
+
+        var edgeMean = sums.ToDictionary(p => p.Key, p => p.Value.Sum / p.Value.Count);
+        var columnMean = columnSums.Select((s, c) => columnCounts[c] > 0 ? s / columnCounts[c] : 1.0).ToArray();
+
+        return new FeatureSpace(
+            options, kept, dropped, metricRange, globalRange, vocabulary, templateMin, templateMax,
+            unseenScale, levelScale, requestTypes, edgeMean, columnMean,
+            [.. trainingInstances.Select(i => data.Instances[i])]);
+    }
+
+    /// <summary>Turns the steps <c>[fromStep, toStep)</c> of an aggregate into normalised features.</summary>
+    /// <param name="data">The aggregates (of the training data or of new data, made with the same log parser lineage).</param>
+    /// <param name="fromStep">The first step.</param>
+    /// <param name="toStep">The step after the last.</param>
+    /// <returns>The features.</returns>
+    public FeatureFrame Transform(TelemetryAggregate data, long fromStep, long toStep)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (toStep < fromStep)
+        {
+            throw new ArgumentOutOfRangeException(nameof(toStep), toStep, string.Create(CultureInfo.InvariantCulture, $"toStep must not be before fromStep ({fromStep})."));
+        }
+
+        var stepCount = checked((int)(toStep - fromStep));
+        int n = data.Instances.Count, f = NodeFeatureNames.Count, mAll = data.Metrics.Count;
+        var node = new float[(long)stepCount * n * f];
+        var mask = new byte[(long)stepCount * n];
+        var edges = new FrameEdges[stepCount];
+        var values = data.MetricValues();
+        var metricIndex = Metrics.Select(name => data.Metrics.ToList().IndexOf(name)).ToArray();
+        var eps = Options.Epsilon;
+        var edgeColumns = EdgeFeatureNames.Count;
+        var raw = new double[edgeColumns];
+
+        // Normalisers per (data instance, kept metric), resolved once.
+        var ranges = new (double Min, double Max)[n * Metrics.Count];
+        for (var i = 0; i < n; i++)
+        {
+            for (var j = 0; j < Metrics.Count; j++)
+            {
+                ranges[(i * Metrics.Count) + j] = _metricRange.TryGetValue((data.Instances[i], Metrics[j]), out var r) ? r : _metricGlobalRange[Metrics[j]];
+            }
+        }
+
+        for (var t = 0; t < stepCount; t++)
+        {
+            var step = fromStep + t;
+            var acc = data.Step(step);
+            var dataRow = step - data.FirstStep;
+            var hasLogs = acc?.HasLogs == true;
+            var hasSpans = acc?.HasSpans == true;
+            for (var i = 0; i < n; i++)
+            {
+                var offset = (((long)t * n) + i) * f;
+                byte present = 0;
+
+                // Metrics.
+                if (dataRow >= 0 && dataRow < data.StepCount)
+                {
+                    for (var j = 0; j < metricIndex.Length; j++)
+                    {
+                        if (metricIndex[j] < 0)
+                        {
+                            continue;
+                        }
+
+                        var v = values[(dataRow * n * mAll) + (i * mAll) + metricIndex[j]];
+                        if (!double.IsNaN(v))
+                        {
+                            var (lo, hi) = ranges[(i * Metrics.Count) + j];
+                            node[offset + j] = (float)((v - lo) / (hi - lo + eps));
+                            present |= (byte)ModalityMask.Metrics;
+                        }
+                    }
+                }
+
+                // Logs.
+                if (hasLogs)
+                {
+                    present |= (byte)ModalityMask.Logs;
+                    var logOffset = offset + Metrics.Count;
+                    if (acc!.LogTemplates.TryGetValue(i, out var counts))
+                    {
+                        double unseen = 0;
+                        foreach (var (template, count) in counts)
+                        {
+                            if (_templateColumn.TryGetValue(template, out var c))
+                            {
+                                node[logOffset + c] = (float)((count - _templateMin[c]) / (_templateMax[c] - _templateMin[c] + eps));
+                            }
+                            else
+                            {
+                                unseen += count;
+                            }
+                        }
+
+                        node[logOffset + Vocabulary.Count] = (float)(unseen / (_unseenScale + eps));
+                        if (Options.LogLevelCounts)
+                        {
+                            var levels = acc.LogLevelCounts[i];
+                            for (var l = 0; l < levels.Length; l++)
+                            {
+                                node[logOffset + Vocabulary.Count + 1 + l] = (float)(levels[l] / (_levelScale[l] + eps));
+                            }
+                        }
+                    }
+                    else
+                    {
+                        // Zero activity is a real observation: normalise zero counts like the training cells.
+                        for (var c = 0; c < Vocabulary.Count; c++)
+                        {
+                            node[logOffset + c] = (float)((0 - _templateMin[c]) / (_templateMax[c] - _templateMin[c] + eps));
+                        }
+                    }
+                }
+
+                if (hasSpans)
+                {
+                    present |= (byte)ModalityMask.Traces;
+                }
+
+                mask[((long)t * n) + i] = present;
+            }
+
+            // Edges.
+            if (acc is null || acc.Edges.Count == 0)
+            {
+                edges[t] = FrameEdges.Empty;
+                continue;
+            }
+
+            var sources = new int[acc.Edges.Count];
+            var targets = new int[acc.Edges.Count];
+            var features = new float[acc.Edges.Count * edgeColumns];
+            var e = 0;
+            foreach (var ((caller, callee), cell) in acc.Edges.OrderBy(p => p.Key))
+            {
+                sources[e] = caller;
+                targets[e] = callee;
+                RawEdgeValues(Options, data, _typeColumn, RequestTypes.Count, cell, raw);
+                for (var c = 0; c < edgeColumns; c++)
+                {
+                    var scale = IsErrorRate(Options, RequestTypes.Count, c)
+                        ? 1.0
+                        : _edgeMean.TryGetValue((data.Instances[caller], data.Instances[callee], c), out var mean) ? mean : _columnMean[c];
+                    features[(e * edgeColumns) + c] = (float)(raw[c] / scale);
+                }
+
+                e++;
+            }
+
+            edges[t] = new FrameEdges(sources, targets, features);
+        }
+
+        return new FeatureFrame(data.Clock, fromStep, stepCount, data.Instances, f, Metrics.Count, node, mask, edgeColumns, edges);
+    }
+
+    private static int ColumnCount(FeatureOptions options, int types) =>
+        ((options.EdgeFeatures & EdgeFeatureSet.RequestTypeDurations) != 0 ? types + 1 : 0) +
+        ((options.EdgeFeatures & EdgeFeatureSet.Summary) != 0 ? 4 : 0);
+
+    private static bool IsErrorRate(FeatureOptions options, int types, int column) =>
+        (options.EdgeFeatures & EdgeFeatureSet.Summary) != 0 && column == ColumnCount(options, types) - 1;
+
+    /// <summary>The unnormalised edge features of one edge in one step.</summary>
+    private static void RawEdgeValues(FeatureOptions options, TelemetryAggregate data, Dictionary<string, int> typeColumn, int types, EdgeCell cell, double[] raw)
+    {
+        Array.Clear(raw);
+        var c = 0;
+        if ((options.EdgeFeatures & EdgeFeatureSet.RequestTypeDurations) != 0)
+        {
+            foreach (var (op, (_, totalMs)) in cell.Operations)
+            {
+                raw[typeColumn.TryGetValue(data.Operations[op], out var col) ? col : types] += totalMs;
+            }
+
+            c = types + 1;
+        }
+
+        if ((options.EdgeFeatures & EdgeFeatureSet.Summary) != 0)
+        {
+            var calls = cell.DurationsMs.Count;
+            raw[c] = calls;
+            raw[c + 1] = calls == 0 ? 0 : cell.TotalMs / calls;
+            raw[c + 2] = Percentile(cell.DurationsMs, 0.95);
+            raw[c + 3] = calls == 0 ? 0 : (double)cell.Errors / calls;
+        }
+    }
+
+    private static double Percentile(List<double> values, double p)
+    {
+        if (values.Count == 0)
+        {
+            return 0;
+        }
+
+        var sorted = values.ToArray();
+        Array.Sort(sorted);
+        var rank = p * (sorted.Length - 1);
+        var lo = (int)Math.Floor(rank);
+        var hi = Math.Min(lo + 1, sorted.Length - 1);
+        return sorted[lo] + ((rank - lo) * (sorted[hi] - sorted[lo]));
+    }
+}
