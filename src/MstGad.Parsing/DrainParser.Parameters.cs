@@ -81,6 +81,11 @@ public sealed partial class DrainParser
             var s = 0;
             foreach (Match m in matches)
             {
+                if (m.Length == 0)
+                {
+                    continue;
+                }
+
                 // Placeholders entirely before this match move to the new text unchanged.
                 while (s < spans.Count && spans[s].End <= m.Index)
                 {

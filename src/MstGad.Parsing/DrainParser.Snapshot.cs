@@ -63,16 +63,15 @@ public sealed partial class DrainParser
         }
 
         var length = BinaryPrimitives.ReadInt64LittleEndian(header[16..]);
-        if (length is < 0 or > int.MaxValue)
+        if (length < 0 || length > Array.MaxLength - 8)
         {
             throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"Drain snapshot is corrupt: payload length {length}."));
         }
 
-        var payload = new byte[length + 8];
-        read = stream.ReadAtLeast(payload, payload.Length, throwOnEndOfStream: false);
-        if (read < payload.Length)
+        var payload = ReadUpTo(stream, (int)length + 8, out read);
+        if (read < length + 8)
         {
-            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"Drain snapshot is truncated: expected {payload.Length} bytes after the header, found {read}."));
+            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"Drain snapshot is truncated: expected {length + 8} bytes after the header, found {read}."));
         }
 
         var body = payload.AsSpan(0, (int)length);
@@ -89,6 +88,32 @@ public sealed partial class DrainParser
         {
             throw new InvalidDataException("Drain snapshot is corrupt: " + ex.Message, ex);
         }
+    }
+
+    /// <summary>Reads up to <paramref name="count"/> bytes into an array that grows with the data
+    /// actually present, so that a corrupt length field cannot make Load allocate gigabytes. The array
+    /// has exactly <paramref name="count"/> bytes when <paramref name="read"/> reaches it.</summary>
+    private static byte[] ReadUpTo(Stream stream, int count, out int read)
+    {
+        var buffer = new byte[Math.Min(count, 1 << 20)];
+        read = 0;
+        while (read < count)
+        {
+            if (read == buffer.Length)
+            {
+                Array.Resize(ref buffer, (int)Math.Min(count, 2L * buffer.Length));
+            }
+
+            var n = stream.Read(buffer, read, buffer.Length - read);
+            if (n == 0)
+            {
+                break;
+            }
+
+            read += n;
+        }
+
+        return buffer;
     }
 
     private byte[] WritePayload()

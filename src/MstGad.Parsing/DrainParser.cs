@@ -286,6 +286,11 @@ public sealed partial class DrainParser
             do
             {
                 var m = matches.Current;
+                if (m.Length == 0)
+                {
+                    continue; // a zero-width match (such as \b) masks nothing
+                }
+
                 Append(ref dest, ref length, current[position..m.Index]);
                 Append(ref dest, ref length, placeholder);
                 position = m.Index + m.Length;

@@ -12,6 +12,7 @@ namespace MstGad.Parsing;
 /// (<c>&lt;IP&gt;</c>) that is compared like an ordinary token but still reported as a parameter by
 /// <see cref="DrainParser.ExtractParameters(int, string)"/>. Patterns use .NET regular expression
 /// syntax and are applied in the order the rules are listed, each to the output of the previous one.
+/// Zero-width matches (such as those of <c>\b</c>) are ignored.
 /// </remarks>
 /// <param name="Pattern">A .NET regular expression. Must not be empty and must not match the empty string.</param>
 /// <param name="MaskName">The placeholder name: <c>*</c> or a name of letters, digits, <c>_</c>, <c>-</c> and <c>.</c>.</param>

@@ -78,6 +78,8 @@ public sealed class Utf8LineReader : IDisposable
             var newline = available.IndexOf((byte)'\n');
             if (newline >= 0)
             {
+                // A line has been returned: the start of the stream (where a BOM may be) is past.
+                _first = false;
                 line = Decode(available[..newline]);
                 _start += newline + 1;
                 return true;
