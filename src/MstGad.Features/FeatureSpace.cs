@@ -19,6 +19,7 @@ namespace MstGad.Features;
 public sealed class FeatureSpace
 {
     private const string OtherType = "other";
+    private readonly FeatureOptions _options;
     private readonly Dictionary<(string Instance, string Metric), (double Min, double Max)> _metricRange;
     private readonly Dictionary<string, (double Min, double Max)> _metricGlobalRange;
     private readonly Dictionary<int, int> _templateColumn;
@@ -46,7 +47,7 @@ public sealed class FeatureSpace
         double[] columnMean,
         IReadOnlyList<string> trainingInstances)
     {
-        Options = options;
+        _options = options.Clone();
         Metrics = metrics;
         DroppedMetrics = droppedMetrics;
         _metricRange = metricRange;
@@ -55,8 +56,9 @@ public sealed class FeatureSpace
         _templateColumn = vocabulary.Select((t, i) => (t.Id, i)).ToDictionary(p => p.Id, p => p.i);
         _templateMin = templateMin;
         _templateMax = templateMax;
-        _unseenScale = unseenScale;
-        _levelScale = levelScale;
+        // A count never seen in training is scaled by 1 rather than by ε.
+        _unseenScale = unseenScale > 0 ? unseenScale : 1;
+        _levelScale = [.. levelScale.Select(l => l > 0 ? l : 1)];
         RequestTypes = requestTypes;
         _typeColumn = requestTypes.Select((t, i) => (t, i)).ToDictionary(p => p.t, p => p.i, StringComparer.Ordinal);
         _edgeMean = edgeMean;
@@ -87,8 +89,8 @@ public sealed class FeatureSpace
         EdgeFeatureNames = edgeNames;
     }
 
-    /// <summary>The settings.</summary>
-    public FeatureOptions Options { get; }
+    /// <summary>The settings (a copy: changing it has no effect on this feature space).</summary>
+    public FeatureOptions Options => _options.Clone();
 
     /// <summary>The metrics kept, in feature order.</summary>
     public IReadOnlyList<string> Metrics { get; }
@@ -193,7 +195,11 @@ public sealed class FeatureSpace
             for (var i = 0; i < n; i++)
             {
                 var k = (i * m) + metric;
-                if (!double.IsPositiveInfinity(min[k]))
+                var scale = Math.Max(1.0, Math.Max(Math.Abs(min[k]), Math.Abs(max[k])));
+
+                // An instance on which the metric was constant in training has no range of its own
+                // (dividing by ε would blow small changes up a millionfold): it uses the metric's global range.
+                if (!double.IsPositiveInfinity(min[k]) && max[k] - min[k] > options.ConstantTolerance * scale)
                 {
                     metricRange[(data.Instances[i], name)] = (min[k], max[k]);
                 }
@@ -237,6 +243,15 @@ public sealed class FeatureSpace
         double unseenScale = 0;
         var levelScale = new double[LogLevels.Names.Count];
         var cellCounts = new double[vocabulary.Count];
+
+        // Only instances seen in the training steps have (possibly zero) training cells: an instance that first
+        // appears in the test part must not pull the minima down to zero.
+        var inTraining = new bool[n];
+        foreach (var i in trainingInstances)
+        {
+            inTraining[i] = true;
+        }
+
         foreach (var step in trainingSteps)
         {
             var acc = data.Step(step);
@@ -247,6 +262,11 @@ public sealed class FeatureSpace
 
             for (var i = 0; i < n; i++)
             {
+                if (!inTraining[i])
+                {
+                    continue;
+                }
+
                 Array.Clear(cellCounts);
                 double total = 0;
                 if (acc.LogTemplates.TryGetValue(i, out var counts))
@@ -362,7 +382,7 @@ public sealed class FeatureSpace
         var edges = new FrameEdges[stepCount];
         var values = data.MetricValues();
         var metricIndex = Metrics.Select(name => data.Metrics.ToList().IndexOf(name)).ToArray();
-        var eps = Options.Epsilon;
+        var eps = _options.Epsilon;
         var edgeColumns = EdgeFeatureNames.Count;
         var raw = new double[edgeColumns];
 
@@ -413,6 +433,14 @@ public sealed class FeatureSpace
                 {
                     present |= (byte)ModalityMask.Logs;
                     var logOffset = offset + Metrics.Count;
+
+                    // Zero activity is a real observation: a template the instance did not log in the step counts
+                    // zero, normalised like the training cells (whether or not the instance logged other lines).
+                    for (var c = 0; c < Vocabulary.Count; c++)
+                    {
+                        node[logOffset + c] = (float)((0 - _templateMin[c]) / (_templateMax[c] - _templateMin[c] + eps));
+                    }
+
                     if (acc!.LogTemplates.TryGetValue(i, out var counts))
                     {
                         double unseen = 0;
@@ -429,21 +457,13 @@ public sealed class FeatureSpace
                         }
 
                         node[logOffset + Vocabulary.Count] = (float)(unseen / (_unseenScale + eps));
-                        if (Options.LogLevelCounts)
+                        if (_options.LogLevelCounts)
                         {
                             var levels = acc.LogLevelCounts[i];
                             for (var l = 0; l < levels.Length; l++)
                             {
                                 node[logOffset + Vocabulary.Count + 1 + l] = (float)(levels[l] / (_levelScale[l] + eps));
                             }
-                        }
-                    }
-                    else
-                    {
-                        // Zero activity is a real observation: normalise zero counts like the training cells.
-                        for (var c = 0; c < Vocabulary.Count; c++)
-                        {
-                            node[logOffset + c] = (float)((0 - _templateMin[c]) / (_templateMax[c] - _templateMin[c] + eps));
                         }
                     }
                 }
@@ -471,10 +491,10 @@ public sealed class FeatureSpace
             {
                 sources[e] = caller;
                 targets[e] = callee;
-                RawEdgeValues(Options, data, _typeColumn, RequestTypes.Count, cell, raw);
+                RawEdgeValues(_options, data, _typeColumn, RequestTypes.Count, cell, raw);
                 for (var c = 0; c < edgeColumns; c++)
                 {
-                    var scale = IsErrorRate(Options, RequestTypes.Count, c)
+                    var scale = IsErrorRate(_options, RequestTypes.Count, c)
                         ? 1.0
                         : _edgeMean.TryGetValue((data.Instances[caller], data.Instances[callee], c), out var mean) ? mean : _columnMean[c];
                     features[(e * edgeColumns) + c] = (float)(raw[c] / scale);
