@@ -1,0 +1,116 @@
+using BenchmarkDotNet.Attributes;
+using MstGad.Features;
+using MstGad.Graph;
+using MstGad.Model;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MstGad.Benchmarks;
+
+/// <summary>
+/// The MSTGAD network on synthetic windows of realistic shape: inference of one window and of a batch
+/// of 50 at N = 46 (TrainTicket), one training step (forward, backward, AdaBelief) of a batch of 50,
+/// and sparse inference at N = 1,000 with ~5,000 edges. One intra-op thread (the target is per core).
+/// </summary>
+[MemoryDiagnoser]
+public class MstgadModelBenchmarks
+{
+    private MstgadModel _model = null!;
+    private List<GraphWindow> _windows = [];
+    private WindowBatch _batch = null!;
+    private AdaBelief _optimizer = null!;
+
+    /// <summary>Nodes per graph.</summary>
+    [Params(46, 1000)]
+    public int Nodes { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        TorchNative.EnsureLoadable();
+        torch.set_num_threads(1);
+        const int k = 10, fm = 20, fl = 40, fs = 13;
+        var edges = Nodes <= 46 ? 120 : 5000;
+        var windows = Nodes <= 46 ? 50 : 1;
+        _windows = SyntheticWindows.Create(Nodes, edges, k, windows, fm, fl, fs, seed: 7);
+        _model = new MstgadModel(new ModelOptions(), new InputShape(fm, fl, fs));
+        _batch = WindowBatch.Create(_windows, _model.Shape, _model.Device);
+        _optimizer = new AdaBelief(_model.Network.parameters());
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _optimizer.Dispose();
+        _batch.Dispose();
+        _model.Dispose();
+    }
+
+    /// <summary>Scores one window (batch of one).</summary>
+    [Benchmark]
+    public float ScoreOneWindow() => _model.Score([_windows[0]])[0].Probability[0];
+
+    /// <summary>Scores every window (50 at N = 46, one at N = 1,000) in one batch.</summary>
+    [Benchmark]
+    public float ScoreBatch() => _model.Score(_windows, batchSize: 50)[^1].Probability[0];
+
+    /// <summary>One training step on the batch: forward, loss, backward, clipping, AdaBelief.</summary>
+    [Benchmark]
+    public float TrainingStep()
+    {
+        _model.Network.train();
+        using var scope = NewDisposeScope();
+        using var output = _model.Network.Forward(_batch);
+        var (loss, _, _) = MstgadLoss.Compute(output.ReconstructionError, output.Logits, _batch.Labels, _batch.NodePresent, 0.5, 0.01, 1e-6, 10);
+        _optimizer.ZeroGrad();
+        loss.backward();
+        nn.utils.clip_grad_norm_(_model.Network.parameters(), 10);
+        _optimizer.Step();
+        return loss.item<float>();
+    }
+}
+
+/// <summary>Random windows of a given shape.</summary>
+public static class SyntheticWindows
+{
+    /// <summary>Creates <paramref name="count"/> windows of k graphs with N nodes and E edges each.</summary>
+    public static List<GraphWindow> Create(int nodes, int edges, int k, int count, int fm, int fl, int fs, int seed)
+    {
+        var random = new Random(seed);
+        var clock = new StepClock(TimeSpan.FromSeconds(10));
+        var steps = count + k - 1;
+        var graphs = new List<MstGraph>(steps);
+        for (var t = 0; t < steps; t++)
+        {
+            var node = new float[nodes * (fm + fl)];
+            for (var i = 0; i < node.Length; i++)
+            {
+                node[i] = (float)random.NextDouble();
+            }
+
+            var src = new int[edges];
+            var dst = new int[edges];
+            for (var e = 0; e < edges; e++)
+            {
+                src[e] = random.Next(nodes);
+                dst[e] = random.Next(nodes);
+            }
+
+            var features = new float[edges * fs];
+            for (var i = 0; i < features.Length; i++)
+            {
+                features[i] = (float)random.NextDouble();
+            }
+
+            graphs.Add(new MstGraph(t, clock, nodes, fm + fl, node, Enumerable.Repeat((byte)7, nodes).ToArray(), src, dst, fs, features));
+        }
+
+        var labels = new sbyte[steps * nodes];
+        for (var i = 0; i < labels.Length; i++)
+        {
+            labels[i] = (sbyte)(random.NextDouble() < 0.5 ? -1 : random.NextDouble() < 0.05 ? 1 : 0);
+        }
+
+        return [.. GraphWindow.Slide(graphs, k, 1, labels)];
+    }
+}

@@ -1,0 +1,388 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace MstGad.Model;
+
+/// <summary>The three modality streams: metrics and logs per node <c>[V, k, d]</c>, traces per edge <c>[E, k, d]</c>.</summary>
+internal readonly record struct Streams(Tensor? Metrics, Tensor? Logs, Tensor? Traces)
+{
+    public IEnumerable<Tensor> All() => new[] { Metrics, Logs, Traces }.Where(t => t is not null)!;
+}
+
+/// <summary>
+/// The sub-layers shared by encoder and decoder layers, each as a post-norm residual block
+/// <c>Norm(x + Dropout(f(x)))</c> per modality: SAM, TAM (with C, optionally causal), CAM, FFN.
+/// </summary>
+internal sealed class StreamBlocks : Module
+{
+    private readonly SpatialAttention? _sam;
+    private readonly TemporalHeads? _tamMetrics;
+    private readonly TemporalHeads? _tamLogs;
+    private readonly TemporalHeads? _tamTraces;
+    private readonly TemporalHeads? _camMetrics;
+    private readonly TemporalHeads? _camLogs;
+    private readonly TemporalHeads? _camTraces;
+    private readonly FeedForward? _ffnMetrics;
+    private readonly FeedForward? _ffnLogs;
+    private readonly FeedForward? _ffnTraces;
+    private readonly ModuleList<LayerNorm> _normMetrics;
+    private readonly ModuleList<LayerNorm> _normLogs;
+    private readonly ModuleList<LayerNorm> _normTraces;
+    private readonly Dropout _dropout;
+    private readonly bool _commonBias;
+    private readonly int _metricWidth;
+    private readonly int _logWidth;
+
+    public StreamBlocks(string name, ModelOptions options, int metricWidth, int logWidth, int traceWidth, bool cross)
+        : base(name)
+    {
+        _metricWidth = metricWidth;
+        _logWidth = logWidth;
+        var heads = options.Heads;
+        var p = options.Dropout;
+        var tam = options.UseTemporalAttention;
+        _sam = options.UseSpatialAttention ? new SpatialAttention("sam", metricWidth + logWidth, traceWidth, heads, options.EdgeHeads, p) : null;
+        _tamMetrics = tam && metricWidth > 0 ? new TemporalHeads("tam_m", metricWidth, heads, p) : null;
+        _tamLogs = tam && logWidth > 0 ? new TemporalHeads("tam_l", logWidth, heads, p) : null;
+        _tamTraces = tam && traceWidth > 0 ? new TemporalHeads("tam_s", traceWidth, heads, p) : null;
+        _camMetrics = cross && metricWidth > 0 ? new TemporalHeads("cam_m", metricWidth, heads, p) : null;
+        _camLogs = cross && logWidth > 0 ? new TemporalHeads("cam_l", logWidth, heads, p) : null;
+        _camTraces = cross && traceWidth > 0 ? new TemporalHeads("cam_s", traceWidth, heads, p) : null;
+        _ffnMetrics = metricWidth > 0 ? new FeedForward("ffn_m", metricWidth, options.FeedForwardMultiplier, p) : null;
+        _ffnLogs = logWidth > 0 ? new FeedForward("ffn_l", logWidth, options.FeedForwardMultiplier, p) : null;
+        _ffnTraces = traceWidth > 0 ? new FeedForward("ffn_s", traceWidth, options.FeedForwardMultiplier, p) : null;
+        var blocks = cross ? 4 : 3;
+        _normMetrics = Norms(metricWidth, blocks);
+        _normLogs = Norms(logWidth, blocks);
+        _normTraces = Norms(traceWidth, blocks);
+        _dropout = Dropout(p);
+        _commonBias = options.UseCommonBias;
+        RegisterComponents();
+    }
+
+    public Streams Spatial(Streams x, WindowBatch batch, int block)
+    {
+        if (_sam is null)
+        {
+            return x;
+        }
+
+        var parts = new[] { x.Metrics, x.Logs }.Where(t => t is not null).Select(t => t!).ToList();
+        var nodes = (parts.Count == 1 ? parts[0] : cat(parts, 2)).transpose(0, 1); // [k, V, d_n]
+        var (newNodes, newEdges) = _sam.Forward(nodes, x.Traces?.transpose(0, 1), batch);
+        newNodes = newNodes.transpose(0, 1);
+        var m = x.Metrics is null ? null : newNodes.narrow(2, 0, _metricWidth);
+        var l = x.Logs is null ? null : newNodes.narrow(2, x.Metrics is null ? 0 : _metricWidth, _logWidth);
+        return Residual(x, new Streams(m, l, newEdges?.transpose(0, 1)), block);
+    }
+
+    public Streams Temporal(Streams x, WindowBatch batch, Tensor? causalMask, int block)
+    {
+        if (_tamMetrics is null && _tamLogs is null && _tamTraces is null)
+        {
+            return x;
+        }
+
+        Tensor? nodeBias = null, edgeBias = null;
+        if (_commonBias)
+        {
+            // C (Eq. 13): the mean over modalities of x·xᵀ/√d, averaged over each window's entities.
+            var terms = new List<Tensor>();
+            if (x.Metrics is not null)
+            {
+                terms.Add(TensorMath.MeanSelfScores(x.Metrics, batch.NodeWindow, batch.WindowCount));
+            }
+
+            if (x.Logs is not null)
+            {
+                terms.Add(TensorMath.MeanSelfScores(x.Logs, batch.NodeWindow, batch.WindowCount));
+            }
+
+            if (x.Traces is not null && batch.EdgeCount > 0)
+            {
+                terms.Add(TensorMath.MeanSelfScores(x.Traces, batch.EdgeWindow, batch.WindowCount));
+            }
+
+            var common = stack(terms).mean([0]);
+            nodeBias = common.index_select(0, batch.NodeWindow);
+            edgeBias = common.index_select(0, batch.EdgeWindow);
+        }
+
+        return Residual(x, new Streams(
+            x.Metrics is null ? null : _tamMetrics!.Forward(x.Metrics, x.Metrics, nodeBias, causalMask),
+            x.Logs is null ? null : _tamLogs!.Forward(x.Logs, x.Logs, nodeBias, causalMask),
+            x.Traces is null ? null : _tamTraces!.Forward(x.Traces, x.Traces, edgeBias, causalMask)), block);
+    }
+
+    public Streams Cross(Streams x, Streams memory, int block) => Residual(x, new Streams(
+        x.Metrics is null ? null : _camMetrics!.Forward(x.Metrics, memory.Metrics!, null, null),
+        x.Logs is null ? null : _camLogs!.Forward(x.Logs, memory.Logs!, null, null),
+        x.Traces is null ? null : _camTraces!.Forward(x.Traces, memory.Traces!, null, null)), block);
+
+    public Streams Feed(Streams x, int block) => Residual(x, new Streams(
+        x.Metrics is null ? null : _ffnMetrics!.forward(x.Metrics),
+        x.Logs is null ? null : _ffnLogs!.forward(x.Logs),
+        x.Traces is null ? null : _ffnTraces!.forward(x.Traces)), block);
+
+    private static ModuleList<LayerNorm> Norms(int width, int blocks) =>
+        width > 0 ? new ModuleList<LayerNorm>([.. Enumerable.Range(0, blocks).Select(_ => LayerNorm(width))]) : new ModuleList<LayerNorm>();
+
+    private Streams Residual(Streams x, Streams update, int block) => new(
+        Norm(_normMetrics, x.Metrics, update.Metrics, block),
+        Norm(_normLogs, x.Logs, update.Logs, block),
+        Norm(_normTraces, x.Traces, update.Traces, block));
+
+    private Tensor? Norm(ModuleList<LayerNorm> norms, Tensor? x, Tensor? update, int block) =>
+        x is null ? null : update is null ? x : norms[block].forward(x + _dropout.forward(update));
+}
+
+/// <summary>Encoder layer: <c>Norm(x+SAM)</c>, <c>Norm(x+TAM)</c>, <c>Norm(x+FFN)</c>.</summary>
+internal sealed class EncoderLayer : Module
+{
+    private readonly StreamBlocks _blocks;
+
+    public EncoderLayer(string name, ModelOptions options, int metricWidth, int logWidth, int traceWidth)
+        : base(name)
+    {
+        _blocks = new StreamBlocks("blocks", options, metricWidth, logWidth, traceWidth, cross: false);
+        RegisterComponents();
+    }
+
+    public Streams Forward(Streams x, WindowBatch batch)
+    {
+        x = _blocks.Spatial(x, batch, 0);
+        x = _blocks.Temporal(x, batch, null, 1);
+        return _blocks.Feed(x, 2);
+    }
+}
+
+/// <summary>Decoder layer: <c>Norm(x+SAM)</c>, <c>Norm(x+masked TAM)</c>, <c>Norm(x+CAM(x, Z))</c>, <c>Norm(x+FFN)</c>.</summary>
+internal sealed class DecoderLayer : Module
+{
+    private readonly StreamBlocks _blocks;
+
+    public DecoderLayer(string name, ModelOptions options, int metricWidth, int logWidth, int traceWidth)
+        : base(name)
+    {
+        _blocks = new StreamBlocks("blocks", options, metricWidth, logWidth, traceWidth, cross: true);
+        RegisterComponents();
+    }
+
+    public Streams Forward(Streams x, Streams memory, WindowBatch batch, Tensor causalMask)
+    {
+        x = _blocks.Spatial(x, batch, 0);
+        x = _blocks.Temporal(x, batch, causalMask, 1);
+        x = _blocks.Cross(x, memory, 2);
+        return _blocks.Feed(x, 3);
+    }
+}
+
+/// <summary>What the network computes for the last step of every window of a batch.</summary>
+internal sealed class NetworkOutput : IDisposable
+{
+    /// <summary>R∘R per node and feature <c>[V, F_m + F_l + F_s]</c> (unused modalities have width 0).</summary>
+    public required Tensor Errors { get; init; }
+
+    /// <summary>RE per node <c>[V]</c>.</summary>
+    public required Tensor ReconstructionError { get; init; }
+
+    /// <summary>Classifier logits <c>[V, 2]</c>.</summary>
+    public required Tensor Logits { get; init; }
+
+    /// <summary>Squared reconstruction error per edge and feature <c>[E, F_s]</c> (empty without traces).</summary>
+    public required Tensor EdgeErrors { get; init; }
+
+    /// <summary>Reconstruction of the last step's metrics, logs, traces (for tests).</summary>
+    public required Streams Reconstruction { get; init; }
+
+    public void Dispose()
+    {
+        Errors.Dispose();
+        ReconstructionError.Dispose();
+        Logits.Dispose();
+        EdgeErrors.Dispose();
+        foreach (var t in Reconstruction.All())
+        {
+            t.Dispose();
+        }
+    }
+
+    public void MoveToOuterDisposeScope()
+    {
+        Errors.MoveToOuterDisposeScope();
+        ReconstructionError.MoveToOuterDisposeScope();
+        Logits.MoveToOuterDisposeScope();
+        EdgeErrors.MoveToOuterDisposeScope();
+        foreach (var t in Reconstruction.All())
+        {
+            t.MoveToOuterDisposeScope();
+        }
+    }
+}
+
+/// <summary>
+/// The MSTGAD network: input embedding per modality plus sinusoidal positional encoding; an encoder
+/// over the window and a decoder over the window shifted right by one step (zero first step); heads that
+/// reconstruct the last step; the per-node error vector R∘R with R = (M_t − M'_t, L_t − L'_t,
+/// W(S_t − S'_t)) where edge errors are spread to both end nodes; RE = ΣR∘R; P = Softmax(MLP(R∘R)).
+/// </summary>
+internal sealed class MstgadNetwork : Module
+{
+    private readonly Linear? _embedMetrics;
+    private readonly Linear? _embedLogs;
+    private readonly Linear? _embedTraces;
+    private readonly ModuleList<EncoderLayer> _encoder;
+    private readonly ModuleList<DecoderLayer> _decoder;
+    private readonly Linear? _reconstructMetrics;
+    private readonly Linear? _reconstructLogs;
+    private readonly Linear? _reconstructTraces;
+    private readonly Linear? _traceToNodes;
+    private readonly Sequential _classifier;
+    private readonly int _fm;
+    private readonly int _fl;
+    private readonly int _fs;
+
+    public MstgadNetwork(ModelOptions options, InputShape shape)
+        : base("mstgad")
+    {
+        Options = options;
+        Shape = shape;
+        _fm = options.UseMetrics ? shape.MetricFeatures : 0;
+        _fl = options.UseLogs ? shape.LogFeatures : 0;
+        _fs = options.UseTraces ? shape.EdgeFeatures : 0;
+        if (_fm + _fl == 0)
+        {
+            throw new ArgumentException("The network needs at least one node feature (metrics or logs).", nameof(shape));
+        }
+
+        var dm = _fm > 0 ? options.MetricDimension : 0;
+        var dl = _fl > 0 ? options.LogDimension : 0;
+        var ds = _fs > 0 ? options.TraceDimension : 0;
+        _embedMetrics = dm > 0 ? Linear(_fm, dm) : null;
+        _embedLogs = dl > 0 ? Linear(_fl, dl) : null;
+        _embedTraces = ds > 0 ? Linear(_fs, ds) : null;
+        _encoder = new ModuleList<EncoderLayer>([.. Enumerable.Range(0, options.EncoderLayers).Select(i => new EncoderLayer($"enc{i}", options, dm, dl, ds))]);
+        _decoder = new ModuleList<DecoderLayer>([.. Enumerable.Range(0, options.DecoderLayers).Select(i => new DecoderLayer($"dec{i}", options, dm, dl, ds))]);
+        _reconstructMetrics = dm > 0 ? Linear(dm, _fm) : null;
+        _reconstructLogs = dl > 0 ? Linear(dl, _fl) : null;
+        _reconstructTraces = ds > 0 ? Linear(ds, _fs) : null;
+        _traceToNodes = ds > 0 ? Linear(_fs, _fs, hasBias: false) : null;
+        var errorWidth = _fm + _fl + _fs;
+        var hidden = Math.Max(1, errorWidth / 2);
+        _classifier = Sequential(Linear(errorWidth, hidden), LeakyReLU(0.01), Linear(hidden, 2));
+        RegisterComponents();
+
+        foreach (var (name, p) in named_parameters())
+        {
+            if (p.dim() >= 2 && !name.EndsWith("_attention", StringComparison.Ordinal))
+            {
+                init.xavier_uniform_(p);
+            }
+        }
+    }
+
+    public ModelOptions Options { get; }
+
+    public InputShape Shape { get; }
+
+    /// <summary>Width of <see cref="NetworkOutput.Errors"/> (F_m + F_l + F_s of the modalities in use).</summary>
+    public int ErrorWidth => _fm + _fl + _fs;
+
+    public int MetricErrorWidth => _fm;
+
+    public int LogErrorWidth => _fl;
+
+    public int TraceErrorWidth => _fs;
+
+    public NetworkOutput Forward(WindowBatch batch)
+    {
+        using var scope = NewDisposeScope();
+        var k = batch.Steps;
+        var device = batch.Metrics.device;
+        var metrics = _fm > 0 ? batch.Metrics : null;
+        var logs = _fl > 0 ? batch.Logs : null;
+        var traces = _fs > 0 ? batch.Traces : null;
+
+        var memory = Embed(new Streams(metrics, logs, traces), k, device);
+        foreach (var layer in _encoder)
+        {
+            memory = layer.Forward(memory, batch);
+        }
+
+        var shifted = new Streams(ShiftRight(metrics), ShiftRight(logs), ShiftRight(traces));
+        var x = Embed(shifted, k, device);
+        var causal = TensorMath.CausalMask(k, device);
+        foreach (var layer in _decoder)
+        {
+            x = layer.Forward(x, memory, batch, causal);
+        }
+
+        var parts = new List<Tensor>();
+        Tensor? mHat = null, lHat = null, sHat = null;
+        var edgeErrors = zeros(batch.EdgeCount, 0, device: device);
+        if (metrics is not null)
+        {
+            mHat = _reconstructMetrics!.forward(Last(x.Metrics!));
+            parts.Add((Last(metrics) - mHat) * batch.MetricPresent.unsqueeze(1));
+        }
+
+        if (logs is not null)
+        {
+            lHat = _reconstructLogs!.forward(Last(x.Logs!));
+            parts.Add((Last(logs) - lHat) * batch.LogPresent.unsqueeze(1));
+        }
+
+        if (traces is not null)
+        {
+            sHat = _reconstructTraces!.forward(Last(x.Traces!));
+            var diff = Last(traces) - sHat; // [E, F_s]
+            edgeErrors = diff.square();
+            var spread = zeros(batch.NodeCount, _fs, device: device).index_add(0, batch.Sources, diff, 1.0).index_add(0, batch.Targets, diff, 1.0);
+            parts.Add(_traceToNodes!.forward(spread));
+        }
+
+        var r = parts.Count == 1 ? parts[0] : cat(parts, 1);
+        var errors = r.square();
+        var output = new NetworkOutput
+        {
+            Errors = errors,
+            ReconstructionError = errors.sum(1),
+            Logits = _classifier.forward(errors),
+            EdgeErrors = edgeErrors,
+            Reconstruction = new Streams(mHat, lHat, sHat),
+        };
+        output.MoveToOuterDisposeScope();
+        return output;
+    }
+
+    private static Tensor Last(Tensor x) => x.select(1, x.shape[1] - 1);
+
+    private static Tensor? ShiftRight(Tensor? x)
+    {
+        if (x is null)
+        {
+            return null;
+        }
+
+        var first = zeros(x.shape[0], 1, x.shape[2], device: x.device);
+        return cat([first, x.narrow(1, 0, x.shape[1] - 1)], 1);
+    }
+
+    private Streams Embed(Streams raw, long k, Device device) => new(
+        Embed(_embedMetrics, raw.Metrics, k, device),
+        Embed(_embedLogs, raw.Logs, k, device),
+        Embed(_embedTraces, raw.Traces, k, device));
+
+    private static Tensor? Embed(Linear? embedding, Tensor? x, long k, Device device)
+    {
+        if (embedding is null || x is null)
+        {
+            return null;
+        }
+
+        var e = embedding.forward(x);
+        return e + TensorMath.PositionalEncoding(k, e.shape[2], device);
+    }
+}

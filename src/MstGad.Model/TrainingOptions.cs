@@ -1,0 +1,120 @@
+using System.Globalization;
+
+namespace MstGad.Model;
+
+/// <summary>Training settings (defaults from the paper and its reference code).</summary>
+public sealed class TrainingOptions
+{
+    /// <summary>Maximum epochs.</summary>
+    /// <value>Default 300. At least 1.</value>
+    public int MaxEpochs { get; set; } = 300;
+
+    /// <summary>Windows per batch.</summary>
+    /// <value>Default 50. At least 1.</value>
+    public int BatchSize { get; set; } = 50;
+
+    /// <summary>The initial learning rate of AdaBelief.</summary>
+    /// <value>Default 1e-3. Greater than zero.</value>
+    public double LearningRate { get; set; } = 1e-3;
+
+    /// <summary>Decoupled weight decay.</summary>
+    /// <value>Default 5e-4. Zero or more.</value>
+    public double WeightDecay { get; set; } = 5e-4;
+
+    /// <summary>Epochs between learning-rate decays (step schedule).</summary>
+    /// <value>Default 100. At least 1.</value>
+    public int LearningRateStep { get; set; } = 100;
+
+    /// <summary>Factor of each learning-rate decay.</summary>
+    /// <value>Default 0.9. In (0, 1].</value>
+    public double LearningRateDecay { get; set; } = 0.9;
+
+    /// <summary>Gradient clipping: the largest global gradient norm.</summary>
+    /// <value>Default 10. Greater than zero.</value>
+    public double GradientClipNorm { get; set; } = 10;
+
+    /// <summary>Early stopping: epochs without a better validation loss before training stops.</summary>
+    /// <value>Default 15. At least 1.</value>
+    public int Patience { get; set; } = 15;
+
+    /// <summary>The seed of weight initialisation, dropout and shuffling.</summary>
+    /// <value>Default 42.</value>
+    public long Seed { get; set; } = 42;
+
+    /// <summary>Checks every setting.</summary>
+    /// <returns>The problems (empty when valid).</returns>
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        void Add(FormattableString s) => problems.Add(s.ToString(CultureInfo.InvariantCulture));
+        if (MaxEpochs < 1)
+        {
+            Add($"MaxEpochs must be at least 1; it is {MaxEpochs}.");
+        }
+
+        if (BatchSize < 1)
+        {
+            Add($"BatchSize must be at least 1; it is {BatchSize}.");
+        }
+
+        if (!(LearningRate > 0))
+        {
+            Add($"LearningRate must be greater than zero; it is {LearningRate}.");
+        }
+
+        if (!(WeightDecay >= 0))
+        {
+            Add($"WeightDecay must be zero or more; it is {WeightDecay}.");
+        }
+
+        if (LearningRateStep < 1)
+        {
+            Add($"LearningRateStep must be at least 1; it is {LearningRateStep}.");
+        }
+
+        if (!(LearningRateDecay > 0 && LearningRateDecay <= 1))
+        {
+            Add($"LearningRateDecay must be in (0, 1]; it is {LearningRateDecay}.");
+        }
+
+        if (!(GradientClipNorm > 0))
+        {
+            Add($"GradientClipNorm must be greater than zero; it is {GradientClipNorm}.");
+        }
+
+        if (Patience < 1)
+        {
+            Add($"Patience must be at least 1; it is {Patience}.");
+        }
+
+        return problems;
+    }
+
+    internal TrainingOptions Clone() => (TrainingOptions)MemberwiseClone();
+}
+
+/// <summary>One epoch of training.</summary>
+/// <param name="Epoch">The 1-based epoch.</param>
+/// <param name="TrainingLoss">Mean training loss (Eq. 14 with this epoch's weights).</param>
+/// <param name="ValidationLoss">Validation loss <c>L1 + L2</c> (the early-stopping criterion), NaN without validation data.</param>
+/// <param name="LearningRate">The learning rate used.</param>
+/// <param name="Elapsed">Time the epoch took.</param>
+/// <param name="IsBest">Whether this epoch gave the best validation loss so far (its weights are kept).</param>
+public sealed record EpochReport(int Epoch, double TrainingLoss, double ValidationLoss, double LearningRate, TimeSpan Elapsed, bool IsBest);
+
+/// <summary>The outcome of training.</summary>
+/// <param name="Epochs">Every epoch.</param>
+/// <param name="BestEpoch">The epoch whose weights the model kept.</param>
+/// <param name="StoppedEarly">Whether early stopping ended training.</param>
+/// <param name="ClassWeight">n_normal / n_abnormal of the labelled training nodes (Eq. 16).</param>
+public sealed record TrainingReport(IReadOnlyList<EpochReport> Epochs, int BestEpoch, bool StoppedEarly, double ClassWeight);
+
+/// <summary>The scores of the last step of one window.</summary>
+/// <param name="Step">The step of the last graph.</param>
+/// <param name="Probability">The abnormal probability P per node <c>[N]</c>.</param>
+/// <param name="ReconstructionError">RE per node <c>[N]</c>.</param>
+/// <param name="Errors">Per-feature squared errors R∘R per node, <c>[N × ErrorWidth]</c>: metric features, then log features, then edge features spread to nodes.</param>
+/// <param name="ErrorWidth">The width of a node's error vector.</param>
+/// <param name="EdgeErrors">Squared reconstruction error summed over features for every edge of the window (source, target, error).</param>
+/// <param name="Present">Whether each node had any data in the last step <c>[N]</c>.</param>
+public sealed record WindowScores(long Step, float[] Probability, float[] ReconstructionError, float[] Errors, int ErrorWidth, IReadOnlyList<(int Source, int Target, float Error)> EdgeErrors, bool[] Present);

@@ -1,0 +1,222 @@
+using MstGad.Features;
+using MstGad.Graph;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MstGad.Model;
+
+/// <summary>
+/// A batch of B windows as tensors. Nodes of all windows are numbered together (window b, node n →
+/// <c>b·N + n</c>); each window's edge set is the union of its k graphs' edges (an edge absent in a step
+/// has zero features there), so every step of a window shares one edge list.
+/// </summary>
+/// <remarks>
+/// Shapes: <see cref="Metrics"/> <c>[V, k, F_m]</c> and <see cref="Logs"/> <c>[V, k, F_l]</c> with V = B·N;
+/// <see cref="Traces"/> <c>[E, k, F_s]</c>; <see cref="Sources"/>, <see cref="Targets"/>, <see cref="EdgeWindow"/>
+/// <c>[E]</c>; the line graph (edge u→v followed by edge v→w) <see cref="LineSources"/>, <see cref="LineTargets"/>,
+/// <see cref="LineNodes"/> <c>[P]</c>; <see cref="Labels"/> <c>[V]</c> (1, 0, −1 of the last step);
+/// <see cref="MetricPresent"/>, <see cref="LogPresent"/>, <see cref="NodePresent"/> <c>[V]</c> (last step).
+/// </remarks>
+internal sealed class WindowBatch : IDisposable
+{
+    private WindowBatch()
+    {
+    }
+
+    public int WindowCount { get; private init; }
+
+    public int Steps { get; private init; }
+
+    public int NodesPerWindow { get; private init; }
+
+    public int NodeCount => WindowCount * NodesPerWindow;
+
+    public int EdgeCount { get; private init; }
+
+    public required Tensor Metrics { get; init; }
+
+    public required Tensor Logs { get; init; }
+
+    public required Tensor Traces { get; init; }
+
+    public required Tensor Sources { get; init; }
+
+    public required Tensor Targets { get; init; }
+
+    public required Tensor EdgeWindow { get; init; }
+
+    public required Tensor NodeWindow { get; init; }
+
+    public required Tensor LineSources { get; init; }
+
+    public required Tensor LineTargets { get; init; }
+
+    public required Tensor LineNodes { get; init; }
+
+    public required Tensor Labels { get; init; }
+
+    public required Tensor MetricPresent { get; init; }
+
+    public required Tensor LogPresent { get; init; }
+
+    public required Tensor NodePresent { get; init; }
+
+    /// <summary>Caller and callee node (within its window) of every edge, for evidence.</summary>
+    public required (int Window, int Source, int Target)[] EdgeList { get; init; }
+
+    /// <summary>Builds a batch; all windows must have the same k and N.</summary>
+    public static WindowBatch Create(IReadOnlyList<GraphWindow> windows, InputShape shape, Device device)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(windows.Count);
+        var k = windows[0].Length;
+        var n = windows[0].NodeCount;
+        int fm = shape.MetricFeatures, fl = shape.LogFeatures, fs = shape.EdgeFeatures, f = shape.NodeFeatures;
+        var b = windows.Count;
+        var v = b * n;
+        var metrics = new float[v * k * fm];
+        var logs = new float[v * k * fl];
+        var labels = new long[v];
+        var metricPresent = new float[v];
+        var logPresent = new float[v];
+        var nodePresent = new bool[v];
+        var edges = new List<(int Window, int Source, int Target)>();
+        var edgeIndex = new Dictionary<(int, int), int>();
+        var traceRows = new List<float[]>();
+
+        for (var w = 0; w < b; w++)
+        {
+            var window = windows[w];
+            if (window.Length != k || window.NodeCount != n)
+            {
+                throw new ArgumentException($"All windows of a batch need the same length and node count; window {w} has k = {window.Length}, N = {window.NodeCount}, expected {k} and {n}.", nameof(windows));
+            }
+
+            edgeIndex.Clear();
+            for (var t = 0; t < k; t++)
+            {
+                var g = window.Graphs[t];
+                if (g.NodeFeatureCount != f || g.EdgeFeatureCount != fs)
+                {
+                    throw new ArgumentException($"Graph of step {g.Step} has F = {g.NodeFeatureCount}, F_s = {g.EdgeFeatureCount}; the model expects {f} and {fs}.", nameof(windows));
+                }
+
+                for (var node = 0; node < n; node++)
+                {
+                    var row = ((((w * n) + node) * k) + t);
+                    g.NodeFeatures.AsSpan(node * f, fm).CopyTo(metrics.AsSpan(row * fm, fm));
+                    g.NodeFeatures.AsSpan((node * f) + fm, fl).CopyTo(logs.AsSpan(row * fl, fl));
+                }
+
+                for (var e = 0; e < g.EdgeCount; e++)
+                {
+                    var key = (g.Sources[e], g.Targets[e]);
+                    if (!edgeIndex.TryGetValue(key, out var index))
+                    {
+                        index = edges.Count;
+                        edgeIndex.Add(key, index);
+                        edges.Add((w, key.Item1, key.Item2));
+                        traceRows.Add(new float[k * fs]);
+                    }
+
+                    g.EdgeFeatures.AsSpan(e * fs, fs).CopyTo(traceRows[index].AsSpan(t * fs, fs));
+                }
+            }
+
+            var last = window.Last;
+            for (var node = 0; node < n; node++)
+            {
+                var i = (w * n) + node;
+                labels[i] = window.LastLabel(node);
+                var mask = (ModalityMask)last.Mask[node];
+                metricPresent[i] = mask.HasFlag(ModalityMask.Metrics) ? 1 : 0;
+                logPresent[i] = mask.HasFlag(ModalityMask.Logs) ? 1 : 0;
+                nodePresent[i] = mask != ModalityMask.None;
+            }
+        }
+
+        var edgeCount = edges.Count;
+        var traces = new float[edgeCount * k * fs];
+        for (var e = 0; e < edgeCount; e++)
+        {
+            traceRows[e].CopyTo(traces, e * k * fs);
+        }
+
+        var sources = edges.Select(e => (long)((e.Window * n) + e.Source)).ToArray();
+        var targets = edges.Select(e => (long)((e.Window * n) + e.Target)).ToArray();
+
+        // Line graph: edge e1 = (u → v) precedes edge e2 = (v → w); attributes come from node v.
+        var outgoing = new Dictionary<long, List<int>>();
+        for (var e = 0; e < edgeCount; e++)
+        {
+            if (!outgoing.TryGetValue(sources[e], out var list))
+            {
+                outgoing[sources[e]] = list = [];
+            }
+
+            list.Add(e);
+        }
+
+        var lineSources = new List<long>();
+        var lineTargets = new List<long>();
+        var lineNodes = new List<long>();
+        for (var e1 = 0; e1 < edgeCount; e1++)
+        {
+            if (outgoing.TryGetValue(targets[e1], out var next))
+            {
+                foreach (var e2 in next)
+                {
+                    if (e2 != e1)
+                    {
+                        lineSources.Add(e1);
+                        lineTargets.Add(e2);
+                        lineNodes.Add(targets[e1]);
+                    }
+                }
+            }
+        }
+
+        using var scope = NewDisposeScope();
+        var batch = new WindowBatch
+        {
+            WindowCount = b,
+            Steps = k,
+            NodesPerWindow = n,
+            EdgeCount = edgeCount,
+            Metrics = tensor(metrics, [v, k, fm], device: device),
+            Logs = tensor(logs, [v, k, fl], device: device),
+            Traces = tensor(traces, [edgeCount, k, fs], device: device),
+            Sources = tensor(sources, [edgeCount], device: device),
+            Targets = tensor(targets, [edgeCount], device: device),
+            EdgeWindow = tensor(edges.Select(e => (long)e.Window).ToArray(), [edgeCount], device: device),
+            NodeWindow = tensor(Enumerable.Range(0, v).Select(i => (long)(i / n)).ToArray(), [v], device: device),
+            LineSources = tensor(lineSources.ToArray(), [lineSources.Count], device: device),
+            LineTargets = tensor(lineTargets.ToArray(), [lineTargets.Count], device: device),
+            LineNodes = tensor(lineNodes.ToArray(), [lineNodes.Count], device: device),
+            Labels = tensor(labels, [v], device: device),
+            MetricPresent = tensor(metricPresent, [v], device: device),
+            LogPresent = tensor(logPresent, [v], device: device),
+            NodePresent = tensor(nodePresent, [v], device: device),
+            EdgeList = [.. edges],
+        };
+        foreach (var t in batch.All())
+        {
+            t.MoveToOuterDisposeScope();
+        }
+
+        return batch;
+    }
+
+    public void Dispose()
+    {
+        foreach (var t in All())
+        {
+            t.Dispose();
+        }
+    }
+
+    private IEnumerable<Tensor> All() =>
+    [
+        Metrics, Logs, Traces, Sources, Targets, EdgeWindow, NodeWindow, LineSources, LineTargets, LineNodes,
+        Labels, MetricPresent, LogPresent, NodePresent,
+    ];
+}
