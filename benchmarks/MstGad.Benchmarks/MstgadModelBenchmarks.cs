@@ -73,12 +73,22 @@ public class MstgadModelBenchmarks
 /// <summary>Random windows of a given shape.</summary>
 public static class SyntheticWindows
 {
-    /// <summary>Creates <paramref name="count"/> windows of k graphs with N nodes and E edges each.</summary>
+    /// <summary>
+    /// Creates <paramref name="count"/> windows of k graphs with N nodes over a fixed call graph of E
+    /// edges (as in a real system), each edge present in a step with probability 0.9.
+    /// </summary>
     public static List<GraphWindow> Create(int nodes, int edges, int k, int count, int fm, int fl, int fs, int seed)
     {
         var random = new Random(seed);
         var clock = new StepClock(TimeSpan.FromSeconds(10));
         var steps = count + k - 1;
+        var callGraph = new HashSet<(int, int)>();
+        while (callGraph.Count < edges)
+        {
+            callGraph.Add((random.Next(nodes), random.Next(nodes)));
+        }
+
+        var allEdges = callGraph.ToArray();
         var graphs = new List<MstGraph>(steps);
         for (var t = 0; t < steps; t++)
         {
@@ -88,21 +98,15 @@ public static class SyntheticWindows
                 node[i] = (float)random.NextDouble();
             }
 
-            var src = new int[edges];
-            var dst = new int[edges];
-            for (var e = 0; e < edges; e++)
-            {
-                src[e] = random.Next(nodes);
-                dst[e] = random.Next(nodes);
-            }
-
-            var features = new float[edges * fs];
+            var present = allEdges.Where(_ => random.NextDouble() < 0.9).ToArray();
+            var features = new float[present.Length * fs];
             for (var i = 0; i < features.Length; i++)
             {
                 features[i] = (float)random.NextDouble();
             }
 
-            graphs.Add(new MstGraph(t, clock, nodes, fm + fl, node, Enumerable.Repeat((byte)7, nodes).ToArray(), src, dst, fs, features));
+            graphs.Add(new MstGraph(t, clock, nodes, fm + fl, node, Enumerable.Repeat((byte)7, nodes).ToArray(),
+                [.. present.Select(e => e.Item1)], [.. present.Select(e => e.Item2)], fs, features));
         }
 
         var labels = new sbyte[steps * nodes];

@@ -12,8 +12,7 @@ namespace MstGad.Model;
 /// </summary>
 internal sealed class EdgeAwareAttention : Module
 {
-    private readonly Linear _left;
-    private readonly Linear _right;
+    private readonly Linear _leftRight;
     private readonly Linear? _edge;
     private readonly Linear _output;
     private readonly Parameter _attention;
@@ -27,8 +26,7 @@ internal sealed class EdgeAwareAttention : Module
         _heads = heads;
         _headWidth = Math.Max(1, outputWidth / heads);
         var width = _heads * _headWidth;
-        _left = Linear(inputWidth, width);
-        _right = Linear(inputWidth, width, hasBias: false);
+        _leftRight = Linear(inputWidth, 2 * width); // W_l and W_r in one product
         _edge = edgeWidth > 0 ? Linear(edgeWidth, width, hasBias: false) : null;
         _output = Linear(width, outputWidth);
         _attention = Parameter(empty(heads, _headWidth));
@@ -37,31 +35,34 @@ internal sealed class EdgeAwareAttention : Module
         RegisterComponents();
     }
 
-    /// <summary>Updates nodes <c>x [k, V, d]</c> from edges <c>src → dst</c> with attributes <c>e [k, E, d_e]</c>.</summary>
-    public Tensor Forward(Tensor x, Tensor? e, Tensor src, Tensor dst)
+    /// <summary>
+    /// Updates nodes <c>x [V, k, d]</c> over edges <c>src → dst</c> whose last V entries are self-loops,
+    /// with attributes <c>e [E, k, d_e]</c> for the first E edges (self-loops have none). Entities come
+    /// first so that gathers and scatters move whole contiguous rows.
+    /// </summary>
+    public Tensor Forward(Tensor x, Tensor? e, Tensor srcWithLoops, Tensor dstWithLoops)
     {
         using var scope = NewDisposeScope();
-        var k = x.shape[0];
-        var v = x.shape[1];
-        var loops = arange(v, dtype: ScalarType.Int64, device: x.device);
-        var s = cat([src, loops]);
-        var d = cat([dst, loops]);
-        var left = _left.forward(x).view(k, v, _heads, _headWidth);
-        var right = _right.forward(x).view(k, v, _heads, _headWidth);
-        var z = left.index_select(1, s) + right.index_select(1, d);
-        if (_edge is not null && e is not null && e.shape[1] > 0)
+        var v = x.shape[0];
+        var k = x.shape[1];
+        var width = _heads * _headWidth;
+        var both = _leftRight.forward(x);
+        var left = both.narrow(2, 0, width).reshape(v, k, _heads, _headWidth);
+        var right = both.narrow(2, width, width).reshape(v, k, _heads, _headWidth);
+        var leftAtSource = left.index_select(0, srcWithLoops);
+        var z = leftAtSource + right.index_select(0, dstWithLoops);
+        if (_edge is not null && e is not null && e.shape[0] > 0)
         {
-            var edges = _edge.forward(e).view(k, e.shape[1], _heads, _headWidth);
-            z = z + cat([edges, zeros(k, v, _heads, _headWidth, device: x.device)], 1);
+            var edges = _edge.forward(e).view(e.shape[0], k, _heads, _headWidth);
+            z = z + functional.pad(edges, [0, 0, 0, 0, 0, 0, 0, v]); // zero attributes for the self-loops
         }
 
-        var score = (functional.leaky_relu(z, 0.2) * _attention).sum(-1); // [k, E', H]
+        var score = (functional.leaky_relu(z, 0.2) * _attention).sum(-1); // [E', k, H]
         var weights = (score - score.amax([0, 1], keepdim: true).detach()).exp();
-        var denominator = zeros(k, v, _heads, device: x.device).index_add(1, d, weights, 1.0);
-        var alpha = _dropout.forward(weights / (denominator.index_select(1, d) + 1e-16));
-        var messages = left.index_select(1, s) * alpha.unsqueeze(-1);
-        var aggregated = zeros(k, v, _heads, _headWidth, device: x.device).index_add(1, d, messages, 1.0);
-        return _output.forward(aggregated.view(k, v, _heads * _headWidth)).MoveToOuterDisposeScope();
+        var denominator = zeros(v, k, _heads, device: x.device).index_add_(0, dstWithLoops, weights, 1.0);
+        var alpha = _dropout.forward(weights / (denominator.index_select(0, dstWithLoops) + 1e-16));
+        var aggregated = zeros(v, k, _heads, _headWidth, device: x.device).index_add_(0, dstWithLoops, leftAtSource * alpha.unsqueeze(-1), 1.0);
+        return _output.forward(aggregated.view(v, k, width)).MoveToOuterDisposeScope();
     }
 }
 
@@ -83,16 +84,16 @@ internal sealed class SpatialAttention : Module
         RegisterComponents();
     }
 
-    /// <summary>Returns the SAM updates of nodes <c>[k, V, d_n]</c> and edges <c>[k, E, d_s]</c>.</summary>
+    /// <summary>Returns the SAM updates of nodes <c>[V, k, d_n]</c> and edges <c>[E, k, d_s]</c>.</summary>
     public (Tensor Nodes, Tensor? Edges) Forward(Tensor nodes, Tensor? edges, WindowBatch batch)
     {
         using var scope = NewDisposeScope();
-        var newNodes = _nodes.Forward(nodes, edges, batch.Sources, batch.Targets);
+        var newNodes = _nodes.Forward(nodes, edges, batch.SourcesWithLoops, batch.TargetsWithLoops);
         Tensor? newEdges = null;
         if (_edges is not null && edges is not null)
         {
-            var attributes = newNodes.index_select(1, batch.LineNodes);
-            newEdges = _edges.Forward(edges, attributes, batch.LineSources, batch.LineTargets).MoveToOuterDisposeScope();
+            var attributes = newNodes.index_select(0, batch.LineNodes);
+            newEdges = _edges.Forward(edges, attributes, batch.LineSourcesWithLoops, batch.LineTargetsWithLoops).MoveToOuterDisposeScope();
         }
 
         return (newNodes.MoveToOuterDisposeScope(), newEdges);
@@ -108,8 +109,7 @@ internal sealed class SpatialAttention : Module
 internal sealed class TemporalHeads : Module
 {
     private readonly Linear _query;
-    private readonly Linear _key;
-    private readonly Linear _value;
+    private readonly Linear _keyValue;
     private readonly Linear _output;
     private readonly Dropout _dropout;
     private readonly int _heads;
@@ -121,8 +121,7 @@ internal sealed class TemporalHeads : Module
         _heads = heads;
         _headWidth = width / heads;
         _query = Linear(width, width);
-        _key = Linear(width, width);
-        _value = Linear(width, width);
+        _keyValue = Linear(width, 2 * width); // W_K and W_V in one product
         _output = Linear(width, width);
         _dropout = Dropout(dropout);
         RegisterComponents();
@@ -134,22 +133,24 @@ internal sealed class TemporalHeads : Module
         using var scope = NewDisposeScope();
         var n = query.shape[0];
         var k = query.shape[1];
+        var width = _heads * _headWidth;
         var q = _query.forward(query).view(n, k, _heads, _headWidth).transpose(1, 2);
-        var key = _key.forward(memory).view(n, k, _heads, _headWidth).transpose(1, 2);
-        var v = _value.forward(memory).view(n, k, _heads, _headWidth).transpose(1, 2);
-        var scores = q.matmul(key.transpose(-2, -1)) / Math.Sqrt(_headWidth); // [n, H, k, k]
+        var kv = _keyValue.forward(memory);
+        var key = kv.narrow(2, 0, width).view(n, k, _heads, _headWidth).transpose(1, 2);
+        var v = kv.narrow(2, width, width).reshape(n, k, _heads, _headWidth).transpose(1, 2);
+        var scores = q.matmul(key.transpose(-2, -1)).mul_(1.0 / Math.Sqrt(_headWidth)); // [n, H, k, k]
         if (bias is not null)
         {
-            scores = scores + bias.unsqueeze(1);
+            scores = scores.add_(bias.unsqueeze(1));
         }
 
         if (causalMask is not null)
         {
-            scores = scores + causalMask;
+            scores = scores.add_(causalMask);
         }
 
-        var attention = _dropout.forward(functional.softmax(scores, -1));
-        var result = attention.matmul(v).transpose(1, 2).reshape(n, k, _heads * _headWidth);
+        var attention = _dropout.forward(TensorMath.SoftmaxLastDim(scores));
+        var result = attention.matmul(v).transpose(1, 2).reshape(n, k, width);
         return _output.forward(result).MoveToOuterDisposeScope();
     }
 }
@@ -194,6 +195,31 @@ internal static class TensorMath
         return pe.MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// Softmax over the last dimension, computed along a leading dimension: libtorch's CPU kernel for a
+    /// short last dimension (k = 10) is more than ten times slower than its kernel for a leading one.
+    /// </summary>
+    public static Tensor SoftmaxLastDim(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var last = x.dim() - 1;
+        var order = new long[x.dim()];
+        order[0] = last;
+        for (var i = 1; i < order.Length; i++)
+        {
+            order[i] = i - 1;
+        }
+
+        var back = new long[x.dim()];
+        for (var i = 0; i < last; i++)
+        {
+            back[i] = i + 1;
+        }
+
+        back[last] = 0;
+        return functional.softmax(x.permute(order).contiguous(), 0).permute(back).MoveToOuterDisposeScope();
+    }
+
     /// <summary>A causal mask <c>[k, k]</c>: 0 on and below the diagonal, −∞ above.</summary>
     public static Tensor CausalMask(long steps, Device device)
     {
@@ -201,14 +227,13 @@ internal static class TensorMath
         return full(steps, steps, float.NegativeInfinity, device: device).triu(1).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Per-window mean of <c>x xᵀ/√d</c> over entities: <c>x [n, k, d]</c>, <c>window [n]</c> → <c>[B, k, k]</c>.</summary>
-    public static Tensor MeanSelfScores(Tensor x, Tensor window, long windows)
+    /// <summary>Per-window mean of <c>x xᵀ/√d</c> over entities: <c>x [n, k, d]</c> and an averaging matrix <c>[B, n]</c> → <c>[B, k, k]</c>.</summary>
+    public static Tensor MeanSelfScores(Tensor x, Tensor averaging)
     {
         using var scope = NewDisposeScope();
+        var n = x.shape[0];
         var k = x.shape[1];
-        var scores = x.matmul(x.transpose(1, 2)) / Math.Sqrt(x.shape[2]);
-        var sums = zeros(windows, k, k, device: x.device).index_add(0, window, scores, 1.0);
-        var counts = zeros(windows, device: x.device).index_add(0, window, ones(x.shape[0], device: x.device), 1.0).clamp_min(1);
-        return (sums / counts.view(windows, 1, 1)).MoveToOuterDisposeScope();
+        var scores = x.matmul(x.transpose(1, 2)).view(n, k * k);
+        return averaging.matmul(scores).mul_(1.0 / Math.Sqrt(x.shape[2])).view(averaging.shape[0], k, k).MoveToOuterDisposeScope();
     }
 }

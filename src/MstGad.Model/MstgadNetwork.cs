@@ -70,12 +70,11 @@ internal sealed class StreamBlocks : Module
         }
 
         var parts = new[] { x.Metrics, x.Logs }.Where(t => t is not null).Select(t => t!).ToList();
-        var nodes = (parts.Count == 1 ? parts[0] : cat(parts, 2)).transpose(0, 1); // [k, V, d_n]
-        var (newNodes, newEdges) = _sam.Forward(nodes, x.Traces?.transpose(0, 1), batch);
-        newNodes = newNodes.transpose(0, 1);
+        var nodes = parts.Count == 1 ? parts[0] : cat(parts, 2); // [V, k, d_n]
+        var (newNodes, newEdges) = _sam.Forward(nodes, x.Traces, batch);
         var m = x.Metrics is null ? null : newNodes.narrow(2, 0, _metricWidth);
         var l = x.Logs is null ? null : newNodes.narrow(2, x.Metrics is null ? 0 : _metricWidth, _logWidth);
-        return Residual(x, new Streams(m, l, newEdges?.transpose(0, 1)), block);
+        return Residual(x, new Streams(m, l, newEdges), block);
     }
 
     public Streams Temporal(Streams x, WindowBatch batch, Tensor? causalMask, int block)
@@ -92,17 +91,17 @@ internal sealed class StreamBlocks : Module
             var terms = new List<Tensor>();
             if (x.Metrics is not null)
             {
-                terms.Add(TensorMath.MeanSelfScores(x.Metrics, batch.NodeWindow, batch.WindowCount));
+                terms.Add(TensorMath.MeanSelfScores(x.Metrics, batch.NodeMean));
             }
 
             if (x.Logs is not null)
             {
-                terms.Add(TensorMath.MeanSelfScores(x.Logs, batch.NodeWindow, batch.WindowCount));
+                terms.Add(TensorMath.MeanSelfScores(x.Logs, batch.NodeMean));
             }
 
             if (x.Traces is not null && batch.EdgeCount > 0)
             {
-                terms.Add(TensorMath.MeanSelfScores(x.Traces, batch.EdgeWindow, batch.WindowCount));
+                terms.Add(TensorMath.MeanSelfScores(x.Traces, batch.EdgeMean));
             }
 
             var common = stack(terms).mean([0]);

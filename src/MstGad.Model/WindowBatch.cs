@@ -53,6 +53,24 @@ internal sealed class WindowBatch : IDisposable
 
     public required Tensor LineNodes { get; init; }
 
+    /// <summary><see cref="Sources"/> followed by a self-loop for every node <c>[E + V]</c>.</summary>
+    public required Tensor SourcesWithLoops { get; init; }
+
+    /// <summary><see cref="Targets"/> followed by a self-loop for every node <c>[E + V]</c>.</summary>
+    public required Tensor TargetsWithLoops { get; init; }
+
+    /// <summary><see cref="LineSources"/> followed by a self-loop for every edge <c>[P + E]</c>.</summary>
+    public required Tensor LineSourcesWithLoops { get; init; }
+
+    /// <summary><see cref="LineTargets"/> followed by a self-loop for every edge <c>[P + E]</c>.</summary>
+    public required Tensor LineTargetsWithLoops { get; init; }
+
+    /// <summary>Averaging matrix over each window's nodes <c>[B, V]</c>.</summary>
+    public required Tensor NodeMean { get; init; }
+
+    /// <summary>Averaging matrix over each window's edges <c>[B, E]</c>.</summary>
+    public required Tensor EdgeMean { get; init; }
+
     public required Tensor Labels { get; init; }
 
     public required Tensor MetricPresent { get; init; }
@@ -175,6 +193,26 @@ internal sealed class WindowBatch : IDisposable
             }
         }
 
+        var nodeLoops = Enumerable.Range(0, v).Select(i => (long)i).ToArray();
+        var edgeLoops = Enumerable.Range(0, edgeCount).Select(i => (long)i).ToArray();
+        var nodeMean = new float[b * v];
+        for (var i = 0; i < v; i++)
+        {
+            nodeMean[((i / n) * v) + i] = 1f / n;
+        }
+
+        var edgesPerWindow = new int[b];
+        foreach (var e in edges)
+        {
+            edgesPerWindow[e.Window]++;
+        }
+
+        var edgeMean = new float[b * edgeCount];
+        for (var e = 0; e < edgeCount; e++)
+        {
+            edgeMean[(edges[e].Window * edgeCount) + e] = 1f / edgesPerWindow[edges[e].Window];
+        }
+
         using var scope = NewDisposeScope();
         var batch = new WindowBatch
         {
@@ -192,6 +230,12 @@ internal sealed class WindowBatch : IDisposable
             LineSources = tensor(lineSources.ToArray(), [lineSources.Count], device: device),
             LineTargets = tensor(lineTargets.ToArray(), [lineTargets.Count], device: device),
             LineNodes = tensor(lineNodes.ToArray(), [lineNodes.Count], device: device),
+            SourcesWithLoops = tensor([.. sources, .. nodeLoops], [edgeCount + v], device: device),
+            TargetsWithLoops = tensor([.. targets, .. nodeLoops], [edgeCount + v], device: device),
+            LineSourcesWithLoops = tensor([.. lineSources, .. edgeLoops], [lineSources.Count + edgeCount], device: device),
+            LineTargetsWithLoops = tensor([.. lineTargets, .. edgeLoops], [lineTargets.Count + edgeCount], device: device),
+            NodeMean = tensor(nodeMean, [b, v], device: device),
+            EdgeMean = tensor(edgeMean, [b, edgeCount], device: device),
             Labels = tensor(labels, [v], device: device),
             MetricPresent = tensor(metricPresent, [v], device: device),
             LogPresent = tensor(logPresent, [v], device: device),
@@ -217,6 +261,7 @@ internal sealed class WindowBatch : IDisposable
     private IEnumerable<Tensor> All() =>
     [
         Metrics, Logs, Traces, Sources, Targets, EdgeWindow, NodeWindow, LineSources, LineTargets, LineNodes,
+        SourcesWithLoops, TargetsWithLoops, LineSourcesWithLoops, LineTargetsWithLoops, NodeMean, EdgeMean,
         Labels, MetricPresent, LogPresent, NodePresent,
     ];
 }
