@@ -5,6 +5,7 @@ var root = new RootCommand("mstgad: multimodal anomaly detection for microservic
 {
     LoghubCommand.Create(),
     ParseCommand.Create(),
+    InspectCommand.Create(),
 };
 
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

@@ -1,0 +1,102 @@
+using MstGad.Features;
+
+namespace MstGad.Datasets;
+
+/// <summary>Opens a folder of recorded telemetry in whichever supported layout it uses.</summary>
+public static class TelemetryDirectory
+{
+    private static readonly string[] Extensions = [".csv", ".csv.gz", ".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz"];
+
+    /// <summary>
+    /// Opens <paramref name="path"/>: the Nezha/TrainTicket layout when it has an <c>rca_data</c> folder;
+    /// OpenTelemetry OTLP/JSON exports when it has <c>*.otlp.json</c>/<c>*.otlp.jsonl</c> files (or an
+    /// <c>otlp</c> folder); otherwise the generic layout, files whose names start with <c>metrics</c>,
+    /// <c>logs</c>, <c>spans</c> and <c>faults</c> (CSV or JSON Lines, optionally gzip-compressed).
+    /// </summary>
+    /// <param name="path">The folder.</param>
+    /// <param name="mode">Strict or lenient reading.</param>
+    /// <returns>The source.</returns>
+    /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
+    /// <exception cref="InvalidDataException">The folder holds no telemetry in a known layout.</exception>
+    public static ITelemetrySource Open(string path, ReadMode mode = ReadMode.Strict)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!Directory.Exists(path))
+        {
+            throw new DirectoryNotFoundException($"Telemetry folder not found: {path}");
+        }
+
+        if (Directory.Exists(Path.Combine(path, "rca_data")))
+        {
+            return new NezhaDataset(path, new NezhaDatasetOptions { Mode = mode });
+        }
+
+        var otlp = Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
+            .Where(f => f.Contains(".otlp.json", StringComparison.OrdinalIgnoreCase) || f.Contains($"{Path.DirectorySeparatorChar}otlp{Path.DirectorySeparatorChar}", StringComparison.OrdinalIgnoreCase))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        if (otlp.Count > 0)
+        {
+            return new OtlpJsonSource(otlp, new OtlpJsonSourceOptions { Mode = mode });
+        }
+
+        var options = new FileTelemetrySourceOptions { Mode = mode };
+        foreach (var file in Directory.EnumerateFiles(path).Order(StringComparer.Ordinal))
+        {
+            var name = Path.GetFileName(file).ToLowerInvariant();
+            if (!Extensions.Any(name.EndsWith))
+            {
+                continue;
+            }
+
+            var list = name.StartsWith("metrics", StringComparison.Ordinal) ? options.MetricFiles
+                : name.StartsWith("logs", StringComparison.Ordinal) ? options.LogFiles
+                : name.StartsWith("spans", StringComparison.Ordinal) ? options.SpanFiles
+                : name.StartsWith("faults", StringComparison.Ordinal) ? options.FaultFiles
+                : null;
+            list?.Add(file);
+        }
+
+        if (options.MetricFiles.Count + options.LogFiles.Count + options.SpanFiles.Count == 0)
+        {
+            throw new InvalidDataException(
+                $"{path} holds no telemetry in a known layout: expected an rca_data folder (Nezha), *.otlp.json files (OpenTelemetry), " +
+                "or files named metrics*, logs*, spans*, faults* (.csv or .jsonl, optionally .gz).");
+        }
+
+        return new FileTelemetrySource(options);
+    }
+
+    /// <summary>Reads every record of a source into an aggregator (metrics, then logs, then spans) and returns the faults.</summary>
+    /// <param name="source">The source.</param>
+    /// <param name="aggregator">The aggregator.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The fault labels of the source.</returns>
+    public static async Task<IReadOnlyList<FaultLabel>> LoadAsync(ITelemetrySource source, TelemetryAggregator aggregator, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(aggregator);
+        await foreach (var sample in source.ReadMetricsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            aggregator.Add(sample);
+        }
+
+        await foreach (var log in source.ReadLogsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            aggregator.Add(log);
+        }
+
+        await foreach (var span in source.ReadSpansAsync(cancellationToken).ConfigureAwait(false))
+        {
+            aggregator.Add(span);
+        }
+
+        var faults = new List<FaultLabel>();
+        await foreach (var fault in source.ReadFaultsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            faults.Add(fault);
+        }
+
+        return faults;
+    }
+}
