@@ -189,7 +189,7 @@ public sealed class FeatureOptions
         MaxCarryForwardSteps = MaxCarryForwardSteps,
         ConstantTolerance = ConstantTolerance,
         Epsilon = Epsilon,
-        LogParsing = LogParsing,
+        LogParsing = LogParsing.Clone(),
         MaxTemplates = MaxTemplates,
         LogLevelCounts = LogLevelCounts,
         TopOperations = TopOperations,

@@ -16,7 +16,7 @@ namespace MstGad.Features;
 /// <c>calls</c>, <c>latency:mean</c>, <c>latency:p95</c>, <c>error-rate</c> (when <see cref="EdgeFeatureSet.Summary"/> is on).
 /// Values outside the training range are kept (not clipped).
 /// </remarks>
-public sealed class FeatureSpace
+public sealed partial class FeatureSpace
 {
     private const string OtherType = "other";
     private readonly FeatureOptions _options;

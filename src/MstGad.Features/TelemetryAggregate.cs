@@ -27,8 +27,10 @@ public sealed class TelemetryAggregate
         long minStep,
         long maxStep,
         DrainParser parser,
-        AggregationReport report)
+        AggregationReport report,
+        IReadOnlyDictionary<int, string> examples)
     {
+        ExampleMessages = examples;
         Clock = clock;
         Options = options;
         _instances = instances;
@@ -63,6 +65,9 @@ public sealed class TelemetryAggregate
 
     /// <summary>The log parser whose template ids the log counts use.</summary>
     public DrainParser LogParser { get; }
+
+    /// <summary>The first message seen for each log template id (for evidence shown to users).</summary>
+    public IReadOnlyDictionary<int, string> ExampleMessages { get; }
 
     /// <summary>What was used and what was not.</summary>
     public AggregationReport Report { get; }

@@ -32,6 +32,7 @@ public sealed class TelemetryAggregator
     private readonly Dictionary<SpanKey, int> _spanInstance = [];
     private readonly Dictionary<SpanKey, List<PendingChild>> _waiting = [];
     private readonly AggregationReport _report = new();
+    private readonly Dictionary<int, string> _examples = [];
     private long _maxMetricTicks = long.MinValue;
     private long _maxLogTicks = long.MinValue;
     private long _maxSpanTicks = long.MinValue;
@@ -120,6 +121,7 @@ public sealed class TelemetryAggregator
 
         var instance = InstanceOf(record.Instance);
         var template = _parser.Parse(record.Message).TemplateId;
+        _examples.TryAdd(template, record.Message);
         var step = StepAt(_clock.StepOf(record.Time));
         step.AddLog(instance, template, LogLevels.IndexOf(record.Level));
         _report.LogsUsed++;
@@ -207,7 +209,8 @@ public sealed class TelemetryAggregator
             _minStep,
             _maxStep,
             _parser,
-            _report);
+            _report,
+            _examples);
     }
 
     private void ThrowIfCompleted()

@@ -1,0 +1,197 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using MstGad.Parsing;
+
+namespace MstGad.Features;
+
+public sealed partial class FeatureSpace
+{
+    /// <summary>The format version written by <see cref="Save"/>.</summary>
+    public const int FormatVersion = 1;
+
+    /// <summary>Writes everything the feature space learnt (JSON, versioned).</summary>
+    /// <param name="stream">A writable stream; not closed.</param>
+    public void Save(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        var o = _options;
+        var state = new FeatureSpaceState
+        {
+            Version = FormatVersion,
+            IntervalTicks = o.Interval.Ticks,
+            LatenessTicks = o.Lateness?.Ticks,
+            InstanceKey = o.InstanceKey.Name,
+            MetricAggregation = o.MetricAggregation,
+            MaxCarryForwardSteps = o.MaxCarryForwardSteps,
+            ConstantTolerance = o.ConstantTolerance,
+            Epsilon = o.Epsilon,
+            MaxTemplates = o.MaxTemplates,
+            LogLevelCounts = o.LogLevelCounts,
+            TopOperations = o.TopOperations,
+            EdgeFeatures = o.EdgeFeatures,
+            Metrics = [.. Metrics],
+            DroppedMetrics = [.. DroppedMetrics],
+            MetricRanges = [.. _metricRange.Select(p => new RangeEntry(p.Key.Instance, p.Key.Metric, p.Value.Min, p.Value.Max))],
+            MetricGlobalRanges = [.. _metricGlobalRange.Select(p => new RangeEntry(null, p.Key, p.Value.Min, p.Value.Max))],
+            Vocabulary = [.. Vocabulary.Select(t => new TemplateEntry(t.Id, t.Text, t.Size))],
+            TemplateMin = _templateMin,
+            TemplateMax = _templateMax,
+            UnseenScale = _unseenScale,
+            LevelScale = _levelScale,
+            RequestTypes = [.. RequestTypes],
+            EdgeMeans = [.. _edgeMean.Select(p => new EdgeMeanEntry(p.Key.Caller, p.Key.Callee, p.Key.Column, p.Value))],
+            ColumnMeans = _columnMean,
+            TrainingInstances = [.. TrainingInstances],
+        };
+        JsonSerializer.Serialize(stream, state, FeatureSpaceJson.Default.FeatureSpaceState);
+    }
+
+    /// <summary>Reads a feature space written by <see cref="Save"/>.</summary>
+    /// <param name="stream">A readable stream positioned at the JSON; it is read to its end.</param>
+    /// <param name="logParsing">The log parser settings to report in <see cref="Options"/> (those of the saved parser).</param>
+    /// <param name="customKey">The instance key, when the saved one was a custom mapping.</param>
+    /// <returns>The feature space.</returns>
+    /// <exception cref="InvalidDataException">The data is not a feature space of a supported version, or is inconsistent.</exception>
+    public static FeatureSpace Load(Stream stream, DrainOptions? logParsing = null, InstanceKey? customKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        FeatureSpaceState state;
+        try
+        {
+            state = JsonSerializer.Deserialize(stream, FeatureSpaceJson.Default.FeatureSpaceState)
+                ?? throw new InvalidDataException("Feature space is empty.");
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException("Feature space is not valid JSON: " + ex.Message, ex);
+        }
+
+        if (state.Version != FormatVersion)
+        {
+            throw new InvalidDataException($"Feature space format version {state.Version} is not supported; this build reads version {FormatVersion}.");
+        }
+
+        InstanceKey key;
+        if (customKey is not null && customKey.Name == state.InstanceKey)
+        {
+            key = customKey;
+        }
+        else
+        {
+            try
+            {
+                key = InstanceKey.FromName(state.InstanceKey);
+            }
+            catch (ArgumentException)
+            {
+                throw new InvalidDataException($"The feature space uses the custom instance key '{state.InstanceKey}'; supply it when loading.");
+            }
+        }
+
+        var options = new FeatureOptions
+        {
+            Interval = TimeSpan.FromTicks(state.IntervalTicks),
+            Lateness = state.LatenessTicks is { } l ? TimeSpan.FromTicks(l) : null,
+            InstanceKey = key,
+            MetricAggregation = state.MetricAggregation,
+            MaxCarryForwardSteps = state.MaxCarryForwardSteps,
+            ConstantTolerance = state.ConstantTolerance,
+            Epsilon = state.Epsilon,
+            MaxTemplates = state.MaxTemplates,
+            LogLevelCounts = state.LogLevelCounts,
+            TopOperations = state.TopOperations,
+            EdgeFeatures = state.EdgeFeatures,
+        };
+        if (logParsing is not null)
+        {
+            options.LogParsing = logParsing;
+        }
+
+        var problems = options.Validate();
+        if (problems.Count > 0 || state.TemplateMin.Length != state.Vocabulary.Length || state.TemplateMax.Length != state.Vocabulary.Length ||
+            state.LevelScale.Length != LogLevels.Names.Count || state.MetricGlobalRanges.Any(r => !state.Metrics.Contains(r.Metric)) ||
+            state.Metrics.Any(m => state.MetricGlobalRanges.All(r => r.Metric != m)))
+        {
+            throw new InvalidDataException("Feature space is inconsistent: " + (problems.Count > 0 ? string.Join(" ", problems) : "array lengths or metric ranges do not match."));
+        }
+
+        return new FeatureSpace(
+            options,
+            state.Metrics,
+            state.DroppedMetrics,
+            state.MetricRanges.ToDictionary(r => (r.Instance ?? "", r.Metric), r => (r.Min, r.Max)),
+            state.MetricGlobalRanges.ToDictionary(r => r.Metric, r => (r.Min, r.Max), StringComparer.Ordinal),
+            [.. state.Vocabulary.Select(t => new LogTemplate(t.Id, t.Text, t.Size))],
+            state.TemplateMin,
+            state.TemplateMax,
+            state.UnseenScale,
+            state.LevelScale,
+            state.RequestTypes,
+            state.EdgeMeans.ToDictionary(e => (e.Caller, e.Callee, e.Column), e => e.Mean),
+            state.ColumnMeans,
+            state.TrainingInstances);
+    }
+}
+
+internal sealed record RangeEntry(string? Instance, string Metric, double Min, double Max);
+
+internal sealed record TemplateEntry(int Id, string Text, long Size);
+
+internal sealed record EdgeMeanEntry(string Caller, string Callee, int Column, double Mean);
+
+internal sealed class FeatureSpaceState
+{
+    public int Version { get; set; }
+
+    public long IntervalTicks { get; set; }
+
+    public long? LatenessTicks { get; set; }
+
+    public string InstanceKey { get; set; } = "";
+
+    public MetricAggregation MetricAggregation { get; set; }
+
+    public int MaxCarryForwardSteps { get; set; }
+
+    public double ConstantTolerance { get; set; }
+
+    public double Epsilon { get; set; }
+
+    public int MaxTemplates { get; set; }
+
+    public bool LogLevelCounts { get; set; }
+
+    public int TopOperations { get; set; }
+
+    public EdgeFeatureSet EdgeFeatures { get; set; }
+
+    public string[] Metrics { get; set; } = [];
+
+    public string[] DroppedMetrics { get; set; } = [];
+
+    public RangeEntry[] MetricRanges { get; set; } = [];
+
+    public RangeEntry[] MetricGlobalRanges { get; set; } = [];
+
+    public TemplateEntry[] Vocabulary { get; set; } = [];
+
+    public double[] TemplateMin { get; set; } = [];
+
+    public double[] TemplateMax { get; set; } = [];
+
+    public double UnseenScale { get; set; }
+
+    public double[] LevelScale { get; set; } = [];
+
+    public string[] RequestTypes { get; set; } = [];
+
+    public EdgeMeanEntry[] EdgeMeans { get; set; } = [];
+
+    public double[] ColumnMeans { get; set; } = [];
+
+    public string[] TrainingInstances { get; set; } = [];
+}
+
+[JsonSourceGenerationOptions(WriteIndented = false, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
+[JsonSerializable(typeof(FeatureSpaceState))]
+internal sealed partial class FeatureSpaceJson : JsonSerializerContext;

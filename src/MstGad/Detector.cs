@@ -1,0 +1,437 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using MstGad.Datasets;
+using MstGad.Evaluation;
+using MstGad.Features;
+using MstGad.Graph;
+using MstGad.Model;
+using MstGad.Parsing;
+using TorchSharp;
+
+namespace MstGad;
+
+/// <summary>
+/// Finds failing service instances from metrics, logs and traces (MSTGAD). Create one with
+/// <see cref="DetectorBuilder"/>, train it with <see cref="FitAsync(ITelemetrySource, IProgress{FitProgress}?, CancellationToken)"/>
+/// (or load a trained one with <see cref="Load(string, Microsoft.Extensions.Logging.ILoggerFactory?)"/>), then score telemetry with
+/// <see cref="DetectAsync(ITelemetrySource, CancellationToken)"/>.
+/// </summary>
+/// <remarks>
+/// Everything learnt — Drain state, template vocabulary, metric selection, normalisers, instance
+/// keys, thresholds, network weights, settings — is saved and loaded as one artifact. Not
+/// thread-safe; dispose it to free the network's native memory.
+/// </remarks>
+public sealed partial class Detector : IDisposable
+{
+    private readonly DetectorSettings _settings;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _timeProvider;
+    private Trained? _trained;
+    private bool _disposed;
+
+    internal Detector(DetectorSettings settings, ILoggerFactory loggerFactory, TimeProvider timeProvider)
+    {
+        _settings = settings;
+        _logger = loggerFactory.CreateLogger("MstGad");
+        _timeProvider = timeProvider;
+    }
+
+    /// <summary>Whether the detector has been trained (or loaded).</summary>
+    public bool IsTrained => _trained is not null;
+
+    /// <summary>The step interval Δ.</summary>
+    public TimeSpan Interval => _settings.Features.Interval;
+
+    /// <summary>The window length k.</summary>
+    public int Window => _settings.Window;
+
+    /// <summary>The decision rule.</summary>
+    public DecisionRule DecisionRule => _settings.Decision;
+
+    /// <summary>The decision threshold in use (on P, or on RE for <see cref="DecisionRule.ExtremeValue"/>).</summary>
+    /// <exception cref="InvalidOperationException">Not trained.</exception>
+    public double Threshold => Require().Threshold;
+
+    /// <summary>The instance keys the detector knows, in node order.</summary>
+    public IReadOnlyList<string> Instances => Require().Instances;
+
+    /// <summary>The end of the validation part of the training data (later data was not used to fit anything).</summary>
+    public DateTimeOffset TrainedUntil => Require().TrainedUntil;
+
+    /// <summary>The fitted feature space (metrics kept, vocabulary, request types).</summary>
+    public FeatureSpace Features => Require().Space;
+
+    /// <summary>Reads all telemetry of a source and trains on it (chronological split per <see cref="SplitOptions"/>).</summary>
+    /// <param name="source">The telemetry, with fault labels when it has any.</param>
+    /// <param name="progress">Receives progress (stages, then each epoch).</param>
+    /// <param name="cancellationToken">Cancels reading or training.</param>
+    /// <returns>What happened.</returns>
+    public async Task<FitReport> FitAsync(ITelemetrySource source, IProgress<FitProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ThrowIfDisposed();
+        progress?.Report(new FitProgress("reading", 0, _settings.Training.MaxEpochs, null, null));
+        var aggregator = new TelemetryAggregator(_settings.Features);
+        var faults = await TelemetryDirectory.LoadAsync(source, aggregator, cancellationToken).ConfigureAwait(false);
+        var data = aggregator.Complete();
+        LogRead(_logger, data.Instances.Count, data.StepCount, data.Report.MetricsUsed, data.Report.LogsUsed, data.Report.SpansUsed, faults.Count);
+        return Fit(data, faults, progress, cancellationToken);
+    }
+
+    /// <summary>Trains on already aggregated telemetry (made with this detector's <see cref="FeatureOptions"/>).</summary>
+    /// <param name="data">The aggregates.</param>
+    /// <param name="faults">The fault labels.</param>
+    /// <param name="progress">Receives progress.</param>
+    /// <param name="cancellationToken">Cancels training.</param>
+    /// <returns>What happened.</returns>
+    public FitReport Fit(TelemetryAggregate data, IReadOnlyList<FaultLabel> faults, IProgress<FitProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(faults);
+        ThrowIfDisposed();
+        var started = _timeProvider.GetTimestamp();
+        var split = _settings.Split;
+        var steps = data.StepCount;
+        var trainSteps = (int)Math.Floor(steps * split.TrainFraction);
+        var validationSteps = (int)Math.Floor(steps * split.ValidationFraction);
+        if (trainSteps < _settings.Window)
+        {
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                $"Too little data to train: the training part has {trainSteps} steps of {Interval}, fewer than the window of {_settings.Window}."));
+        }
+
+        var first = data.FirstStep;
+        var trainEnd = first + trainSteps;
+        var validationEnd = trainEnd + validationSteps;
+        progress?.Report(new FitProgress("features", 0, _settings.Training.MaxEpochs, null, null));
+        var space = FeatureSpace.Fit(data, first, trainEnd);
+        var frame = space.Transform(data, first, validationEnd);
+        var registry = new InstanceRegistry();
+        var graphs = GraphBuilder.Build(frame, registry);
+        var labels = Labels.FromFaults(faults, _settings.Features.InstanceKey, registry, data.Clock, first, (int)(validationEnd - first), out var unmatched);
+        foreach (var fault in unmatched)
+        {
+            LogUnmatchedFault(_logger, fault.Target, fault.Start);
+        }
+
+        HideLabels(labels, registry.Count, trainSteps, split);
+        var windows = GraphWindow.Slide(graphs, _settings.Window, 1, labels).ToList();
+        var training = windows.Where(w => w.Last.Step < trainEnd).ToList();
+        var validation = windows.Where(w => w.Last.Step >= trainEnd).ToList();
+
+        torch.set_num_threads(_settings.Threads);
+        var shape = new InputShape(space.MetricFeatureCount, space.LogFeatureCount, space.EdgeFeatureNames.Count);
+        var model = new MstgadModel(_settings.Model, shape, _settings.Training.Seed, _settings.Device);
+        try
+        {
+            var epochs = progress is null ? null : new Progress<EpochReport>(e =>
+                progress.Report(new FitProgress("training", e.Epoch, _settings.Training.MaxEpochs, e.TrainingLoss, double.IsNaN(e.ValidationLoss) ? null : e.ValidationLoss)));
+            var report = model.Train(training, validation, _settings.Training, new EpochLogger(this, epochs), cancellationToken);
+
+            progress?.Report(new FitProgress("thresholds", report.Epochs.Count, _settings.Training.MaxEpochs, null, null));
+            var threshold = ChooseThreshold(model, training, validation);
+            var trained = new Trained(
+                data.LogParser,
+                space,
+                registry.Keys,
+                model,
+                threshold,
+                data.Clock.EndOf(validationEnd - 1),
+                new Dictionary<int, string>(data.ExampleMessages));
+            _trained?.Model.Dispose();
+            _trained = trained;
+            model = null!;
+            var elapsed = _timeProvider.GetElapsedTime(started);
+            LogTrained(_logger, report.Epochs.Count, report.BestEpoch, threshold, elapsed.TotalSeconds);
+            return new FitReport(
+                report,
+                training.Count,
+                validation.Count,
+                registry.Count,
+                space.NodeFeatureNames.Count,
+                space.EdgeFeatureNames.Count,
+                threshold,
+                data.Clock.StartOf(first),
+                data.Clock.EndOf(trainEnd - 1),
+                trained.TrainedUntil,
+                unmatched.Count,
+                elapsed);
+        }
+        finally
+        {
+            model?.Dispose();
+        }
+    }
+
+    /// <summary>Reads telemetry and scores every step that ends a full window, for every instance present.</summary>
+    /// <param name="source">The telemetry.</param>
+    /// <param name="cancellationToken">Cancels reading.</param>
+    /// <returns>The verdicts, by step then instance, and what was read.</returns>
+    public async Task<DetectionResult> DetectAsync(ITelemetrySource source, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var trained = Require();
+        var aggregator = new TelemetryAggregator(_settings.Features, CopyParser(trained.Parser));
+        var faults = await TelemetryDirectory.LoadAsync(source, aggregator, cancellationToken).ConfigureAwait(false);
+        var data = aggregator.Complete();
+        return new DetectionResult(Detect(data), data, faults);
+    }
+
+    /// <summary>Scores the steps <c>[from, to)</c> of aggregates made with a copy of this detector's log parser
+    /// (see <see cref="CreateAggregator"/>); every scored step needs k − 1 steps of history in the data.</summary>
+    /// <param name="data">The aggregates.</param>
+    /// <param name="from">The first step to score (default: the first with a full window).</param>
+    /// <param name="to">The step after the last to score (default: the end of the data).</param>
+    /// <returns>The verdicts, by step then instance (instances present in the step only).</returns>
+    public IReadOnlyList<InstanceVerdict> Detect(TelemetryAggregate data, long? from = null, long? to = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var trained = Require();
+        var k = _settings.Window;
+        var start = Math.Max(from ?? data.FirstStep + k - 1, data.FirstStep + k - 1);
+        var end = Math.Min(to ?? data.FirstStep + data.StepCount, data.FirstStep + data.StepCount);
+        if (end <= start)
+        {
+            return [];
+        }
+
+        var frame = trained.Space.Transform(data, start - k + 1, end);
+        var registry = new InstanceRegistry(trained.Instances);
+        var graphs = GraphBuilder.Build(frame, registry);
+        var windows = GraphWindow.Slide(graphs, k).ToList();
+        torch.set_num_threads(_settings.Threads);
+        var scores = trained.Model.Score(windows);
+        var keys = registry.Keys;
+        var examples = new Dictionary<int, string>(trained.Examples);
+        foreach (var (id, message) in data.ExampleMessages)
+        {
+            examples.TryAdd(id, message);
+        }
+
+        var verdicts = new List<InstanceVerdict>(scores.Count * keys.Count);
+        foreach (var score in scores)
+        {
+            var time = data.Clock.EndOf(score.Step);
+            for (var node = 0; node < keys.Count; node++)
+            {
+                if (!score.Present[node])
+                {
+                    continue;
+                }
+
+                var p = score.Probability[node];
+                var re = score.ReconstructionError[node];
+                var decisionScore = _settings.Decision == DecisionRule.ExtremeValue ? re : p;
+                verdicts.Add(new InstanceVerdict(keys[node], time, decisionScore, p, re, decisionScore >= trained.Threshold, Explain(trained, score, node, keys, examples)));
+            }
+        }
+
+        return verdicts;
+    }
+
+    /// <summary>Creates an aggregator for new telemetry that continues from a copy of the trained log
+    /// parser (so template ids match), for use with <see cref="Detect(TelemetryAggregate, long?, long?)"/>.</summary>
+    /// <returns>The aggregator.</returns>
+    public TelemetryAggregator CreateAggregator() => new(_settings.Features, CopyParser(Require().Parser));
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _trained?.Model.Dispose();
+    }
+
+    private static DrainParser CopyParser(DrainParser parser)
+    {
+        using var buffer = new MemoryStream();
+        parser.Save(buffer);
+        buffer.Position = 0;
+        return DrainParser.Load(buffer);
+    }
+
+    private static void HideLabels(sbyte[] labels, int nodes, int trainSteps, SplitOptions split)
+    {
+        if (split.HiddenLabelFraction <= 0)
+        {
+            return;
+        }
+
+        var random = new Random((int)(split.Seed & int.MaxValue));
+        for (var i = 0; i < trainSteps * nodes; i++)
+        {
+            if (random.NextDouble() < split.HiddenLabelFraction)
+            {
+                labels[i] = Labels.Unknown;
+            }
+        }
+    }
+
+    private double ChooseThreshold(MstgadModel model, List<GraphWindow> training, List<GraphWindow> validation)
+    {
+        switch (_settings.Decision)
+        {
+            case DecisionRule.ValidationThreshold when validation.Count > 0:
+            {
+                var (scores, labels) = Points(model.Score(validation), validation, useProbability: true);
+                return labels.Contains(1) ? Thresholds.BestF1(scores, labels).Threshold : 0.5;
+            }
+
+            case DecisionRule.ExtremeValue:
+            {
+                // Calibrate on training points not labelled abnormal (the user may have no labels at all).
+                var (scores, labels) = Points(model.Score(training), training, useProbability: false);
+                var calibration = scores.Where((_, i) => labels[i] != 1).ToList();
+                return new Spot(calibration, new SpotOptions { Risk = _settings.ExtremeValueRisk }).Threshold;
+            }
+
+            default:
+                return 0.5;
+        }
+    }
+
+    private static (List<double> Scores, List<int> Labels) Points(IReadOnlyList<WindowScores> scores, List<GraphWindow> windows, bool useProbability)
+    {
+        var values = new List<double>();
+        var labels = new List<int>();
+        for (var w = 0; w < scores.Count; w++)
+        {
+            for (var node = 0; node < scores[w].Present.Length; node++)
+            {
+                if (!scores[w].Present[node])
+                {
+                    continue;
+                }
+
+                values.Add(useProbability ? scores[w].Probability[node] : scores[w].ReconstructionError[node]);
+                labels.Add(windows[w].LastLabel(node));
+            }
+        }
+
+        return (values, labels);
+    }
+
+    private static Evidence Explain(Trained trained, WindowScores score, int node, IReadOnlyList<string> keys, Dictionary<int, string> examples)
+    {
+        const int top = 3;
+        var (metrics, logs, _) = trained.Model.ErrorLayout;
+        var errors = score.Errors.AsSpan(node * score.ErrorWidth, score.ErrorWidth);
+        var space = trained.Space;
+        var metricEvidence = new List<MetricEvidence>();
+        var offset = 0;
+        if (metrics > 0)
+        {
+            for (var i = 0; i < metrics; i++)
+            {
+                metricEvidence.Add(new MetricEvidence(space.Metrics[i], errors[i]));
+            }
+
+            offset = metrics;
+        }
+
+        var logEvidence = new List<LogEvidence>();
+        if (logs > 0)
+        {
+            for (var i = 0; i < logs; i++)
+            {
+                var name = space.NodeFeatureNames[space.MetricFeatureCount + i];
+                if (i < space.Vocabulary.Count)
+                {
+                    var template = space.Vocabulary[i];
+                    logEvidence.Add(new LogEvidence(name, template.Id, template.Text, examples.GetValueOrDefault(template.Id), errors[offset + i]));
+                }
+                else
+                {
+                    logEvidence.Add(new LogEvidence(name, null, null, null, errors[offset + i]));
+                }
+            }
+        }
+
+        var edgeEvidence = score.EdgeErrors
+            .Where(e => e.Source == node || e.Target == node)
+            .OrderByDescending(e => e.Error)
+            .Take(top)
+            .Select(e => new EdgeEvidence(keys[e.Source], keys[e.Target], e.Error))
+            .ToList();
+        return new Evidence(
+            [.. metricEvidence.Where(m => m.Error > 0).OrderByDescending(m => m.Error).Take(top)],
+            [.. logEvidence.Where(l => l.Error > 0).OrderByDescending(l => l.Error).Take(top)],
+            edgeEvidence);
+    }
+
+    private Trained Require()
+    {
+        ThrowIfDisposed();
+        return _trained ?? throw new InvalidOperationException("The detector is not trained: call FitAsync or Load first.");
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Read {Instances} instances over {Steps} steps: {Metrics} metric samples, {Logs} log lines, {Spans} spans, {Faults} faults")]
+    private static partial void LogRead(ILogger logger, int instances, int steps, long metrics, long logs, long spans, int faults);
+
+    [LoggerMessage(EventId = 5002, Level = LogLevel.Warning, Message = "Fault of {Target} at {Start} names no known instance; it labels nothing")]
+    private static partial void LogUnmatchedFault(ILogger logger, string target, DateTimeOffset start);
+
+    [LoggerMessage(EventId = 5003, Level = LogLevel.Information, Message = "Epoch {Epoch}: training loss {TrainingLoss:F4}, validation loss {ValidationLoss:F4}, learning rate {LearningRate:G3}")]
+    private static partial void LogEpoch(ILogger logger, int epoch, double trainingLoss, double validationLoss, double learningRate);
+
+    [LoggerMessage(EventId = 5004, Level = LogLevel.Information, Message = "Trained for {Epochs} epochs (best {BestEpoch}); threshold {Threshold:G4}; {Seconds:F1} s")]
+    private static partial void LogTrained(ILogger logger, int epochs, int bestEpoch, double threshold, double seconds);
+
+    /// <summary>Everything learnt.</summary>
+    private sealed record Trained(
+        DrainParser Parser,
+        FeatureSpace Space,
+        IReadOnlyList<string> Instances,
+        MstgadModel Model,
+        double Threshold,
+        DateTimeOffset TrainedUntil,
+        IReadOnlyDictionary<int, string> Examples);
+
+    private sealed class EpochLogger(Detector owner, IProgress<EpochReport>? next) : IProgress<EpochReport>
+    {
+        public void Report(EpochReport value)
+        {
+            LogEpoch(owner._logger, value.Epoch, value.TrainingLoss, value.ValidationLoss, value.LearningRate);
+            next?.Report(value);
+        }
+    }
+}
+
+/// <summary>The outcome of fitting a detector.</summary>
+/// <param name="Training">The per-epoch training report.</param>
+/// <param name="TrainingWindows">Windows trained on.</param>
+/// <param name="ValidationWindows">Windows validated on.</param>
+/// <param name="Instances">Instances (graph nodes) known.</param>
+/// <param name="NodeFeatures">Node features per instance and step.</param>
+/// <param name="EdgeFeatures">Features per edge and step.</param>
+/// <param name="Threshold">The decision threshold chosen.</param>
+/// <param name="TrainingStart">The start of the training part.</param>
+/// <param name="TrainingEnd">The end of the training part.</param>
+/// <param name="ValidationEnd">The end of the validation part.</param>
+/// <param name="UnmatchedFaults">Fault labels that named no known instance.</param>
+/// <param name="Elapsed">How long fitting took (after reading).</param>
+public sealed record FitReport(
+    TrainingReport Training,
+    int TrainingWindows,
+    int ValidationWindows,
+    int Instances,
+    int NodeFeatures,
+    int EdgeFeatures,
+    double Threshold,
+    DateTimeOffset TrainingStart,
+    DateTimeOffset TrainingEnd,
+    DateTimeOffset ValidationEnd,
+    int UnmatchedFaults,
+    TimeSpan Elapsed);
+
+/// <summary>What <see cref="Detector.DetectAsync(ITelemetrySource, CancellationToken)"/> found.</summary>
+/// <param name="Verdicts">The verdicts, by step then instance.</param>
+/// <param name="Data">The aggregates of the telemetry read (with its read report).</param>
+/// <param name="Faults">The fault labels of the source, if any.</param>
+public sealed record DetectionResult(IReadOnlyList<InstanceVerdict> Verdicts, TelemetryAggregate Data, IReadOnlyList<FaultLabel> Faults);

@@ -1,0 +1,79 @@
+using System.Globalization;
+
+namespace MstGad;
+
+/// <summary>How a verdict's decision is made.</summary>
+public enum DecisionRule
+{
+    /// <summary>The paper's: abnormal when the classifier's abnormal probability P ≥ 0.5.</summary>
+    Classifier = 0,
+
+    /// <summary>Abnormal when P ≥ the threshold that maximised F1 on the validation split.</summary>
+    ValidationThreshold = 1,
+
+    /// <summary>
+    /// For users without labels: abnormal when the reconstruction error exceeds an extreme-value
+    /// threshold (SPOT, peaks over threshold) calibrated on the training split.
+    /// </summary>
+    ExtremeValue = 2,
+}
+
+/// <summary>The chronological split of the fitting data and the label-hiding protocol.</summary>
+public sealed class SplitOptions
+{
+    /// <summary>The share of steps, from the start, used for training.</summary>
+    /// <value>Default 0.9 (the paper's protocol for evaluation is 0.6, with 0.3 left for testing).</value>
+    public double TrainFraction { get; set; } = 0.9;
+
+    /// <summary>The share of steps after the training part used for validation (early stopping, threshold).</summary>
+    /// <value>Default 0.1.</value>
+    public double ValidationFraction { get; set; } = 0.1;
+
+    /// <summary>The share of training labels hidden as unknown (−1), chosen deterministically from <see cref="Seed"/>.</summary>
+    /// <value>Default 0.5 (the paper's).</value>
+    public double HiddenLabelFraction { get; set; } = 0.5;
+
+    /// <summary>The seed of label hiding.</summary>
+    /// <value>Default 42.</value>
+    public long Seed { get; set; } = 42;
+
+    internal IEnumerable<string> Validate()
+    {
+        if (!(TrainFraction > 0 && TrainFraction <= 1))
+        {
+            yield return string.Create(CultureInfo.InvariantCulture, $"Split.TrainFraction must be in (0, 1]; it is {TrainFraction}.");
+        }
+
+        if (!(ValidationFraction >= 0 && ValidationFraction < 1))
+        {
+            yield return string.Create(CultureInfo.InvariantCulture, $"Split.ValidationFraction must be in [0, 1); it is {ValidationFraction}.");
+        }
+
+        if (TrainFraction + ValidationFraction > 1 + 1e-9)
+        {
+            yield return string.Create(CultureInfo.InvariantCulture, $"Split.TrainFraction + Split.ValidationFraction must not exceed 1; it is {TrainFraction + ValidationFraction}.");
+        }
+
+        if (!(HiddenLabelFraction >= 0 && HiddenLabelFraction <= 1))
+        {
+            yield return string.Create(CultureInfo.InvariantCulture, $"Split.HiddenLabelFraction must be in [0, 1]; it is {HiddenLabelFraction}.");
+        }
+    }
+
+    internal SplitOptions Clone() => (SplitOptions)MemberwiseClone();
+}
+
+/// <summary>The problems found by <see cref="DetectorBuilder.Build"/>, all at once.</summary>
+public sealed class DetectorConfigurationException : ArgumentException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="problems">Every problem found.</param>
+    public DetectorConfigurationException(IReadOnlyList<string> problems)
+        : base("The detector configuration is not valid:" + Environment.NewLine + "- " + string.Join(Environment.NewLine + "- ", problems))
+    {
+        Problems = problems;
+    }
+
+    /// <summary>Every problem found, one sentence each.</summary>
+    public IReadOnlyList<string> Problems { get; }
+}

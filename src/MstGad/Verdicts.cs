@@ -1,0 +1,45 @@
+namespace MstGad;
+
+/// <summary>A metric that contributed to an instance's score.</summary>
+/// <param name="Name">The metric name.</param>
+/// <param name="Error">Its squared reconstruction error.</param>
+public sealed record MetricEvidence(string Name, double Error);
+
+/// <summary>A log template (or log level) that contributed to an instance's score.</summary>
+/// <param name="Feature">The feature name (<c>log:&lt;id&gt;:&lt;template&gt;</c>, <c>log:unseen</c> or <c>level:&lt;LEVEL&gt;</c>).</param>
+/// <param name="TemplateId">The template id, or <see langword="null"/> for unseen templates and levels.</param>
+/// <param name="Template">The template text, when a template.</param>
+/// <param name="ExampleMessage">An example message of the template, when one was seen.</param>
+/// <param name="Error">Its squared reconstruction error.</param>
+public sealed record LogEvidence(string Feature, int? TemplateId, string? Template, string? ExampleMessage, double Error);
+
+/// <summary>A call edge at the instance that contributed to its score.</summary>
+/// <param name="Caller">The caller instance.</param>
+/// <param name="Callee">The callee instance.</param>
+/// <param name="Error">The edge's squared reconstruction error.</param>
+public sealed record EdgeEvidence(string Caller, string Callee, double Error);
+
+/// <summary>Why an instance got its score: the metrics, log templates and call edges that contributed most.</summary>
+/// <param name="Metrics">Top metrics by error.</param>
+/// <param name="Logs">Top log features by error.</param>
+/// <param name="Edges">Top call edges at the instance by error.</param>
+public sealed record Evidence(IReadOnlyList<MetricEvidence> Metrics, IReadOnlyList<LogEvidence> Logs, IReadOnlyList<EdgeEvidence> Edges);
+
+/// <summary>The verdict on one instance at the end of one step.</summary>
+/// <param name="Instance">The instance key.</param>
+/// <param name="Time">The end of the step (UTC).</param>
+/// <param name="Score">The decision score: P for <see cref="DecisionRule.Classifier"/> and
+/// <see cref="DecisionRule.ValidationThreshold"/>, the reconstruction error for <see cref="DecisionRule.ExtremeValue"/>.</param>
+/// <param name="Probability">The classifier's abnormal probability P.</param>
+/// <param name="ReconstructionError">The reconstruction error RE.</param>
+/// <param name="IsAbnormal">The decision.</param>
+/// <param name="Evidence">What contributed most.</param>
+public sealed record InstanceVerdict(string Instance, DateTimeOffset Time, double Score, double Probability, double ReconstructionError, bool IsAbnormal, Evidence Evidence);
+
+/// <summary>Progress of <see cref="Detector.FitAsync(MstGad.Features.ITelemetrySource, IProgress{FitProgress}?, CancellationToken)"/>.</summary>
+/// <param name="Stage">What is happening (<c>reading</c>, <c>features</c>, <c>training</c>, <c>thresholds</c>).</param>
+/// <param name="Epoch">The epoch just finished (training), else 0.</param>
+/// <param name="MaxEpochs">The epoch limit.</param>
+/// <param name="TrainingLoss">The epoch's training loss, when training.</param>
+/// <param name="ValidationLoss">The epoch's validation loss, when training.</param>
+public sealed record FitProgress(string Stage, int Epoch, int MaxEpochs, double? TrainingLoss, double? ValidationLoss);
