@@ -1,11 +1,16 @@
 using System.CommandLine;
 using MstGad.Cli;
+using MstGad.Model;
+
+TorchNative.EnsureLoadable();
 
 var root = new RootCommand("mstgad: multimodal anomaly detection for microservice instances (MSTGAD).")
 {
     LoghubCommand.Create(),
     ParseCommand.Create(),
     InspectCommand.Create(),
+    TrainCommand.Create(),
+    DetectCommand.Create(),
 };
 
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

@@ -10,16 +10,21 @@ internal readonly record struct GeneralizedPareto(double Shape, double Scale, do
     private const int RefineIterations = 100;
 
     /// <summary>
-    /// Fits (γ, σ) by maximum likelihood through Grimshaw's reduction to one parameter θ = γ/σ. For a
-    /// fixed θ the likelihood is maximal at γ(θ) = (1/N)·Σ ln(1 + θYᵢ), which leaves the profile
-    /// ℓ*(θ) = −N·ln(γ(θ)/θ) − Σ ln(1 + θYᵢ) − N on θ &gt; −1/max Y (θ = 0: the exponential fit,
-    /// σ = mean Y). The fit scans ℓ* on a grid over (−1/max Y, 0) and (0, θ_U], with Grimshaw's bound
-    /// θ_U = 2(Ȳ − min Y)/(min Y)² (at least 100/Ȳ), refines every interior local maximum by golden
-    /// section and returns the best. The boundary θ → −1/max Y, where ℓ* grows without bound (γ &lt; −1,
-    /// no maximum-likelihood estimate), is never chosen.
+    /// Fits (γ, σ) by maximum likelihood over γ ≥ −1 through Grimshaw's reduction to one parameter
+    /// θ = γ/σ. For a fixed θ the likelihood is maximal at γ(θ) = (1/N)·Σ ln(1 + θYᵢ), which leaves the
+    /// profile ℓ*(θ) = −N·ln(γ(θ)/θ) − Σ ln(1 + θYᵢ) − N (θ = 0: the exponential fit, σ = mean Y).
+    /// γ(θ) increases with θ, so γ ≥ −1 is θ ≥ θ₋₁ with γ(θ₋₁) = −1, found by bisection. The fit scans ℓ*
+    /// on a grid over [θ₋₁, 0) and (0, θ_U], with Grimshaw's bound θ_U = 2(Ȳ − min Y)/(min Y)² (at least
+    /// 100/Ȳ), refines every interior local maximum by golden section, and returns the best of those, the
+    /// exponential fit and the uniform fit (γ = −1, σ = max Y, ℓ = −N·ln max Y: the supremum on the
+    /// boundary γ = −1).
     /// </summary>
-    /// <param name="excesses">The excesses, all positive and finite; at least one.</param>
-    /// <returns>The fit.</returns>
+    /// <remarks>
+    /// Below γ = −1 the likelihood grows without bound as σ → |γ|·max Y, so there is no maximum-likelihood
+    /// estimate there (Smith 1985); light-tailed, bounded excesses whose profile keeps rising towards that
+    /// boundary get the uniform fit. Siffer et al.'s code keeps only stationary points and θ = 0, so it
+    /// falls back to the exponential fit in that case.
+    /// </remarks>
     public static GeneralizedPareto Fit(ReadOnlySpan<double> excesses)
     {
         double sum = 0, min = double.PositiveInfinity, max = 0;
@@ -34,14 +39,16 @@ internal readonly record struct GeneralizedPareto(double Shape, double Scale, do
         var mean = sum / n;
         var upper = Math.Max(2 * (mean - min) / (min * min), 100 / mean);
 
-        // θ in increasing order: the left interval through a logistic spacing that crowds both of its ends,
-        // then 0, then a logarithmic spacing of (0, upper].
+        // θ in increasing order: [θ₋₁, 0) through a logistic spacing that crowds both of its ends, then 0,
+        // then a logarithmic spacing of (0, upper].
+        var thetaMinusOne = ThetaOfShapeMinusOne(excesses, max);
         Span<double> theta = stackalloc double[(2 * GridPoints) + 1];
         Span<double> profile = stackalloc double[(2 * GridPoints) + 1];
-        for (var k = 0; k < GridPoints; k++)
+        theta[0] = thetaMinusOne;
+        for (var k = 1; k < GridPoints; k++)
         {
-            var x = 18.0 - (27.0 * k / (GridPoints - 1));
-            theta[k] = -1 / (1 + Math.Exp(-x)) / max;
+            var x = 12.0 - (21.0 * k / (GridPoints - 1));
+            theta[k] = thetaMinusOne / (1 + Math.Exp(-x));
         }
 
         theta[GridPoints] = 0;
@@ -75,6 +82,12 @@ internal readonly record struct GeneralizedPareto(double Shape, double Scale, do
                 best = value;
                 bestTheta = t;
             }
+        }
+
+        var uniform = -n * Math.Log(max);
+        if (uniform > best)
+        {
+            return new GeneralizedPareto(-1, max, uniform);
         }
 
         if (bestTheta == 0)
@@ -137,6 +150,36 @@ internal readonly record struct GeneralizedPareto(double Shape, double Scale, do
         }
 
         return sum;
+    }
+
+    /// <summary>
+    /// The θ in (−1/max Y, 0) where γ(θ) = (1/N)·Σ ln(1 + θYᵢ) = −1, by bisection: γ rises from −∞ at
+    /// −1/max Y to 0 at θ = 0.
+    /// </summary>
+    private static double ThetaOfShapeMinusOne(ReadOnlySpan<double> excesses, double max)
+    {
+        var n = excesses.Length;
+        var low = -1 / max;
+        var high = 0.0;
+        for (var i = 0; i < 100; i++)
+        {
+            var middle = (low + high) / 2;
+            if (middle <= low || middle >= high)
+            {
+                break;
+            }
+
+            if (SumLog1P(excesses, middle) < -n)
+            {
+                low = middle;
+            }
+            else
+            {
+                high = middle;
+            }
+        }
+
+        return high;
     }
 
     /// <summary>ℓ*(θ), the likelihood maximised over γ for a fixed θ = γ/σ.</summary>

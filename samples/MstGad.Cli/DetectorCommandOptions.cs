@@ -1,0 +1,98 @@
+using System.CommandLine;
+using MstGad.Features;
+using MstGad.Model;
+
+namespace MstGad.Cli;
+
+/// <summary>The options shared by the commands that build a detector (train, evaluate experiments).</summary>
+internal sealed class DetectorCommandOptions
+{
+    public Option<string> Interval { get; } = new("--interval") { Description = "Step length Δ, such as 10s or 1m.", DefaultValueFactory = _ => "1m" };
+
+    public Option<int> Window { get; } = new("--window") { Description = "Window length k (graphs per window).", DefaultValueFactory = _ => 10 };
+
+    public Option<string> InstanceKey { get; } = new("--instance-key") { Description = "kubernetes-workload (strip pod suffixes) or identity.", DefaultValueFactory = _ => "kubernetes-workload" };
+
+    public Option<string> Decision { get; } = new("--decision") { Description = "classifier (P ≥ 0.5), validation (best-F1 threshold on the validation split) or extreme-value (SPOT on the reconstruction error).", DefaultValueFactory = _ => "classifier" };
+
+    public Option<int> Epochs { get; } = new("--epochs") { Description = "Maximum epochs.", DefaultValueFactory = _ => 100 };
+
+    public Option<int> Patience { get; } = new("--patience") { Description = "Early-stopping patience (epochs).", DefaultValueFactory = _ => 15 };
+
+    public Option<double> LearningRate { get; } = new("--learning-rate") { Description = "AdaBelief learning rate.", DefaultValueFactory = _ => 1e-3 };
+
+    public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Windows per batch.", DefaultValueFactory = _ => 50 };
+
+    public Option<double> TrainFraction { get; } = new("--train-fraction") { Description = "Share of steps, from the start, used for training.", DefaultValueFactory = _ => 0.9 };
+
+    public Option<double> ValidationFraction { get; } = new("--validation-fraction") { Description = "Share of steps after the training part used for validation.", DefaultValueFactory = _ => 0.1 };
+
+    public Option<double> HiddenLabels { get; } = new("--hidden-labels") { Description = "Share of training labels hidden as unknown.", DefaultValueFactory = _ => 0.5 };
+
+    public Option<long> Seed { get; } = new("--seed") { Description = "Seed of initialisation, shuffling and label hiding.", DefaultValueFactory = _ => 42 };
+
+    public Option<int> Threads { get; } = new("--threads") { Description = "CPU threads for the network.", DefaultValueFactory = _ => Environment.ProcessorCount };
+
+    public Option<bool> NoMetrics { get; } = new("--no-metrics") { Description = "Ablation: without metrics." };
+
+    public Option<bool> NoLogs { get; } = new("--no-logs") { Description = "Ablation: without logs." };
+
+    public Option<bool> NoTraces { get; } = new("--no-traces") { Description = "Ablation: without traces." };
+
+    public Option<bool> NoSam { get; } = new("--no-sam") { Description = "Ablation: without spatial attention." };
+
+    public Option<bool> NoTam { get; } = new("--no-tam") { Description = "Ablation: without temporal attention." };
+
+    public Option<bool> NoC { get; } = new("--no-c") { Description = "Ablation: without the shared temporal bias C." };
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { Interval, Window, InstanceKey, Decision, Epochs, Patience, LearningRate, BatchSize, TrainFraction, ValidationFraction, HiddenLabels, Seed, Threads, NoMetrics, NoLogs, NoTraces, NoSam, NoTam, NoC })
+        {
+            command.Add(option);
+        }
+    }
+
+    public DetectorBuilder CreateBuilder(ParseResult result)
+    {
+        var decision = result.GetValue(Decision) switch
+        {
+            "classifier" => DecisionRule.Classifier,
+            "validation" => DecisionRule.ValidationThreshold,
+            "extreme-value" => DecisionRule.ExtremeValue,
+            var other => throw new FormatException($"--decision '{other}' is not one of classifier, validation, extreme-value."),
+        };
+        return new DetectorBuilder()
+            .WithInterval(Durations.Parse(result.GetValue(Interval)!))
+            .WithWindow(result.GetValue(Window))
+            .WithDecisionRule(decision)
+            .ConfigureFeatures(o => o.InstanceKey = Features.InstanceKey.FromName(result.GetValue(InstanceKey)!))
+            .ConfigureTraining(o =>
+            {
+                o.MaxEpochs = result.GetValue(Epochs);
+                o.Patience = result.GetValue(Patience);
+                o.LearningRate = result.GetValue(LearningRate);
+                o.BatchSize = result.GetValue(BatchSize);
+                o.Seed = result.GetValue(Seed);
+            })
+            .ConfigureSplit(o =>
+            {
+                o.TrainFraction = result.GetValue(TrainFraction);
+                o.ValidationFraction = result.GetValue(ValidationFraction);
+                o.HiddenLabelFraction = result.GetValue(HiddenLabels);
+                o.Seed = result.GetValue(Seed);
+            })
+            .ConfigureModel(o => ApplyAblations(o, result))
+            .UseDevice("cpu", result.GetValue(Threads));
+    }
+
+    private void ApplyAblations(ModelOptions o, ParseResult result)
+    {
+        o.UseMetrics = !result.GetValue(NoMetrics);
+        o.UseLogs = !result.GetValue(NoLogs);
+        o.UseTraces = !result.GetValue(NoTraces);
+        o.UseSpatialAttention = !result.GetValue(NoSam);
+        o.UseTemporalAttention = !result.GetValue(NoTam);
+        o.UseCommonBias = !result.GetValue(NoC);
+    }
+}

@@ -1,0 +1,69 @@
+using System.CommandLine;
+using System.Globalization;
+using MstGad.Datasets;
+using MstGad.Features;
+
+namespace MstGad.Cli;
+
+/// <summary><c>mstgad train</c>: train a detector on a telemetry folder and save the artifact.</summary>
+internal static class TrainCommand
+{
+    public static Command Create()
+    {
+        var data = new Option<DirectoryInfo>("--data") { Description = "The telemetry folder (labels from its fault list when present).", Required = true };
+        var output = new Option<FileInfo>("--out") { Description = "Where to write the trained detector.", Required = true };
+        var strict = new Option<bool>("--strict") { Description = "Stop at the first bad record instead of counting and skipping it." };
+        var shared = new DetectorCommandOptions();
+        var command = new Command("train", "Train a detector on a telemetry folder (chronological training/validation split) and save it.") { data, output, strict };
+        shared.AddTo(command);
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            Detector detector;
+            try
+            {
+                detector = shared.CreateBuilder(result).Build();
+            }
+            catch (Exception ex) when (ex is FormatException or ArgumentException)
+            {
+                await Console.Error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
+                return 2;
+            }
+
+            using (detector)
+            {
+                var source = TelemetryDirectory.Open(result.GetRequiredValue(data).FullName, result.GetValue(strict) ? ReadMode.Strict : ReadMode.Lenient);
+                var report = await detector.FitAsync(source, new ConsoleProgress(), cancellationToken).ConfigureAwait(false);
+                var path = result.GetRequiredValue(output).FullName;
+                detector.Save(path);
+                Console.Error.WriteLine();
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"trained {report.Training.Epochs.Count} epochs (best {report.Training.BestEpoch}{(report.Training.StoppedEarly ? ", stopped early" : "")}) on {report.TrainingWindows} windows, validated on {report.ValidationWindows}; " +
+                    $"{report.Instances} instances, {report.NodeFeatures} node and {report.EdgeFeatures} edge features; threshold {report.Threshold:G4}; {report.Elapsed.TotalSeconds:0} s"));
+                Console.WriteLine($"training {report.TrainingStart:O} – {report.TrainingEnd:O}, validation until {report.ValidationEnd:O}");
+                Console.WriteLine($"read: metrics {source.Report.Metrics}; logs {source.Report.Logs}; spans {source.Report.Spans}; faults {source.Report.Faults}");
+                Console.WriteLine($"saved {path}");
+                return 0;
+            }
+        });
+        return command;
+    }
+}
+
+/// <summary>A one-line progress display on standard error.</summary>
+internal sealed class ConsoleProgress : IProgress<FitProgress>
+{
+    public void Report(FitProgress value)
+    {
+        if (value.Stage != "training")
+        {
+            Console.Error.WriteLine($"[{value.Stage}]");
+            return;
+        }
+
+        const int width = 30;
+        var done = (int)Math.Round(width * (double)value.Epoch / value.MaxEpochs);
+        var bar = new string('#', done) + new string('.', width - done);
+        Console.Error.Write(string.Create(CultureInfo.InvariantCulture,
+            $"\r[{bar}] epoch {value.Epoch}/{value.MaxEpochs}  train {value.TrainingLoss:0.0000}  valid {value.ValidationLoss?.ToString("0.0000", CultureInfo.InvariantCulture) ?? "-"}   "));
+    }
+}
