@@ -18,6 +18,7 @@ internal static class DetectCommand
         var command = new Command("detect", "Score every instance at every step (that ends a full window) of a telemetry folder.") { model, data, output, strict };
         command.SetAction(async (result, cancellationToken) =>
         {
+            MstGad.Model.TorchNative.EnsureLoadable();
             using var detector = Detector.Load(result.GetRequiredValue(model).FullName);
             var source = TelemetryDirectory.Open(result.GetRequiredValue(data).FullName, result.GetValue(strict) ? ReadMode.Strict : ReadMode.Lenient);
             var detection = await detector.DetectAsync(source, cancellationToken).ConfigureAwait(false);

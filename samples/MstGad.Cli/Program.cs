@@ -1,8 +1,5 @@
 using System.CommandLine;
 using MstGad.Cli;
-using MstGad.Model;
-
-TorchNative.EnsureLoadable();
 
 var root = new RootCommand("mstgad: multimodal anomaly detection for microservice instances (MSTGAD).")
 {

@@ -18,6 +18,7 @@ internal static class TrainCommand
         shared.AddTo(command);
         command.SetAction(async (result, cancellationToken) =>
         {
+            MstGad.Model.TorchNative.EnsureLoadable();
             Detector detector;
             try
             {
