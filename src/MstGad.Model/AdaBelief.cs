@@ -42,6 +42,7 @@ internal sealed class AdaBelief : IDisposable
 
     public void ZeroGrad()
     {
+        using var scope = NewDisposeScope(); // each read of Parameter.grad makes a new handle
         foreach (var (p, _, _) in _state)
         {
             p.grad?.zero_();

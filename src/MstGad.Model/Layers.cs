@@ -58,7 +58,14 @@ internal sealed class EdgeAwareAttention : Module
         }
 
         var score = (functional.leaky_relu(z, 0.2) * _attention).sum(-1); // [E', k, H]
-        var weights = (score - score.amax([0, 1], keepdim: true).detach()).exp();
+
+        // Shift each softmax by its destination's own self-loop score (the last V entries), not by one
+        // maximum over the whole batch: the self-loop then weighs exactly 1, so no denominator underflows
+        // to zero, and no other step, node or window of the batch can change a node's attention (a shared
+        // maximum broke the decoder's causality and made scores depend on the batch). The clamp only
+        // guards against overflow when a neighbour scores more than 60 above the self-loop.
+        var self = score.narrow(0, score.shape[0] - v, v).detach();
+        var weights = (score - self.index_select(0, dstWithLoops)).clamp_max(60).exp();
         var denominator = zeros(v, k, _heads, device: x.device).index_add_(0, dstWithLoops, weights, 1.0);
         var alpha = _dropout.forward(weights / (denominator.index_select(0, dstWithLoops) + 1e-16));
         var aggregated = zeros(v, k, _heads, _headWidth, device: x.device).index_add_(0, dstWithLoops, leftAtSource * alpha.unsqueeze(-1), 1.0);

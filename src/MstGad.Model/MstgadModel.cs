@@ -234,9 +234,13 @@ public sealed class MstgadModel : IDisposable
     /// <param name="device">The device to load onto.</param>
     /// <returns>The model, in evaluation mode.</returns>
     /// <exception cref="InvalidDataException">Not a model, an unsupported version, or corrupt.</exception>
+    /// <exception cref="ArgumentException"><paramref name="device"/> is not a device name.</exception>
     public static MstgadModel Load(Stream stream, string device = "cpu")
     {
         ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(device);
+        TorchNative.EnsureLoadable();
+        _ = torch.device(device); // an unknown device is the caller's mistake, not a corrupt stream: fail before the try
         using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
         try
         {
@@ -350,6 +354,7 @@ public sealed class MstgadModel : IDisposable
 
     private Dictionary<string, Tensor> CopyState()
     {
+        using var scope = NewDisposeScope(); // disposes the detach() views; the clones leave it
         using var noGrad = no_grad();
         return _network.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().clone().DetachFromDisposeScope());
     }

@@ -31,6 +31,7 @@ internal sealed class StreamBlocks : Module
     private readonly ModuleList<LayerNorm> _normLogs;
     private readonly ModuleList<LayerNorm> _normTraces;
     private readonly Dropout _dropout;
+    private readonly int[] _normIndex;
     private readonly bool _commonBias;
     private readonly int _metricWidth;
     private readonly int _logWidth;
@@ -53,7 +54,15 @@ internal sealed class StreamBlocks : Module
         _ffnMetrics = metricWidth > 0 ? new FeedForward("ffn_m", metricWidth, options.FeedForwardMultiplier, p) : null;
         _ffnLogs = logWidth > 0 ? new FeedForward("ffn_l", logWidth, options.FeedForwardMultiplier, p) : null;
         _ffnTraces = traceWidth > 0 ? new FeedForward("ffn_s", traceWidth, options.FeedForwardMultiplier, p) : null;
-        var blocks = cross ? 4 : 3;
+        // One norm per block in use (SAM, TAM, [CAM,] FFN): an ablated block gets no dead LayerNorm.
+        bool[] inUse = cross ? [_sam is not null, tam, true, true] : [_sam is not null, tam, true];
+        _normIndex = new int[inUse.Length];
+        var blocks = 0;
+        for (var b = 0; b < inUse.Length; b++)
+        {
+            _normIndex[b] = inUse[b] ? blocks++ : -1;
+        }
+
         _normMetrics = Norms(metricWidth, blocks);
         _normLogs = Norms(logWidth, blocks);
         _normTraces = Norms(traceWidth, blocks);
@@ -134,7 +143,7 @@ internal sealed class StreamBlocks : Module
         Norm(_normTraces, x.Traces, update.Traces, block));
 
     private Tensor? Norm(ModuleList<LayerNorm> norms, Tensor? x, Tensor? update, int block) =>
-        x is null ? null : update is null ? x : norms[block].forward(x + _dropout.forward(update));
+        x is null ? null : update is null ? x : norms[_normIndex[block]].forward(x + _dropout.forward(update));
 }
 
 /// <summary>Encoder layer: <c>Norm(x+SAM)</c>, <c>Norm(x+TAM)</c>, <c>Norm(x+FFN)</c>.</summary>

@@ -42,30 +42,45 @@ public static class TorchNative
                 return "already checked";
             }
 
+            var result = Check();
             _done = true;
-            if (!OperatingSystem.IsLinux())
-            {
-                return "not Linux: nothing to do";
-            }
-
-            var path = FindLibrary();
-            if (path is null)
-            {
-                return $"{Library} not found beside the application: nothing to do";
-            }
-
-            if (SystemHasVersion(Version))
-            {
-                return $"the system's libstdc++ provides {Version}: nothing to do";
-            }
-
-            return PatchWeak(path, Version) switch
-            {
-                PatchResult.Patched => $"marked {Version} weak in {path}",
-                PatchResult.AlreadyWeak => $"{Version} already weak in {path}",
-                _ => $"{path} does not require {Version}: nothing to do",
-            };
+            return result;
         }
+    }
+
+    private static string Check()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return "not Linux: nothing to do";
+        }
+
+        var path = FindLibrary();
+        if (path is null)
+        {
+            return $"{Library} not found beside the application: nothing to do";
+        }
+
+        if (SystemHasVersion(Version))
+        {
+            return $"the system's libstdc++ provides {Version}: nothing to do";
+        }
+
+        // Keep the file's timestamp so that an incremental build does not copy a fresh library over
+        // one that a running process has loaded.
+        var written = File.GetLastWriteTimeUtc(path);
+        var result = PatchWeak(path, Version);
+        if (result == PatchResult.Patched)
+        {
+            File.SetLastWriteTimeUtc(path, written);
+        }
+
+        return result switch
+        {
+            PatchResult.Patched => $"marked {Version} weak in {path}",
+            PatchResult.AlreadyWeak => $"{Version} already weak in {path}",
+            _ => $"{path} does not require {Version}: nothing to do",
+        };
     }
 
     internal enum PatchResult
