@@ -8,6 +8,7 @@ var root = new RootCommand("mstgad: multimodal anomaly detection for microservic
     InspectCommand.Create(),
     TrainCommand.Create(),
     DetectCommand.Create(),
+    EvaluateCommand.Create(),
 };
 
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

@@ -1,0 +1,132 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using MstGad.Datasets;
+using MstGad.Evaluation;
+using MstGad.Features;
+
+namespace MstGad.Cli;
+
+/// <summary><c>mstgad evaluate</c>: score labelled telemetry with a trained detector and report point-wise, event-level and point-adjusted figures.</summary>
+internal static class EvaluateCommand
+{
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    public static Command Create()
+    {
+        var model = new Option<FileInfo>("--model") { Description = "A detector saved by mstgad train.", Required = true };
+        var data = new Option<DirectoryInfo>("--data") { Description = "Labelled telemetry (with a fault list).", Required = true };
+        var all = new Option<bool>("--all") { Description = "Evaluate every step, also those the detector was trained or validated on (default: only steps after its validation part when the data covers them)." };
+        var tolerance = new Option<string>("--tolerance") { Description = "Event tolerance around each fault.", DefaultValueFactory = _ => "60s" };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object." };
+        var verdicts = new Option<FileInfo?>("--verdicts") { Description = "Also write the verdicts CSV." };
+        var command = new Command("evaluate", "Score labelled telemetry and report precision, recall, F1, ROC-AUC, AP, event recall, time to detect and false alarms per hour.")
+        {
+            model, data, all, tolerance, json, verdicts,
+        };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            MstGad.Model.TorchNative.EnsureLoadable();
+            using var detector = Detector.Load(result.GetRequiredValue(model).FullName);
+            var source = TelemetryDirectory.Open(result.GetRequiredValue(data).FullName, ReadMode.Lenient);
+            var aggregator = detector.CreateAggregator();
+            var faults = await TelemetryDirectory.LoadAsync(source, aggregator, cancellationToken).ConfigureAwait(false);
+            var aggregate = aggregator.Complete();
+            var clock = aggregate.Clock;
+            long? from = null;
+            if (!result.GetValue(all) && clock.StepOf(detector.TrainedUntil) < aggregate.FirstStep + aggregate.StepCount - detector.Window)
+            {
+                from = clock.StepOf(detector.TrainedUntil) + (detector.Window - 1);
+            }
+
+            var list = detector.Detect(aggregate, from);
+            if (result.GetValue(verdicts) is { } file)
+            {
+                using var writer = new StreamWriter(file.FullName);
+                DetectCommand.WriteVerdicts(writer, list);
+            }
+
+            var report = Evaluate(list, faults, detector.Features.Options.InstanceKey, clock, Durations.Parse(result.GetValue(tolerance)!), detector.Threshold);
+            if (result.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(report, Indented));
+            }
+            else
+            {
+                Print(report);
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    internal static EvaluationReport Evaluate(IReadOnlyList<InstanceVerdict> verdicts, IReadOnlyList<FaultLabel> faults, InstanceKey key, StepClock clock, TimeSpan tolerance, double threshold)
+    {
+        if (verdicts.Count == 0)
+        {
+            throw new InvalidOperationException("Nothing to evaluate: no step of the data ends a full window after the training part (use --all to evaluate every step).");
+        }
+
+        var events = faults.Select(f => new FaultEvent(f.TargetKind == FaultTarget.Service ? f.Target : key.Map(f.Target), f.Start, f.End)).ToList();
+        var first = verdicts.Min(v => v.Time);
+        var last = verdicts.Max(v => v.Time);
+        var inRange = events.Where(e => e.End > first - clock.Interval && e.Start <= last).ToList();
+        var byInstance = inRange.GroupBy(e => e.Instance).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+
+        // Point labels: a (step, instance) is abnormal when its step overlaps a fault of the instance.
+        var instances = verdicts.Select(v => v.Instance).Distinct().Order(StringComparer.Ordinal).ToList();
+        var column = instances.Select((name, i) => (name, i)).ToDictionary(p => p.name, p => p.i, StringComparer.Ordinal);
+        var steps = verdicts.Select(v => v.Time).Distinct().Order().ToList();
+        var row = steps.Select((t, i) => (t, i)).ToDictionary(p => p.t, p => p.i);
+        var scores = new double[steps.Count * instances.Count];
+        var labels = new sbyte[scores.Length];
+        Array.Fill(labels, (sbyte)-1);
+        var pointScores = new List<double>(verdicts.Count);
+        var pointLabels = new List<int>(verdicts.Count);
+        foreach (var v in verdicts)
+        {
+            var start = v.Time - clock.Interval;
+            var abnormal = byInstance.TryGetValue(v.Instance, out var list) && list.Any(e => e.Start < v.Time && e.End > start);
+            var index = (row[v.Time] * instances.Count) + column[v.Instance];
+            scores[index] = v.Score;
+            labels[index] = (sbyte)(abnormal ? 1 : 0);
+            pointScores.Add(v.Score);
+            pointLabels.Add(abnormal ? 1 : 0);
+        }
+
+        var point = PointMetrics.Evaluate(pointScores, pointLabels, threshold);
+        var flags = verdicts.Where(v => v.IsAbnormal).Select(v => new FlaggedStep(v.Instance, v.Time)).ToList();
+        var duration = last - first + clock.Interval;
+        var eventMetrics = EventMetrics.Evaluate(inRange, flags, tolerance, duration, clock.Interval);
+        var adjusted = PointAdjusted.Evaluate(scores, labels, instances.Count, threshold);
+        return new EvaluationReport(
+            first - clock.Interval,
+            last,
+            steps.Count,
+            instances.Count,
+            pointLabels.Count(l => l == 1),
+            threshold,
+            new PointFigures(point.Precision, point.Recall, point.F1, point.RocAuc, point.AveragePrecision),
+            new EventFigures(eventMetrics.Events, eventMetrics.DetectedEvents, eventMetrics.EventRecall, eventMetrics.MeanTimeToDetect?.TotalSeconds, eventMetrics.FalseAlarms, eventMetrics.FalseAlarmsPerHour),
+            adjusted.F1);
+    }
+
+    private static void Print(EvaluationReport r)
+    {
+        var c = CultureInfo.InvariantCulture;
+        Console.WriteLine(string.Create(c, $"evaluated {r.From:O} – {r.To:O}: {r.Steps} steps × {r.Instances} instances, {r.AbnormalPoints} abnormal points, threshold {r.Threshold:G4}"));
+        Console.WriteLine(string.Create(c, $"point-wise:     precision {r.Point.Precision:0.000}  recall {r.Point.Recall:0.000}  F1 {r.Point.F1:0.000}  ROC-AUC {r.Point.RocAuc:0.000}  AP {r.Point.AveragePrecision:0.000}"));
+        Console.WriteLine(string.Create(c, $"event-level:    recall {r.Event.Recall:0.000} ({r.Event.Detected}/{r.Event.Events})  mean time to detect {r.Event.MeanTimeToDetectSeconds?.ToString("0", c) ?? "-"} s  false alarms {r.Event.FalseAlarms} ({r.Event.FalseAlarmsPerHour:0.00}/h)"));
+        Console.WriteLine(string.Create(c, $"point-adjusted: F1 {r.PointAdjustedF1:0.000} (inflated by construction; shown only beside the figures above)"));
+    }
+}
+
+/// <summary>Point-wise figures of the abnormal class.</summary>
+internal sealed record PointFigures(double Precision, double Recall, double F1, double RocAuc, double AveragePrecision);
+
+/// <summary>Event-level figures.</summary>
+internal sealed record EventFigures(int Events, int Detected, double Recall, double? MeanTimeToDetectSeconds, int FalseAlarms, double FalseAlarmsPerHour);
+
+/// <summary>Everything mstgad evaluate reports.</summary>
+internal sealed record EvaluationReport(DateTimeOffset From, DateTimeOffset To, int Steps, int Instances, int AbnormalPoints, double Threshold, PointFigures Point, EventFigures Event, double PointAdjustedF1);
