@@ -1,6 +1,7 @@
-namespace MstGad.Datasets.Tests.Support;
+namespace MstGad.Testing;
 
-/// <summary>A read-only stream that returns at most <c>chunk</c> bytes per read, as a pipe or a decompressor may.</summary>
+/// <summary>A read-only stream that returns at most <c>chunk</c> bytes per read, as a pipe or a
+/// decompressor may.</summary>
 internal sealed class TrickleStream(byte[] data, int chunk) : Stream
 {
     private int _position;

@@ -1,4 +1,4 @@
-namespace MstGad.Parsing.Tests;
+namespace MstGad.Testing;
 
 /// <summary>Locates the real data sets in ../shared/data (never copied into the repository).</summary>
 internal static class SharedData
@@ -23,7 +23,7 @@ internal static class SharedData
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
             var candidate = Path.Combine(dir.FullName, "shared", "data");
-            if (Directory.Exists(Path.Combine(candidate, "loghub_2k")))
+            if (Directory.Exists(Path.Combine(candidate, "loghub_2k")) || Directory.Exists(Path.Combine(candidate, "nezha-trainticket")))
             {
                 return candidate;
             }
