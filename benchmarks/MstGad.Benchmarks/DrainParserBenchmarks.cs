@@ -20,13 +20,13 @@ public class DrainParserBenchmarks
 
     /// <summary>The Loghub system.</summary>
     [Params("HDFS", "Android", "Mac")]
-    public string System { get; set; } = "HDFS";
+    public string Dataset { get; set; } = "HDFS";
 
     [GlobalSetup]
     public void Setup()
     {
         using var settings = JsonDocument.Parse(File.ReadAllText(SharedData.PathOf("loghub_2k", "drain-benchmark.json")));
-        var setting = settings.RootElement.GetProperty("datasets").GetProperty(System);
+        var setting = settings.RootElement.GetProperty("datasets").GetProperty(Dataset);
         var format = LogFormat.Create(setting.GetProperty("logFormat").GetString()!);
         _options = new DrainOptions { SimilarityThreshold = setting.GetProperty("st").GetDouble(), Depth = setting.GetProperty("depth").GetInt32() };
         foreach (var regex in setting.GetProperty("regex").EnumerateArray())
@@ -35,7 +35,7 @@ public class DrainParserBenchmarks
         }
 
         var reader = new LogFileReader(format, lenient: false);
-        _contents = [.. reader.Read(SharedData.PathOf("loghub_2k", System, System + "_2k.log")).Select(l => l.Content)];
+        _contents = [.. reader.Read(SharedData.PathOf("loghub_2k", Dataset, Dataset + "_2k.log")).Select(l => l.Content)];
         _masks = [.. _options.Masks.Select(m => new Regex(m.Pattern, RegexOptions.Compiled | RegexOptions.CultureInvariant))];
 
         // A parser that has already learnt the templates: the steady state of a long-running miner.
