@@ -67,7 +67,12 @@ internal sealed class EdgeAwareAttention : Module
         var self = score.narrow(0, score.shape[0] - v, v).detach();
         var weights = (score - self.index_select(0, dstWithLoops)).clamp_max(60).exp();
         var denominator = zeros(v, k, _heads, device: x.device).index_add_(0, dstWithLoops, weights, 1.0);
-        var alpha = _dropout.forward(weights / (denominator.index_select(0, dstWithLoops) + 1e-16));
+        var alpha = weights / (denominator.index_select(0, dstWithLoops) + 1e-16);
+        if (training)
+        {
+            alpha = _dropout.forward(alpha);
+        }
+
         var aggregated = zeros(v, k, _heads, _headWidth, device: x.device).index_add_(0, dstWithLoops, leftAtSource * alpha.unsqueeze(-1), 1.0);
         return _output.forward(aggregated.view(v, k, width)).MoveToOuterDisposeScope();
     }
@@ -140,11 +145,12 @@ internal sealed class TemporalHeads : Module
         using var scope = NewDisposeScope();
         var n = query.shape[0];
         var k = query.shape[1];
+        var km = memory.shape[1];
         var width = _heads * _headWidth;
         var q = _query.forward(query).view(n, k, _heads, _headWidth).transpose(1, 2);
         var kv = _keyValue.forward(memory);
-        var key = kv.narrow(2, 0, width).view(n, k, _heads, _headWidth).transpose(1, 2);
-        var v = kv.narrow(2, width, width).reshape(n, k, _heads, _headWidth).transpose(1, 2);
+        var key = kv.narrow(2, 0, width).view(n, km, _heads, _headWidth).transpose(1, 2);
+        var v = kv.narrow(2, width, width).reshape(n, km, _heads, _headWidth).transpose(1, 2);
         var scores = q.matmul(key.transpose(-2, -1)).mul_(1.0 / Math.Sqrt(_headWidth)); // [n, H, k, k]
         if (bias is not null)
         {
@@ -156,7 +162,12 @@ internal sealed class TemporalHeads : Module
             scores = scores.add_(causalMask);
         }
 
-        var attention = _dropout.forward(TensorMath.SoftmaxLastDim(scores));
+        var attention = TensorMath.SoftmaxLastDim(scores);
+        if (training)
+        {
+            attention = _dropout.forward(attention);
+        }
+
         var result = attention.matmul(v).transpose(1, 2).reshape(n, k, width);
         return _output.forward(result).MoveToOuterDisposeScope();
     }

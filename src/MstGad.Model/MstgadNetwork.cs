@@ -86,11 +86,18 @@ internal sealed class StreamBlocks : Module
         return Residual(x, new Streams(m, l, newEdges), block);
     }
 
-    public Streams Temporal(Streams x, WindowBatch batch, Tensor? causalMask, int block)
+    public Streams Temporal(Streams x, WindowBatch batch, Tensor? causalMask, int block) => Temporal(x, x, batch, causalMask, block);
+
+    /// <summary>
+    /// TAM with queries <paramref name="q"/> over the whole window <paramref name="x"/>: either the
+    /// whole window (q = x), or only its last step (q = its last step, which sees every step, so no
+    /// mask is needed and the result equals the last row of the full computation).
+    /// </summary>
+    public Streams Temporal(Streams q, Streams x, WindowBatch batch, Tensor? causalMask, int block)
     {
         if (_tamMetrics is null && _tamLogs is null && _tamTraces is null)
         {
-            return x;
+            return q;
         }
 
         Tensor? nodeBias = null, edgeBias = null;
@@ -113,16 +120,30 @@ internal sealed class StreamBlocks : Module
                 terms.Add(TensorMath.MeanSelfScores(x.Traces, batch.EdgeMean));
             }
 
-            var common = stack(terms).mean([0]);
+            var common = stack(terms).mean([0]); // [B, k, k]
+            var queries = QuerySteps(q);
+            if (queries < common.shape[1])
+            {
+                common = common.narrow(1, common.shape[1] - queries, queries); // the rows of the queried steps
+            }
+
             nodeBias = common.index_select(0, batch.NodeWindow);
             edgeBias = common.index_select(0, batch.EdgeWindow);
         }
 
-        return Residual(x, new Streams(
-            x.Metrics is null ? null : _tamMetrics!.Forward(x.Metrics, x.Metrics, nodeBias, causalMask),
-            x.Logs is null ? null : _tamLogs!.Forward(x.Logs, x.Logs, nodeBias, causalMask),
-            x.Traces is null ? null : _tamTraces!.Forward(x.Traces, x.Traces, edgeBias, causalMask)), block);
+        return Residual(q, new Streams(
+            q.Metrics is null ? null : _tamMetrics!.Forward(q.Metrics, x.Metrics!, nodeBias, causalMask),
+            q.Logs is null ? null : _tamLogs!.Forward(q.Logs, x.Logs!, nodeBias, causalMask),
+            q.Traces is null ? null : _tamTraces!.Forward(q.Traces, x.Traces!, edgeBias, causalMask)), block);
     }
+
+    /// <summary>The last step of every stream, <c>[n, 1, d]</c>.</summary>
+    public static Streams LastStep(Streams x) => new(
+        x.Metrics?.narrow(1, x.Metrics.shape[1] - 1, 1),
+        x.Logs?.narrow(1, x.Logs.shape[1] - 1, 1),
+        x.Traces?.narrow(1, x.Traces.shape[1] - 1, 1));
+
+    private static long QuerySteps(Streams q) => (q.Metrics ?? q.Logs ?? q.Traces)!.shape[1];
 
     public Streams Cross(Streams x, Streams memory, int block) => Residual(x, new Streams(
         x.Metrics is null ? null : _camMetrics!.Forward(x.Metrics, memory.Metrics!, null, null),
@@ -143,7 +164,7 @@ internal sealed class StreamBlocks : Module
         Norm(_normTraces, x.Traces, update.Traces, block));
 
     private Tensor? Norm(ModuleList<LayerNorm> norms, Tensor? x, Tensor? update, int block) =>
-        x is null ? null : update is null ? x : norms[_normIndex[block]].forward(x + _dropout.forward(update));
+        x is null ? null : update is null ? x : norms[_normIndex[block]].forward(x + (training ? _dropout.forward(update) : update));
 }
 
 /// <summary>Encoder layer: <c>Norm(x+SAM)</c>, <c>Norm(x+TAM)</c>, <c>Norm(x+FFN)</c>.</summary>
@@ -178,12 +199,15 @@ internal sealed class DecoderLayer : Module
         RegisterComponents();
     }
 
-    public Streams Forward(Streams x, Streams memory, WindowBatch batch, Tensor causalMask)
+    /// <summary>Runs the layer; with <paramref name="lastStepOnly"/> (the last decoder layer, whose other
+    /// steps nobody reads) TAM, CAM and FFN compute only the last step, which sees every step.</summary>
+    public Streams Forward(Streams x, Streams memory, WindowBatch batch, Tensor causalMask, bool lastStepOnly = false)
     {
         x = _blocks.Spatial(x, batch, 0);
-        x = _blocks.Temporal(x, batch, causalMask, 1);
-        x = _blocks.Cross(x, memory, 2);
-        return _blocks.Feed(x, 3);
+        var q = lastStepOnly ? StreamBlocks.LastStep(x) : x;
+        q = _blocks.Temporal(q, x, batch, lastStepOnly ? null : causalMask, 1);
+        q = _blocks.Cross(q, memory, 2);
+        return _blocks.Feed(q, 3);
     }
 }
 
@@ -322,9 +346,9 @@ internal sealed class MstgadNetwork : Module
         var shifted = new Streams(ShiftRight(metrics), ShiftRight(logs), ShiftRight(traces));
         var x = Embed(shifted, k, device);
         var causal = TensorMath.CausalMask(k, device);
-        foreach (var layer in _decoder)
+        for (var i = 0; i < _decoder.Count; i++)
         {
-            x = layer.Forward(x, memory, batch, causal);
+            x = _decoder[i].Forward(x, memory, batch, causal, lastStepOnly: i == _decoder.Count - 1);
         }
 
         var parts = new List<Tensor>();

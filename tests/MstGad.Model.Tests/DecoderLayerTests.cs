@@ -94,4 +94,29 @@ public sealed class DecoderLayerTests
         Assert.That(Tensors.MaxDifference(Tensors.Prefix(after.Metrics!, 1), Tensors.Prefix(before.Metrics!, 1)), Is.GreaterThan(1e-5));
         layers[0].Dispose();
     }
+
+    [Test]
+    public void Forward_LastStepOnly_EqualsTheLastStepOfTheFullLayer()
+    {
+        // The network runs its last decoder layer for the last step only: TAM, CAM and FFN of that
+        // step see every step, so the result must equal the last step of the full computation.
+        using var scope = NewDisposeScope();
+        var layers = Layers(1, Synthetic.SmallOptions());
+        using var batch = WindowBatch.Create(Synthetic.Windows(2, seed: 1, k: Steps), Synthetic.Shape, CPU);
+        using var noGrad = no_grad();
+        var (x, memory) = RandomStreams(batch, seed: 20);
+        var mask = TensorMath.CausalMask(Steps, CPU);
+
+        var full = layers[0].Forward(x, memory, batch, mask);
+        var last = layers[0].Forward(x, memory, batch, mask, lastStepOnly: true);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(last.Metrics!.shape, Is.EqualTo(new long[] { batch.NodeCount, 1, 8 }));
+            Assert.That(Tensors.MaxDifference(Tensors.Values(last.Metrics!), Tensors.Suffix(full.Metrics!, Steps - 1)), Is.LessThan(1e-5));
+            Assert.That(Tensors.MaxDifference(Tensors.Values(last.Logs!), Tensors.Suffix(full.Logs!, Steps - 1)), Is.LessThan(1e-5));
+            Assert.That(Tensors.MaxDifference(Tensors.Values(last.Traces!), Tensors.Suffix(full.Traces!, Steps - 1)), Is.LessThan(1e-5));
+        });
+        layers[0].Dispose();
+    }
 }
