@@ -254,7 +254,7 @@ public sealed partial class Detector : IDisposable
         return DrainParser.Load(buffer);
     }
 
-    private static void HideLabels(sbyte[] labels, int nodes, int trainSteps, SplitOptions split)
+    internal static void HideLabels(sbyte[] labels, int nodes, int trainSteps, SplitOptions split)
     {
         if (split.HiddenLabelFraction <= 0)
         {

@@ -1,0 +1,99 @@
+using MstGad.Features;
+using MstGad.Graph;
+
+namespace MstGad.Tests.Detection;
+
+public sealed class DetectorTests
+{
+    [Test]
+    public void Fit_TinySystem_SplitsChronologically()
+    {
+        using var detector = TinySystem.Builder().Build();
+        var (data, faults) = TinySystem.Create(new TelemetryAggregator(new FeatureOptions { Interval = TimeSpan.FromSeconds(10), InstanceKey = InstanceKey.Identity }));
+
+        var report = detector.Fit(data, faults);
+
+        // 60 steps: training = steps 0..35 (36 = ⌊0.6·60⌋), validation = 36..47 (12 = ⌊0.2·60⌋).
+        // Windows of 3 end at steps 2..47: 34 end in training (2..35), 12 in validation.
+        Assert.Multiple(() =>
+        {
+            Assert.That(report.TrainingWindows, Is.EqualTo(34));
+            Assert.That(report.ValidationWindows, Is.EqualTo(12));
+            Assert.That(report.TrainingEnd, Is.EqualTo(TinySystem.Start.AddSeconds(360)));
+            Assert.That(detector.TrainedUntil, Is.EqualTo(TinySystem.Start.AddSeconds(480)));
+            Assert.That(detector.Instances, Is.EqualTo(new[] { "a", "b", "c" }));
+            Assert.That(report.Training.Epochs, Has.Count.EqualTo(2));
+        });
+    }
+
+    [Test]
+    public void HideLabels_SameSeed_HidesTheSameHalfOfTheTrainingLabels()
+    {
+        var split = new SplitOptions { HiddenLabelFraction = 0.5, Seed = 7 };
+        var first = new sbyte[3000];
+        var second = new sbyte[3000];
+
+        Detector.HideLabels(first, nodes: 3, trainSteps: 800, split);
+        Detector.HideLabels(second, nodes: 3, trainSteps: 800, split);
+
+        var hidden = first.Count(l => l == Labels.Unknown);
+        Assert.Multiple(() =>
+        {
+            Assert.That(second, Is.EqualTo(first));
+            Assert.That(hidden, Is.InRange(1100, 1300), "about half of the 2,400 training labels");
+            Assert.That(first.Skip(2400), Is.All.EqualTo((sbyte)0), "labels after the training part are never hidden");
+        });
+    }
+
+    [Test]
+    public void SaveLoad_TrainedDetector_GivesIdenticalVerdicts()
+    {
+        using var detector = TinySystem.Builder().Build();
+        var options = new FeatureOptions { Interval = TimeSpan.FromSeconds(10), InstanceKey = InstanceKey.Identity };
+        var (data, faults) = TinySystem.Create(new TelemetryAggregator(options));
+        detector.Fit(data, faults);
+        var (live, _) = TinySystem.Create(detector.CreateAggregator());
+        var before = detector.Detect(live);
+
+        using var buffer = new MemoryStream();
+        detector.Save(buffer);
+        buffer.Position = 0;
+        using var loaded = Detector.Load(buffer);
+        var (live2, _) = TinySystem.Create(loaded.CreateAggregator());
+        var after = loaded.Detect(live2);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(before, Has.Count.EqualTo(58 * 3), "steps 2..59 × 3 instances");
+            Assert.That(after.Select(v => (v.Instance, v.Time, v.Score, v.IsAbnormal)), Is.EqualTo(before.Select(v => (v.Instance, v.Time, v.Score, v.IsAbnormal))));
+            Assert.That(loaded.Threshold, Is.EqualTo(detector.Threshold));
+            Assert.That(loaded.TrainedUntil, Is.EqualTo(detector.TrainedUntil));
+        });
+    }
+
+    [Test]
+    public void Load_CorruptArtifacts_ThrowClearErrors()
+    {
+        using var detector = TinySystem.Builder().Build();
+        var (data, faults) = TinySystem.Create(new TelemetryAggregator(new FeatureOptions { Interval = TimeSpan.FromSeconds(10), InstanceKey = InstanceKey.Identity }));
+        detector.Fit(data, faults);
+        using var buffer = new MemoryStream();
+        detector.Save(buffer);
+        var bytes = buffer.ToArray();
+
+        string Error(byte[] b) => Assert.Throws<InvalidDataException>(() => Detector.Load(new MemoryStream(b)).Dispose())!.Message;
+        var flipped = (byte[])bytes.Clone();
+        flipped[bytes.Length / 2] ^= 0x40;
+        var version = (byte[])bytes.Clone();
+        version[16] = 9;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(Error([.. "not an artifact at all"u8]), Is.EqualTo("Not a MstGad detector artifact: it does not start with 'MSTGAD-DETECTOR1'."));
+            Assert.That(Error(version), Is.EqualTo("MstGad artifact version 9 is not supported; this build reads version 1."));
+            Assert.That(Error(bytes[..(bytes.Length - 3)]), Does.StartWith("MstGad artifact is truncated: it ends inside"));
+            Assert.That(Error(flipped), Does.Match("^MstGad artifact is corrupt: the checksum of section '\\w+' does not match\\.$"));
+            Assert.That(Error(bytes[..20]), Does.StartWith("MstGad artifact is truncated"));
+        });
+    }
+}

@@ -1,0 +1,60 @@
+using MstGad.Features;
+
+namespace MstGad.Tests.Detection;
+
+/// <summary>A tiny hand-made system: three instances (a calls b, b calls c), 10-s steps, one fault on b.</summary>
+internal static class TinySystem
+{
+    public static readonly DateTimeOffset Start = new(2024, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    public static DetectorBuilder Builder() => new DetectorBuilder()
+        .WithInterval(TimeSpan.FromSeconds(10))
+        .WithWindow(3)
+        .ConfigureFeatures(o => o.InstanceKey = InstanceKey.Identity)
+        .ConfigureModel(o =>
+        {
+            o.MetricDimension = 4;
+            o.LogDimension = 4;
+            o.TraceDimension = 4;
+            o.Heads = 2;
+            o.EdgeHeads = 2;
+            o.EncoderLayers = 1;
+            o.DecoderLayers = 1;
+        })
+        .ConfigureTraining(o =>
+        {
+            o.MaxEpochs = 2;
+            o.BatchSize = 8;
+        })
+        .ConfigureSplit(o =>
+        {
+            o.TrainFraction = 0.6;
+            o.ValidationFraction = 0.2;
+        })
+        .UseDevice("cpu", 1);
+
+    /// <summary>60 steps of telemetry; b is faulty from step 40 for 50 s (cpu jumps, errors logged, calls slow).</summary>
+    public static (TelemetryAggregate Data, IReadOnlyList<FaultLabel> Faults) Create(TelemetryAggregator aggregator, int steps = 60)
+    {
+        var random = new Random(5);
+        for (var t = 0; t < steps; t++)
+        {
+            var time = Start.AddSeconds((t * 10) + 5);
+            var faulty = t is >= 40 and < 45;
+            foreach (var instance in new[] { "a", "b", "c" })
+            {
+                var cpu = 10 + random.NextDouble() + (faulty && instance == "b" ? 50 : 0);
+                aggregator.Add(new MetricSample(instance, time, "cpu", cpu));
+                aggregator.Add(new MetricSample(instance, time, "memory", 100 + (random.NextDouble() * 5)));
+                aggregator.Add(new LogRecord(instance, time, faulty && instance == "b" ? "request failed code 500" : "request ok in 12 ms") { Level = faulty && instance == "b" ? "ERROR" : "INFO" });
+            }
+
+            var trace = $"trace{t}";
+            aggregator.Add(new Span(trace, "s1", null, "a", "GET /", time, TimeSpan.FromMilliseconds(30)));
+            aggregator.Add(new Span(trace, "s2", "s1", "b", "GET /b", time, TimeSpan.FromMilliseconds(faulty ? 400 : 20)));
+            aggregator.Add(new Span(trace, "s3", "s2", "c", "GET /c", time, TimeSpan.FromMilliseconds(10)));
+        }
+
+        return (aggregator.Complete(), [new FaultLabel("b", Start.AddSeconds(400), TimeSpan.FromSeconds(50), "cpu")]);
+    }
+}
