@@ -16,6 +16,7 @@ internal sealed class EdgeAwareAttention : Module
     private readonly Linear? _edge;
     private readonly Linear _output;
     private readonly Parameter _attention;
+    private readonly Tensor _headBlocks;
     private readonly Dropout _dropout;
     private readonly int _heads;
     private readonly int _headWidth;
@@ -31,6 +32,12 @@ internal sealed class EdgeAwareAttention : Module
         _output = Linear(width, outputWidth);
         _attention = Parameter(empty(heads, _headWidth));
         init.xavier_uniform_(_attention);
+        using (var identity = eye(heads))
+        {
+            _headBlocks = identity.repeat_interleave(_headWidth, 0); // [H·c, H]: 1 where row h·c + j meets column h
+        }
+
+        register_buffer("head_blocks", _headBlocks, persistent: false);
         _dropout = Dropout(dropout);
         RegisterComponents();
     }
@@ -57,7 +64,10 @@ internal sealed class EdgeAwareAttention : Module
             z = z + functional.pad(edges, [0, 0, 0, 0, 0, 0, 0, v]); // zero attributes for the self-loops
         }
 
-        var score = (functional.leaky_relu(z, 0.2) * _attention).sum(-1); // [E', k, H]
+        // aᵀ·LeakyReLU(z) per head as one matrix product with a block-diagonal [H·c, H] matrix (a short
+        // last-dimension sum is slow in libtorch).
+        var blocks = _attention.reshape(width, 1) * _headBlocks;
+        var score = functional.leaky_relu(z, 0.2).view(-1, width).matmul(blocks).view(z.shape[0], k, _heads); // [E', k, H]
 
         // Shift each softmax by its destination's own self-loop score (the last V entries), not by one
         // maximum over the whole batch: the self-loop then weighs exactly 1, so no denominator underflows
@@ -66,14 +76,13 @@ internal sealed class EdgeAwareAttention : Module
         // guards against overflow when a neighbour scores more than 60 above the self-loop.
         var self = score.narrow(0, score.shape[0] - v, v).detach();
         var weights = (score - self.index_select(0, dstWithLoops)).clamp_max(60).exp();
-        var denominator = zeros(v, k, _heads, device: x.device).index_add_(0, dstWithLoops, weights, 1.0);
-        var alpha = weights / (denominator.index_select(0, dstWithLoops) + 1e-16);
-        if (training)
-        {
-            alpha = _dropout.forward(alpha);
-        }
+        var denominator = zeros(v, k, _heads, 1, device: x.device).index_add_(0, dstWithLoops, weights.unsqueeze(-1), 1.0);
 
-        var aggregated = zeros(v, k, _heads, _headWidth, device: x.device).index_add_(0, dstWithLoops, leftAtSource * alpha.unsqueeze(-1), 1.0);
+        // Sum the unnormalised messages per node, then divide by the node's denominator: the same as
+        // weighting each message by its softmax share (dropout is linear, so it may act on the weights).
+        var kept = training ? _dropout.forward(weights) : weights;
+        var numerator = zeros(v, k, _heads, _headWidth, device: x.device).index_add_(0, dstWithLoops, leftAtSource * kept.unsqueeze(-1), 1.0);
+        var aggregated = numerator / denominator; // every node has its self-loop, whose weight is 1
         return _output.forward(aggregated.view(v, k, width)).MoveToOuterDisposeScope();
     }
 }
