@@ -19,7 +19,18 @@ internal static class DetectCommand
         command.SetAction(async (result, cancellationToken) =>
         {
             MstGad.Model.TorchNative.EnsureLoadable();
-            using var detector = Detector.Load(result.GetRequiredValue(model).FullName);
+            Detector loaded;
+            try
+            {
+                loaded = Detector.Load(result.GetRequiredValue(model).FullName);
+            }
+            catch (Exception ex) when (ex is InvalidDataException or IOException)
+            {
+                await Console.Error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
+                return 1;
+            }
+
+            using var detector = loaded;
             var source = TelemetryDirectory.Open(result.GetRequiredValue(data).FullName, result.GetValue(strict) ? ReadMode.Strict : ReadMode.Lenient);
             var detection = await detector.DetectAsync(source, cancellationToken).ConfigureAwait(false);
             var path = result.GetRequiredValue(output).FullName;

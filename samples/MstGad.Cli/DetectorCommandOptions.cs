@@ -27,6 +27,8 @@ internal sealed class DetectorCommandOptions
 
     public Option<double> ValidationFraction { get; } = new("--validation-fraction") { Description = "Share of steps after the training part used for validation.", DefaultValueFactory = _ => 0.1 };
 
+    public Option<string> SplitBy { get; } = new("--split-by") { Description = "What the fractions count: time (steps) or faults (labelled faults in time order).", DefaultValueFactory = _ => "time" };
+
     public Option<double> HiddenLabels { get; } = new("--hidden-labels") { Description = "Share of training labels hidden as unknown.", DefaultValueFactory = _ => 0.5 };
 
     public Option<long> Seed { get; } = new("--seed") { Description = "Seed of initialisation, shuffling and label hiding.", DefaultValueFactory = _ => 42 };
@@ -47,7 +49,7 @@ internal sealed class DetectorCommandOptions
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Interval, Window, InstanceKey, Decision, Epochs, Patience, LearningRate, BatchSize, TrainFraction, ValidationFraction, HiddenLabels, Seed, Threads, NoMetrics, NoLogs, NoTraces, NoSam, NoTam, NoC })
+        foreach (var option in new Option[] { Interval, Window, InstanceKey, Decision, Epochs, Patience, LearningRate, BatchSize, TrainFraction, ValidationFraction, SplitBy, HiddenLabels, Seed, Threads, NoMetrics, NoLogs, NoTraces, NoSam, NoTam, NoC })
         {
             command.Add(option);
         }
@@ -77,6 +79,12 @@ internal sealed class DetectorCommandOptions
             })
             .ConfigureSplit(o =>
             {
+                o.By = result.GetValue(SplitBy) switch
+                {
+                    "time" => MstGad.SplitBy.Time,
+                    "faults" => MstGad.SplitBy.Faults,
+                    var other => throw new FormatException($"--split-by '{other}' is not one of time, faults."),
+                };
                 o.TrainFraction = result.GetValue(TrainFraction);
                 o.ValidationFraction = result.GetValue(ValidationFraction);
                 o.HiddenLabelFraction = result.GetValue(HiddenLabels);

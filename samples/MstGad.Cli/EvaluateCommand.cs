@@ -10,7 +10,7 @@ namespace MstGad.Cli;
 /// <summary><c>mstgad evaluate</c>: score labelled telemetry with a trained detector and report point-wise, event-level and point-adjusted figures.</summary>
 internal static class EvaluateCommand
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    internal static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     public static Command Create()
     {
@@ -27,7 +27,18 @@ internal static class EvaluateCommand
         command.SetAction(async (result, cancellationToken) =>
         {
             MstGad.Model.TorchNative.EnsureLoadable();
-            using var detector = Detector.Load(result.GetRequiredValue(model).FullName);
+            Detector loaded;
+            try
+            {
+                loaded = Detector.Load(result.GetRequiredValue(model).FullName);
+            }
+            catch (Exception ex) when (ex is InvalidDataException or IOException)
+            {
+                await Console.Error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
+                return 1;
+            }
+
+            using var detector = loaded;
             var source = TelemetryDirectory.Open(result.GetRequiredValue(data).FullName, ReadMode.Lenient);
             var aggregator = detector.CreateAggregator();
             var faults = await TelemetryDirectory.LoadAsync(source, aggregator, cancellationToken).ConfigureAwait(false);
@@ -112,7 +123,7 @@ internal static class EvaluateCommand
             adjusted.F1);
     }
 
-    private static void Print(EvaluationReport r)
+    internal static void Print(EvaluationReport r)
     {
         var c = CultureInfo.InvariantCulture;
         Console.WriteLine(string.Create(c, $"evaluated {r.From:O} – {r.To:O}: {r.Steps} steps × {r.Instances} instances, {r.AbnormalPoints} abnormal points, threshold {r.Threshold:G4}"));

@@ -9,6 +9,7 @@ var root = new RootCommand("mstgad: multimodal anomaly detection for microservic
     TrainCommand.Create(),
     DetectCommand.Create(),
     EvaluateCommand.Create(),
+    BaselineCommand.Create(),
 };
 
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

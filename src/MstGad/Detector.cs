@@ -91,18 +91,15 @@ public sealed partial class Detector : IDisposable
         ThrowIfDisposed();
         var started = _timeProvider.GetTimestamp();
         var split = _settings.Split;
-        var steps = data.StepCount;
-        var trainSteps = (int)Math.Floor(steps * split.TrainFraction);
-        var validationSteps = (int)Math.Floor(steps * split.ValidationFraction);
+        var first = data.FirstStep;
+        var (trainEnd, validationEnd) = SplitSteps(data, faults, split);
+        var trainSteps = (int)(trainEnd - first);
         if (trainSteps < _settings.Window)
         {
             throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
                 $"Too little data to train: the training part has {trainSteps} steps of {Interval}, fewer than the window of {_settings.Window}."));
         }
 
-        var first = data.FirstStep;
-        var trainEnd = first + trainSteps;
-        var validationEnd = trainEnd + validationSteps;
         progress?.Report(new FitProgress("features", 0, _settings.Training.MaxEpochs, null, null));
         var space = FeatureSpace.Fit(data, first, trainEnd);
         var frame = space.Transform(data, first, validationEnd);
@@ -252,6 +249,32 @@ public sealed partial class Detector : IDisposable
         parser.Save(buffer);
         buffer.Position = 0;
         return DrainParser.Load(buffer);
+    }
+
+    /// <summary>
+    /// The step after the training part and the step after the validation part: by shares of the
+    /// steps, or — with <see cref="SplitBy.Faults"/> — by shares of the faults in time order, each
+    /// boundary halfway between the end of the last fault of one part and the start of the first of the next.
+    /// </summary>
+    internal static (long TrainEnd, long ValidationEnd) SplitSteps(TelemetryAggregate data, IReadOnlyList<FaultLabel> faults, SplitOptions split)
+    {
+        var first = data.FirstStep;
+        var end = first + data.StepCount;
+        var ordered = faults.Where(f => data.Clock.StepOf(f.Start) >= first && data.Clock.StepOf(f.Start) < end).OrderBy(f => f.Start).ToList();
+        if (split.By == SplitBy.Time || ordered.Count == 0)
+        {
+            var trainEnd = first + (long)Math.Floor(data.StepCount * split.TrainFraction);
+            return (trainEnd, Math.Min(end, trainEnd + (long)Math.Floor(data.StepCount * split.ValidationFraction)));
+        }
+
+        var trainFaults = Math.Clamp((int)Math.Round(ordered.Count * split.TrainFraction), 1, ordered.Count);
+        var validationFaults = Math.Clamp((int)Math.Round(ordered.Count * split.ValidationFraction), 0, ordered.Count - trainFaults);
+        long Boundary(int index) => index >= ordered.Count
+            ? end
+            : data.Clock.StepOf(ordered[index - 1].End + ((ordered[index].Start - ordered[index - 1].End) / 2));
+        var train = Boundary(trainFaults);
+        var validation = validationFaults == 0 ? train : Boundary(trainFaults + validationFaults);
+        return (Math.Max(train, first + 1), Math.Max(validation, train));
     }
 
     internal static void HideLabels(sbyte[] labels, int nodes, int trainSteps, SplitOptions split)

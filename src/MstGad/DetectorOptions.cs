@@ -18,9 +18,27 @@ public enum DecisionRule
     ExtremeValue = 2,
 }
 
+/// <summary>What the split fractions count.</summary>
+public enum SplitBy
+{
+    /// <summary>Shares of the steps (the default).</summary>
+    Time = 0,
+
+    /// <summary>
+    /// Shares of the labelled faults in time order: the first <see cref="SplitOptions.TrainFraction"/> of
+    /// the faults train, the next <see cref="SplitOptions.ValidationFraction"/> validate, the rest test.
+    /// Use it when faults cover only part of the recording (the TrainTicket day: 08:43–15:42 of 08:40–24:00).
+    /// </summary>
+    Faults = 1,
+}
+
 /// <summary>The chronological split of the fitting data and the label-hiding protocol.</summary>
 public sealed class SplitOptions
 {
+    /// <summary>What the fractions count.</summary>
+    /// <value>Default <see cref="SplitBy.Time"/>.</value>
+    public SplitBy By { get; set; }
+
     /// <summary>The share of steps, from the start, used for training.</summary>
     /// <value>Default 0.9 (the paper's protocol for evaluation is 0.6, with 0.3 left for testing).</value>
     public double TrainFraction { get; set; } = 0.9;
@@ -36,6 +54,13 @@ public sealed class SplitOptions
     /// <summary>The seed of label hiding.</summary>
     /// <value>Default 42.</value>
     public long Seed { get; set; } = 42;
+
+    /// <summary>The step after the training part and the step after the validation part of some data.</summary>
+    /// <param name="data">The aggregates.</param>
+    /// <param name="faults">The fault labels (used with <see cref="SplitBy.Faults"/>).</param>
+    /// <returns>The two boundaries.</returns>
+    public (long TrainEnd, long ValidationEnd) Boundaries(MstGad.Features.TelemetryAggregate data, IReadOnlyList<MstGad.Features.FaultLabel> faults) =>
+        Detector.SplitSteps(data, faults, this);
 
     internal IEnumerable<string> Validate()
     {

@@ -1,0 +1,66 @@
+using System.CommandLine;
+using System.Text.Json;
+using MstGad.Baselines;
+using MstGad.Datasets;
+using MstGad.Features;
+
+namespace MstGad.Cli;
+
+/// <summary><c>mstgad baseline</c>: the robust z-score baseline under the same split, decision rule and evaluation as the detector.</summary>
+internal static class BaselineCommand
+{
+    public static Command Create()
+    {
+        var data = new Option<DirectoryInfo>("--data") { Description = "Labelled telemetry.", Required = true };
+        var interval = new Option<string>("--interval") { Description = "Step length Δ.", DefaultValueFactory = _ => "1m" };
+        var window = new Option<int>("--window") { Description = "Evaluate from k − 1 steps after the validation part, like a detector with this window.", DefaultValueFactory = _ => 10 };
+        var splitBy = new Option<string>("--split-by") { Description = "time or faults.", DefaultValueFactory = _ => "time" };
+        var train = new Option<double>("--train-fraction") { DefaultValueFactory = _ => 0.6 };
+        var validation = new Option<double>("--validation-fraction") { DefaultValueFactory = _ => 0.1 };
+        var tolerance = new Option<string>("--tolerance") { DefaultValueFactory = _ => "60s" };
+        var json = new Option<bool>("--json");
+        var command = new Command("baseline", "Fit and evaluate the per-instance robust z-score of metrics (threshold chosen on the validation split).")
+        {
+            data, interval, window, splitBy, train, validation, tolerance, json,
+        };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var options = new FeatureOptions { Interval = Durations.Parse(result.GetValue(interval)!) };
+            var source = TelemetryDirectory.Open(result.GetRequiredValue(data).FullName, ReadMode.Lenient);
+            var aggregator = new TelemetryAggregator(options);
+            var faults = await TelemetryDirectory.LoadAsync(source, aggregator, cancellationToken).ConfigureAwait(false);
+            var aggregate = aggregator.Complete();
+            var split = new SplitOptions
+            {
+                By = result.GetValue(splitBy) == "faults" ? SplitBy.Faults : SplitBy.Time,
+                TrainFraction = result.GetValue(train),
+                ValidationFraction = result.GetValue(validation),
+            };
+            var (trainEnd, validationEnd) = split.Boundaries(aggregate, faults);
+            var baseline = RobustZScoreBaseline.Fit(aggregate, aggregate.FirstStep, trainEnd);
+            var key = options.InstanceKey;
+            var clock = aggregate.Clock;
+            var events = faults.Select(f => (Instance: key.Map(f.Target), f.Start, f.End)).ToList();
+            bool Abnormal(string instance, DateTimeOffset end) => events.Any(e => e.Instance == instance && e.Start < end && e.End > end - clock.Interval);
+
+            var validationPoints = baseline.Score(aggregate, trainEnd, validationEnd);
+            var threshold = RobustZScoreBaseline.ChooseThreshold(
+                [.. validationPoints.Select(p => p.Score)],
+                [.. validationPoints.Select(p => Abnormal(p.Instance, p.Time) ? 1 : 0)]);
+            var test = baseline.Score(aggregate, validationEnd + result.GetValue(window) - 1, aggregate.FirstStep + aggregate.StepCount);
+            var verdicts = test.Select(p => new InstanceVerdict(p.Instance, p.Time, p.Score, double.NaN, double.NaN, p.Score >= threshold, new Evidence([], [], []))).ToList();
+            var report = EvaluateCommand.Evaluate(verdicts, faults, key, clock, Durations.Parse(result.GetValue(tolerance)!), threshold);
+            if (result.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(report, EvaluateCommand.Indented));
+            }
+            else
+            {
+                EvaluateCommand.Print(report);
+            }
+
+            return 0;
+        });
+        return command;
+    }
+}
