@@ -18,19 +18,12 @@ internal static class DetectCommand
         var command = new Command("detect", "Score every instance at every step (that ends a full window) of a telemetry folder.") { model, data, output, strict };
         command.SetAction(async (result, cancellationToken) =>
         {
-            MstGad.Model.TorchNative.EnsureLoadable();
-            Detector loaded;
-            try
+            using var detector = DetectorFiles.Load(result.GetRequiredValue(model));
+            if (detector is null)
             {
-                loaded = Detector.Load(result.GetRequiredValue(model).FullName);
-            }
-            catch (Exception ex) when (ex is InvalidDataException or IOException)
-            {
-                await Console.Error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
                 return 1;
             }
 
-            using var detector = loaded;
             var source = TelemetryDirectory.Open(result.GetRequiredValue(data).FullName, result.GetValue(strict) ? ReadMode.Strict : ReadMode.Lenient);
             var detection = await detector.DetectAsync(source, cancellationToken).ConfigureAwait(false);
             var path = result.GetRequiredValue(output).FullName;

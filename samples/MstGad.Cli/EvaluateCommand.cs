@@ -26,19 +26,12 @@ internal static class EvaluateCommand
         };
         command.SetAction(async (result, cancellationToken) =>
         {
-            MstGad.Model.TorchNative.EnsureLoadable();
-            Detector loaded;
-            try
+            using var detector = DetectorFiles.Load(result.GetRequiredValue(model));
+            if (detector is null)
             {
-                loaded = Detector.Load(result.GetRequiredValue(model).FullName);
-            }
-            catch (Exception ex) when (ex is InvalidDataException or IOException)
-            {
-                await Console.Error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
                 return 1;
             }
 
-            using var detector = loaded;
             var source = TelemetryDirectory.Open(result.GetRequiredValue(data).FullName, ReadMode.Lenient);
             var aggregator = detector.CreateAggregator();
             var faults = await TelemetryDirectory.LoadAsync(source, aggregator, cancellationToken).ConfigureAwait(false);
