@@ -13,7 +13,7 @@ internal sealed class DetectorCommandOptions
 
     public Option<string> InstanceKey { get; } = new("--instance-key") { Description = "kubernetes-workload (strip pod suffixes) or identity.", DefaultValueFactory = _ => "kubernetes-workload" };
 
-    public Option<string> Decision { get; } = new("--decision") { Description = "classifier (P ≥ 0.5), validation (best-F1 threshold on the validation split) or extreme-value (SPOT on the reconstruction error).", DefaultValueFactory = _ => "classifier" };
+    public Option<string> Decision { get; } = new("--decision") { Description = "classifier (P ≥ 0.5), validation (best-F1 threshold of P on the validation split), reconstruction (best-F1 threshold of the reconstruction error on the validation split) or extreme-value (SPOT on the reconstruction error).", DefaultValueFactory = _ => "classifier" };
 
     public Option<int> Epochs { get; } = new("--epochs") { Description = "Maximum epochs.", DefaultValueFactory = _ => 100 };
 
@@ -62,6 +62,7 @@ internal sealed class DetectorCommandOptions
             "classifier" => DecisionRule.Classifier,
             "validation" => DecisionRule.ValidationThreshold,
             "extreme-value" => DecisionRule.ExtremeValue,
+            "reconstruction" => DecisionRule.ReconstructionThreshold,
             var other => throw new FormatException($"--decision '{other}' is not one of classifier, validation, extreme-value."),
         };
         return new DetectorBuilder()

@@ -48,7 +48,7 @@ public sealed partial class Detector : IDisposable
     /// <summary>The decision rule.</summary>
     public DecisionRule DecisionRule => _settings.Decision;
 
-    /// <summary>The decision threshold in use (on P, or on RE for <see cref="DecisionRule.ExtremeValue"/>).</summary>
+    /// <summary>The decision threshold in use (on P, or on RE for <see cref="DecisionRule.ExtremeValue"/> and <see cref="DecisionRule.ReconstructionThreshold"/>).</summary>
     /// <exception cref="InvalidOperationException">Not trained.</exception>
     public double Threshold => Require().Threshold;
 
@@ -218,7 +218,7 @@ public sealed partial class Detector : IDisposable
 
                 var p = score.Probability[node];
                 var re = score.ReconstructionError[node];
-                var decisionScore = _settings.Decision == DecisionRule.ExtremeValue ? re : p;
+                var decisionScore = _settings.Decision is DecisionRule.ExtremeValue or DecisionRule.ReconstructionThreshold ? re : p;
                 verdicts.Add(new InstanceVerdict(keys[node], time, decisionScore, p, re, decisionScore >= trained.Threshold, Explain(trained, score, node, keys, examples)));
             }
         }
@@ -302,6 +302,12 @@ public sealed partial class Detector : IDisposable
             {
                 var (scores, labels) = Points(model.Score(validation), validation, useProbability: true);
                 return labels.Contains(1) ? Thresholds.BestF1(scores, labels).Threshold : 0.5;
+            }
+
+            case DecisionRule.ReconstructionThreshold when validation.Count > 0:
+            {
+                var (scores, labels) = Points(model.Score(validation), validation, useProbability: false);
+                return labels.Contains(1) ? Thresholds.BestF1(scores, labels).Threshold : scores.DefaultIfEmpty(0).Max();
             }
 
             case DecisionRule.ExtremeValue:

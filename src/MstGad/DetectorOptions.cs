@@ -16,6 +16,12 @@ public enum DecisionRule
     /// threshold (SPOT, peaks over threshold) calibrated on the training split.
     /// </summary>
     ExtremeValue = 2,
+
+    /// <summary>
+    /// Abnormal when the reconstruction error RE ≥ the threshold that maximised F1 of RE on the
+    /// validation split (labels choose the threshold; the score does not depend on the classifier).
+    /// </summary>
+    ReconstructionThreshold = 3,
 }
 
 /// <summary>What the split fractions count.</summary>

@@ -29,7 +29,8 @@ public sealed record Evidence(IReadOnlyList<MetricEvidence> Metrics, IReadOnlyLi
 /// <param name="Instance">The instance key.</param>
 /// <param name="Time">The end of the step (UTC).</param>
 /// <param name="Score">The decision score: P for <see cref="DecisionRule.Classifier"/> and
-/// <see cref="DecisionRule.ValidationThreshold"/>, the reconstruction error for <see cref="DecisionRule.ExtremeValue"/>.</param>
+/// <see cref="DecisionRule.ValidationThreshold"/>, the reconstruction error for <see cref="DecisionRule.ExtremeValue"/>
+/// and <see cref="DecisionRule.ReconstructionThreshold"/>.</param>
 /// <param name="Probability">The classifier's abnormal probability P.</param>
 /// <param name="ReconstructionError">The reconstruction error RE.</param>
 /// <param name="IsAbnormal">The decision.</param>

@@ -96,4 +96,23 @@ public sealed class DetectorTests
             Assert.That(Error(bytes[..20]), Does.StartWith("MstGad artifact is truncated"));
         });
     }
+
+    [Test]
+    public void Detect_ReconstructionThreshold_DecidesOnTheReconstructionError()
+    {
+        using var detector = TinySystem.Builder().WithDecisionRule(DecisionRule.ReconstructionThreshold).Build();
+        var options = new FeatureOptions { Interval = TimeSpan.FromSeconds(10), InstanceKey = InstanceKey.Identity };
+        var (data, faults) = TinySystem.Create(new TelemetryAggregator(options));
+        detector.Fit(data, faults);
+        var (live, _) = TinySystem.Create(detector.CreateAggregator());
+
+        var verdicts = detector.Detect(live);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(verdicts.Select(v => v.Score), Is.EqualTo(verdicts.Select(v => v.ReconstructionError)));
+            Assert.That(verdicts.Select(v => v.IsAbnormal), Is.EqualTo(verdicts.Select(v => v.ReconstructionError >= detector.Threshold)));
+            Assert.That(detector.Threshold, Is.GreaterThan(0));
+        });
+    }
 }
