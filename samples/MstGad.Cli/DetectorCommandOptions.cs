@@ -11,6 +11,8 @@ internal sealed class DetectorCommandOptions
 
     public Option<int> Window { get; } = new("--window") { Description = "Window length k (graphs per window).", DefaultValueFactory = _ => 10 };
 
+    public Option<double?> Clip { get; } = new("--clip") { Description = "Clip normalised features to ±this (default: no clipping)." };
+
     public Option<string> InstanceKey { get; } = new("--instance-key") { Description = "kubernetes-workload (strip pod suffixes) or identity.", DefaultValueFactory = _ => "kubernetes-workload" };
 
     public Option<string> Decision { get; } = new("--decision") { Description = "classifier (P ≥ 0.5), validation (best-F1 threshold of P on the validation split), reconstruction (best-F1 threshold of the reconstruction error on the validation split) or extreme-value (SPOT on the reconstruction error).", DefaultValueFactory = _ => "classifier" };
@@ -49,7 +51,7 @@ internal sealed class DetectorCommandOptions
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Interval, Window, InstanceKey, Decision, Epochs, Patience, LearningRate, BatchSize, TrainFraction, ValidationFraction, SplitBy, HiddenLabels, Seed, Threads, NoMetrics, NoLogs, NoTraces, NoSam, NoTam, NoC })
+        foreach (var option in new Option[] { Interval, Window, Clip, InstanceKey, Decision, Epochs, Patience, LearningRate, BatchSize, TrainFraction, ValidationFraction, SplitBy, HiddenLabels, Seed, Threads, NoMetrics, NoLogs, NoTraces, NoSam, NoTam, NoC })
         {
             command.Add(option);
         }
@@ -69,7 +71,11 @@ internal sealed class DetectorCommandOptions
             .WithInterval(Durations.Parse(result.GetValue(Interval)!))
             .WithWindow(result.GetValue(Window))
             .WithDecisionRule(decision)
-            .ConfigureFeatures(o => o.InstanceKey = Features.InstanceKey.FromName(result.GetValue(InstanceKey)!))
+            .ConfigureFeatures(o =>
+            {
+                o.InstanceKey = Features.InstanceKey.FromName(result.GetValue(InstanceKey)!);
+                o.MaxFeatureMagnitude = result.GetValue(Clip);
+            })
             .ConfigureTraining(o =>
             {
                 o.MaxEpochs = result.GetValue(Epochs);

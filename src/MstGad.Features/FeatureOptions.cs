@@ -70,6 +70,14 @@ public sealed class FeatureOptions
     /// <value>Default 1e-6. Greater than zero.</value>
     public double Epsilon { get; set; } = 1e-6;
 
+    /// <summary>
+    /// The largest magnitude a normalised feature may take; larger values are clipped. Values outside
+    /// the training range stay visible up to this bound (min-max scaling fitted on a short training
+    /// stretch can otherwise turn ordinary later values into huge ones).
+    /// </summary>
+    /// <value>Default <see langword="null"/>: no clipping (the paper's normalisation). When set, greater than zero.</value>
+    public double? MaxFeatureMagnitude { get; set; }
+
     /// <summary>The log parser settings.</summary>
     /// <value>Default: similarity 0.5, depth 4, masks for UUIDs, long hex ids, IP addresses and numbers.</value>
     public DrainOptions LogParsing { get; set; } = DefaultLogParsing();
@@ -144,6 +152,11 @@ public sealed class FeatureOptions
             Add($"Epsilon must be greater than zero; it is {Epsilon}.");
         }
 
+        if (MaxFeatureMagnitude is { } max && !(max > 0))
+        {
+            Add($"MaxFeatureMagnitude must be greater than zero when set; it is {max}.");
+        }
+
         if (LogParsing is null)
         {
             Add($"LogParsing must be set.");
@@ -189,6 +202,7 @@ public sealed class FeatureOptions
         MaxCarryForwardSteps = MaxCarryForwardSteps,
         ConstantTolerance = ConstantTolerance,
         Epsilon = Epsilon,
+        MaxFeatureMagnitude = MaxFeatureMagnitude,
         LogParsing = LogParsing.Clone(),
         MaxTemplates = MaxTemplates,
         LogLevelCounts = LogLevelCounts,

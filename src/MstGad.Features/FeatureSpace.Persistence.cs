@@ -25,6 +25,7 @@ public sealed partial class FeatureSpace
             MaxCarryForwardSteps = o.MaxCarryForwardSteps,
             ConstantTolerance = o.ConstantTolerance,
             Epsilon = o.Epsilon,
+            MaxFeatureMagnitude = o.MaxFeatureMagnitude,
             MaxTemplates = o.MaxTemplates,
             LogLevelCounts = o.LogLevelCounts,
             TopOperations = o.TopOperations,
@@ -97,6 +98,7 @@ public sealed partial class FeatureSpace
             MaxCarryForwardSteps = state.MaxCarryForwardSteps,
             ConstantTolerance = state.ConstantTolerance,
             Epsilon = state.Epsilon,
+            MaxFeatureMagnitude = state.MaxFeatureMagnitude,
             MaxTemplates = state.MaxTemplates,
             LogLevelCounts = state.LogLevelCounts,
             TopOperations = state.TopOperations,
@@ -156,6 +158,8 @@ internal sealed class FeatureSpaceState
     public double ConstantTolerance { get; set; }
 
     public double Epsilon { get; set; }
+
+    public double? MaxFeatureMagnitude { get; set; }
 
     public int MaxTemplates { get; set; }
 

@@ -422,7 +422,7 @@ public sealed partial class FeatureSpace
                         if (!double.IsNaN(v))
                         {
                             var (lo, hi) = ranges[(i * Metrics.Count) + j];
-                            node[offset + j] = (float)((v - lo) / (hi - lo + eps));
+                            node[offset + j] = Clip((v - lo) / (hi - lo + eps));
                             present |= (byte)ModalityMask.Metrics;
                         }
                     }
@@ -448,7 +448,7 @@ public sealed partial class FeatureSpace
                         {
                             if (_templateColumn.TryGetValue(template, out var c))
                             {
-                                node[logOffset + c] = (float)((count - _templateMin[c]) / (_templateMax[c] - _templateMin[c] + eps));
+                                node[logOffset + c] = Clip((count - _templateMin[c]) / (_templateMax[c] - _templateMin[c] + eps));
                             }
                             else
                             {
@@ -456,13 +456,13 @@ public sealed partial class FeatureSpace
                             }
                         }
 
-                        node[logOffset + Vocabulary.Count] = (float)(unseen / (_unseenScale + eps));
+                        node[logOffset + Vocabulary.Count] = Clip(unseen / (_unseenScale + eps));
                         if (_options.LogLevelCounts)
                         {
                             var levels = acc.LogLevelCounts[i];
                             for (var l = 0; l < levels.Length; l++)
                             {
-                                node[logOffset + Vocabulary.Count + 1 + l] = (float)(levels[l] / (_levelScale[l] + eps));
+                                node[logOffset + Vocabulary.Count + 1 + l] = Clip(levels[l] / (_levelScale[l] + eps));
                             }
                         }
                     }
@@ -497,7 +497,7 @@ public sealed partial class FeatureSpace
                     var scale = IsErrorRate(_options, RequestTypes.Count, c)
                         ? 1.0
                         : _edgeMean.TryGetValue((data.Instances[caller], data.Instances[callee], c), out var mean) ? mean : _columnMean[c];
-                    features[(e * edgeColumns) + c] = (float)(raw[c] / scale);
+                    features[(e * edgeColumns) + c] = Clip(raw[c] / scale);
                 }
 
                 e++;
@@ -508,6 +508,10 @@ public sealed partial class FeatureSpace
 
         return new FeatureFrame(data.Clock, fromStep, stepCount, data.Instances, f, Metrics.Count, node, mask, edgeColumns, edges);
     }
+
+    /// <summary>Limits a normalised value to ±<see cref="FeatureOptions.MaxFeatureMagnitude"/> when set.</summary>
+    private float Clip(double value) =>
+        (float)(_options.MaxFeatureMagnitude is { } max ? Math.Clamp(value, -max, max) : value);
 
     private static int ColumnCount(FeatureOptions options, int types) =>
         ((options.EdgeFeatures & EdgeFeatureSet.RequestTypeDurations) != 0 ? types + 1 : 0) +

@@ -277,6 +277,33 @@ public sealed partial class FeatureSpaceTests
     }
 
     [Test]
+    public void Transform_MaxFeatureMagnitude_ClipsValuesOutsideIt()
+    {
+        // Training cpu 2, 6 on a; test 100 → (100 − 2) / (6 − 2 + 1e-6) ≈ 24.5, clipped to 5; test 4 → 0.5 unchanged.
+        var data = Aggregate(
+            o => o.MaxFeatureMagnitude = 5,
+            Metric("a", "08:00:00", "cpu", 2), Metric("a", "08:00:10", "cpu", 6),
+            Metric("a", "08:00:20", "cpu", 100), Metric("a", "08:00:30", "cpu", 4));
+        var space = FeatureSpace.Fit(data, Step("08:00:00"), Step("08:00:20"));
+
+        var frame = space.Transform(data, Step("08:00:20"), Step("08:00:40"));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(Node(frame, 0, "a")[0], Is.EqualTo(5f));
+            Assert.That(Node(frame, 1, "a")[0], Is.EqualTo(2 / (4 + Eps)).Within(Tolerance));
+        });
+    }
+
+    [Test]
+    public void Validate_MaxFeatureMagnitudeNotPositive_IsAProblem()
+    {
+        var options = new FeatureOptions { MaxFeatureMagnitude = 0 };
+
+        Assert.That(options.Validate(), Is.EqualTo(new[] { "MaxFeatureMagnitude must be greater than zero when set; it is 0." }));
+    }
+
+    [Test]
     public void Transform_OtherDataWithTheInstancesInAnotherOrder_NormalisesByInstanceKey()
     {
         // The new aggregate meets b before a: each still gets its own training range.
