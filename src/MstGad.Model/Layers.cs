@@ -16,7 +16,6 @@ internal sealed class EdgeAwareAttention : Module
     private readonly Linear? _edge;
     private readonly Linear _output;
     private readonly Parameter _attention;
-    private readonly Tensor _headBlocks;
     private readonly Dropout _dropout;
     private readonly int _heads;
     private readonly int _headWidth;
@@ -32,12 +31,6 @@ internal sealed class EdgeAwareAttention : Module
         _output = Linear(width, outputWidth);
         _attention = Parameter(empty(heads, _headWidth));
         init.xavier_uniform_(_attention);
-        using (var identity = eye(heads))
-        {
-            _headBlocks = identity.repeat_interleave(_headWidth, 0); // [H·c, H]: 1 where row h·c + j meets column h
-        }
-
-        register_buffer("head_blocks", _headBlocks, persistent: false);
         _dropout = Dropout(dropout);
         RegisterComponents();
     }
@@ -66,7 +59,7 @@ internal sealed class EdgeAwareAttention : Module
 
         // aᵀ·LeakyReLU(z) per head as one matrix product with a block-diagonal [H·c, H] matrix (a short
         // last-dimension sum is slow in libtorch).
-        var blocks = _attention.reshape(width, 1) * _headBlocks;
+        var blocks = _attention.reshape(width, 1) * eye(_heads, device: x.device).repeat_interleave(_headWidth, 0); // [H·c, H]
         var score = functional.leaky_relu(z, 0.2).view(-1, width).matmul(blocks).view(z.shape[0], k, _heads); // [E', k, H]
 
         // Shift each softmax by its destination's own self-loop score (the last V entries), not by one
