@@ -276,6 +276,10 @@ internal sealed class MstgadNetwork : Module
     private readonly int _fl;
     private readonly int _fs;
 
+    // Constant tensors reused across calls (not module state: never saved).
+    private readonly Dictionary<(long Steps, long Width, string Device), Tensor> _encodings = [];
+    private readonly Dictionary<(long Steps, string Device), Tensor> _causalMasks = [];
+
     public MstgadNetwork(ModelOptions options, InputShape shape)
         : base("mstgad")
     {
@@ -345,7 +349,7 @@ internal sealed class MstgadNetwork : Module
 
         var shifted = new Streams(ShiftRight(metrics), ShiftRight(logs), ShiftRight(traces));
         var x = Embed(shifted, k, device);
-        var causal = TensorMath.CausalMask(k, device);
+        var causal = CausalMask(k, device);
         for (var i = 0; i < _decoder.Count; i++)
         {
             x = _decoder[i].Forward(x, memory, batch, causal, lastStepOnly: i == _decoder.Count - 1);
@@ -402,12 +406,28 @@ internal sealed class MstgadNetwork : Module
         return cat([first, x.narrow(1, 0, x.shape[1] - 1)], 1);
     }
 
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            foreach (var t in _encodings.Values.Concat(_causalMasks.Values))
+            {
+                t.Dispose();
+            }
+
+            _encodings.Clear();
+            _causalMasks.Clear();
+        }
+
+        base.Dispose(disposing);
+    }
+
     private Streams Embed(Streams raw, long k, Device device) => new(
         Embed(_embedMetrics, raw.Metrics, k, device),
         Embed(_embedLogs, raw.Logs, k, device),
         Embed(_embedTraces, raw.Traces, k, device));
 
-    private static Tensor? Embed(Linear? embedding, Tensor? x, long k, Device device)
+    private Tensor? Embed(Linear? embedding, Tensor? x, long k, Device device)
     {
         if (embedding is null || x is null)
         {
@@ -415,6 +435,25 @@ internal sealed class MstgadNetwork : Module
         }
 
         var e = embedding.forward(x);
-        return e + TensorMath.PositionalEncoding(k, e.shape[2], device);
+        var key = (k, e.shape[2], device.ToString());
+        if (!_encodings.TryGetValue(key, out var encoding))
+        {
+            encoding = TensorMath.PositionalEncoding(k, e.shape[2], device).DetachFromDisposeScope();
+            _encodings.Add(key, encoding);
+        }
+
+        return e + encoding;
+    }
+
+    private Tensor CausalMask(long k, Device device)
+    {
+        var key = (k, device.ToString());
+        if (!_causalMasks.TryGetValue(key, out var mask))
+        {
+            mask = TensorMath.CausalMask(k, device).DetachFromDisposeScope();
+            _causalMasks.Add(key, mask);
+        }
+
+        return mask;
     }
 }
