@@ -94,4 +94,15 @@ internal static class Csv
         writer.Write(value.Replace("\"", "\"\"", StringComparison.Ordinal));
         writer.Write('"');
     }
+
+    /// <summary>Writes one <c>LineId,EventId,EventTemplate</c> row of parsed log output.</summary>
+    public static void WriteParsedLine(TextWriter writer, long lineId, int templateId, string template)
+    {
+        writer.Write(lineId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        writer.Write(",T");
+        writer.Write(templateId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        writer.Write(',');
+        WriteField(writer, template);
+        writer.Write('\n');
+    }
 }

@@ -151,12 +151,7 @@ internal static class LoghubCommand
             writer.Write("LineId,EventId,EventTemplate\n");
             for (var i = 0; i < lineIds.Count; i++)
             {
-                writer.Write(lineIds[i].ToString(CultureInfo.InvariantCulture));
-                writer.Write(",T");
-                writer.Write(templateIds[i].ToString(CultureInfo.InvariantCulture));
-                writer.Write(',');
-                Csv.WriteField(writer, texts[templateIds[i]]);
-                writer.Write('\n');
+                Csv.WriteParsedLine(writer, lineIds[i], templateIds[i], texts[templateIds[i]]);
             }
         }
 

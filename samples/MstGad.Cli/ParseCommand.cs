@@ -107,12 +107,7 @@ internal static class ParseCommand
                 var parsed = parser.Parse(content);
                 if (writer is not null)
                 {
-                    writer.Write(lineNumber.ToString(CultureInfo.InvariantCulture));
-                    writer.Write(",T");
-                    writer.Write(parsed.TemplateId.ToString(CultureInfo.InvariantCulture));
-                    writer.Write(',');
-                    Csv.WriteField(writer, parsed.Template);
-                    writer.Write('\n');
+                    Csv.WriteParsedLine(writer, lineNumber, parsed.TemplateId, parsed.Template);
                 }
             });
         }

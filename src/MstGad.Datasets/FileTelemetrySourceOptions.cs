@@ -20,15 +20,7 @@ public sealed class FileTelemetrySourceOptions
     public ReadMode Mode
     {
         get => _mode;
-        set
-        {
-            if (!Enum.IsDefined(value))
-            {
-                throw new ArgumentOutOfRangeException(nameof(value), value, "The mode must be Strict or Lenient.");
-            }
-
-            _mode = value;
-        }
+        set => _mode = ReadModes.Checked(value);
     }
 
     /// <summary>The format of every file, or <see cref="TelemetryFileFormat.Auto"/> to choose it from each file's name.</summary>

@@ -20,15 +20,7 @@ public sealed class NezhaDatasetOptions
     public ReadMode Mode
     {
         get => _mode;
-        set
-        {
-            if (!Enum.IsDefined(value))
-            {
-                throw new ArgumentOutOfRangeException(nameof(value), value, "The mode must be Strict or Lenient.");
-            }
-
-            _mode = value;
-        }
+        set => _mode = ReadModes.Checked(value);
     }
 
     /// <summary>Whether the fault-free windows under <c>construct_data/&lt;date&gt;/</c> are read too.</summary>

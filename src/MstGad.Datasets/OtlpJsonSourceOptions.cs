@@ -16,15 +16,7 @@ public sealed class OtlpJsonSourceOptions
     public ReadMode Mode
     {
         get => _mode;
-        set
-        {
-            if (!Enum.IsDefined(value))
-            {
-                throw new ArgumentOutOfRangeException(nameof(value), value, "The mode must be Strict or Lenient.");
-            }
-
-            _mode = value;
-        }
+        set => _mode = ReadModes.Checked(value);
     }
 
     /// <summary>

@@ -12,16 +12,7 @@ public sealed partial class DrainParser
         if (_delimiters.Length > 0)
         {
             var chars = masked.ToCharArray();
-            foreach (var delimiter in _delimiters)
-            {
-                var start = 0;
-                int at;
-                while ((at = chars.AsSpan(start).IndexOf(delimiter, StringComparison.Ordinal)) >= 0)
-                {
-                    chars.AsSpan(start + at, delimiter.Length).Fill(' ');
-                    start += at + delimiter.Length;
-                }
-            }
+            BlankDelimiters(chars);
 
             masked = new string(chars);
         }

@@ -32,7 +32,7 @@ public sealed partial class DrainParser
         stream.Write(header);
         stream.Write(payload);
         Span<byte> hash = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt64LittleEndian(hash, Fnv1a(payload));
+        BinaryPrimitives.WriteUInt64LittleEndian(hash, Checksum.Fnv1a(payload));
         stream.Write(hash);
     }
 
@@ -75,7 +75,7 @@ public sealed partial class DrainParser
         }
 
         var body = payload.AsSpan(0, (int)length);
-        if (BinaryPrimitives.ReadUInt64LittleEndian(payload.AsSpan((int)length)) != Fnv1a(body))
+        if (BinaryPrimitives.ReadUInt64LittleEndian(payload.AsSpan((int)length)) != Checksum.Fnv1a(body))
         {
             throw new InvalidDataException("Drain snapshot is corrupt: its checksum does not match its content.");
         }
@@ -332,16 +332,5 @@ public sealed partial class DrainParser
         }
 
         return new string(MemoryMarshal.Cast<byte, char>(bytes));
-    }
-
-    private static ulong Fnv1a(ReadOnlySpan<byte> data)
-    {
-        var hash = 14695981039346656037UL;
-        foreach (var b in data)
-        {
-            hash = (hash ^ b) * 1099511628211UL;
-        }
-
-        return hash;
     }
 }

@@ -246,22 +246,28 @@ public sealed partial class DrainParser
 
             // Each delimiter becomes as many spaces, so token offsets still index the masked text.
             var writable = (buffer == 1 ? _bufferA : _bufferB).AsSpan(0, text.Length);
-            foreach (var delimiter in _delimiters)
-            {
-                var start = 0;
-                int at;
-                while ((at = writable[start..].IndexOf(delimiter, StringComparison.Ordinal)) >= 0)
-                {
-                    writable.Slice(start + at, delimiter.Length).Fill(' ');
-                    start += at + delimiter.Length;
-                }
-            }
+            BlankDelimiters(writable);
 
             text = writable;
         }
 
         count = Tokenise(text);
         return text;
+    }
+
+    /// <summary>Replaces every extra delimiter by as many spaces (offsets into the text stay valid).</summary>
+    private void BlankDelimiters(Span<char> text)
+    {
+        foreach (var delimiter in _delimiters)
+        {
+            var start = 0;
+            int at;
+            while ((at = text[start..].IndexOf(delimiter, StringComparison.Ordinal)) >= 0)
+            {
+                text.Slice(start + at, delimiter.Length).Fill(' ');
+                start += at + delimiter.Length;
+            }
+        }
     }
 
     /// <summary>Applies the masks in order; <paramref name="buffer"/> tells where the result lives

@@ -52,7 +52,7 @@ public sealed partial class Detector
             BinaryPrimitives.WriteInt64LittleEndian(number, data.Length);
             stream.Write(number);
             stream.Write(data);
-            BinaryPrimitives.WriteUInt64LittleEndian(number, Fnv1a(data));
+            BinaryPrimitives.WriteUInt64LittleEndian(number, Checksum.Fnv1a(data));
             stream.Write(number);
         }
     }
@@ -182,7 +182,7 @@ public sealed partial class Detector
             var data = GC.AllocateUninitializedArray<byte>((int)length);
             ReadExactly(stream, data, $"section '{sectionName}'");
             ReadExactly(stream, number, $"the checksum of section '{sectionName}'");
-            if (BinaryPrimitives.ReadUInt64LittleEndian(number) != Fnv1a(data))
+            if (BinaryPrimitives.ReadUInt64LittleEndian(number) != Checksum.Fnv1a(data))
             {
                 throw new InvalidDataException($"MstGad artifact is corrupt: the checksum of section '{sectionName}' does not match.");
             }
@@ -212,17 +212,6 @@ public sealed partial class Detector
         using var buffer = new MemoryStream();
         write(buffer);
         return buffer.ToArray();
-    }
-
-    private static ulong Fnv1a(ReadOnlySpan<byte> data)
-    {
-        var hash = 14695981039346656037UL;
-        foreach (var b in data)
-        {
-            hash = (hash ^ b) * 1099511628211UL;
-        }
-
-        return hash;
     }
 }
 
