@@ -25,4 +25,12 @@ internal static class Durations
 
         throw new FormatException($"'{text}' is not a duration; use for example 10s, 1m, 500ms, 2h or 00:00:10.");
     }
+
+    /// <summary>A duration for people: <c>1 h</c>, <c>1 min</c>, <c>10 s</c>, <c>0.5 s</c>.</summary>
+    public static string Format(TimeSpan span) => span switch
+    {
+        { Ticks: > 0 } when span.Ticks % TimeSpan.TicksPerHour == 0 => string.Create(CultureInfo.InvariantCulture, $"{span.TotalHours:0} h"),
+        { Ticks: > 0 } when span.Ticks % TimeSpan.TicksPerMinute == 0 => string.Create(CultureInfo.InvariantCulture, $"{span.TotalMinutes:0} min"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{span.TotalSeconds:0.###} s"),
+    };
 }

@@ -20,12 +20,27 @@ internal static class EvaluateCommand
         var tolerance = new Option<string>("--tolerance") { Description = "Event tolerance around each fault.", DefaultValueFactory = _ => "60s" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
         var verdicts = new Option<FileInfo?>("--verdicts") { Description = "Also write the verdicts CSV." };
+        var plot = new Option<FileInfo?>("--plot") { Description = "Also draw a PNG: each instance's score over time, the threshold, its labelled fault windows shaded and its flagged steps marked." };
         var command = new Command("evaluate", "Score labelled telemetry and report precision, recall, F1, ROC-AUC, AP, event recall, time to detect and false alarms per hour.")
         {
-            model, data, all, tolerance, json, verdicts,
+            model, data, all, tolerance, json, verdicts, plot,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
+            var plotFile = result.GetValue(plot);
+            if (plotFile is not null)
+            {
+                try
+                {
+                    ScorePlot.CheckPath(plotFile.FullName);
+                }
+                catch (Exception ex) when (ex is ArgumentException or IOException)
+                {
+                    Console.Error.WriteLine("error: " + ex.Message);
+                    return 1;
+                }
+            }
+
             using var detector = DetectorFiles.Load(result.GetRequiredValue(model));
             if (detector is null)
             {
@@ -50,7 +65,8 @@ internal static class EvaluateCommand
                 DetectCommand.WriteVerdicts(writer, list);
             }
 
-            var report = Evaluate(list, faults, detector.Features.Options.InstanceKey, clock, Durations.Parse(result.GetValue(tolerance)!), detector.Threshold);
+            var key = detector.Features.Options.InstanceKey;
+            var report = Evaluate(list, faults, key, clock, Durations.Parse(result.GetValue(tolerance)!), detector.Threshold);
             if (result.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(report, Indented));
@@ -58,6 +74,28 @@ internal static class EvaluateCommand
             else
             {
                 Print(report);
+            }
+
+            if (plotFile is not null)
+            {
+                var title = $"mstgad evaluate: {result.GetRequiredValue(model).Name} on {result.GetRequiredValue(data).Name}";
+                var plotData = PlotData(list, FaultEvents(faults, key), report, detector.DecisionRule, clock.Interval, title);
+                try
+                {
+                    var layout = ScorePlot.Save(plotData, plotFile.FullName);
+                    if (!layout.HasText)
+                    {
+                        Console.Error.WriteLine("warning: no font was found under /usr/share/fonts, so the plot has no text (on Debian: apt-get install fonts-dejavu-core).");
+                    }
+
+                    // With --json, stdout holds only the JSON object.
+                    (result.GetValue(json) ? Console.Error : Console.Out).WriteLine($"plot: {layout.Panels.Count} instances → {plotFile.FullName}");
+                }
+                catch (IOException ex)
+                {
+                    Console.Error.WriteLine("error: " + ex.Message);
+                    return 1;
+                }
             }
 
             return 0;
@@ -72,7 +110,7 @@ internal static class EvaluateCommand
             throw new InvalidOperationException("Nothing to evaluate: no step of the data ends a full window after the training part (use --all to evaluate every step).");
         }
 
-        var events = faults.Select(f => new FaultEvent(f.TargetKind == FaultTarget.Service ? f.Target : key.Map(f.Target), f.Start, f.End)).ToList();
+        var events = FaultEvents(faults, key);
         var first = verdicts.Min(v => v.Time);
         var last = verdicts.Max(v => v.Time);
         var inRange = events.Where(e => e.End > first - clock.Interval && e.Start <= last).ToList();
@@ -114,6 +152,46 @@ internal static class EvaluateCommand
             new PointFigures(point.Precision, point.Recall, point.F1, point.RocAuc, point.AveragePrecision),
             new EventFigures(eventMetrics.Events, eventMetrics.DetectedEvents, eventMetrics.EventRecall, eventMetrics.MeanTimeToDetect?.TotalSeconds, eventMetrics.FalseAlarms, eventMetrics.FalseAlarmsPerHour),
             adjusted.F1);
+    }
+
+    /// <summary>The labelled faults as events of the instances the detector scores.</summary>
+    internal static List<FaultEvent> FaultEvents(IReadOnlyList<FaultLabel> faults, InstanceKey key) =>
+        faults.Select(f => new FaultEvent(f.TargetKind == FaultTarget.Service ? f.Target : key.Map(f.Target), f.Start, f.End)).ToList();
+
+    /// <summary>What <c>--plot</c> draws: every instance's decision score, its flags and its labelled faults, under the report's figures.</summary>
+    internal static ScorePlotData PlotData(IReadOnlyList<InstanceVerdict> verdicts, IReadOnlyList<FaultEvent> events, EvaluationReport r, DecisionRule rule, TimeSpan interval, string title)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var byInstance = events.ToLookup(e => e.Instance, StringComparer.Ordinal);
+        var series = verdicts
+            .GroupBy(v => v.Instance, StringComparer.Ordinal)
+            .Select(g =>
+            {
+                var ordered = g.OrderBy(v => v.Time).ToList();
+                var faults = byInstance[g.Key].Where(e => e.End > r.From && e.Start <= r.To).Select(e => new FaultWindow(e.Start, e.End)).ToList();
+                return new ScoreSeries(g.Key, ordered.Select(v => v.Time).ToList(), ordered.Select(v => v.Score).ToList(), ordered.Select(v => v.IsAbnormal).ToList(), faults);
+            })
+            .ToList();
+        var onError = rule is DecisionRule.ExtremeValue or DecisionRule.ReconstructionThreshold;
+        var (scoreName, scoreText) = onError ? ("RE", "reconstruction error RE (log scale)") : ("P", "abnormal probability P");
+        var ruleText = rule switch
+        {
+            DecisionRule.Classifier => "classifier",
+            DecisionRule.ValidationThreshold => "best-F1 threshold on validation",
+            DecisionRule.ReconstructionThreshold => "best-F1 threshold of RE on validation",
+            DecisionRule.ExtremeValue => "extreme-value threshold (SPOT) of RE",
+            _ => rule.ToString(),
+        };
+        var sameDay = r.From.UtcDateTime.Date == r.To.AddTicks(-1).UtcDateTime.Date;
+        var period = sameDay
+            ? string.Create(c, $"{r.From.UtcDateTime:yyyy-MM-dd HH:mm} – {(r.To.UtcDateTime.TimeOfDay == TimeSpan.Zero ? "24:00" : r.To.UtcDateTime.ToString("HH:mm", c))} UTC")
+            : string.Create(c, $"{r.From.UtcDateTime:yyyy-MM-dd HH:mm} – {r.To.UtcDateTime:yyyy-MM-dd HH:mm} UTC");
+        string[] notes =
+        [
+            string.Create(c, $"{period}: {r.Steps} steps of {Durations.Format(interval)} × {r.Instances} instances, {r.AbnormalPoints} labelled abnormal points.  Score: {scoreText}; decision: {ruleText}, {scoreName} ≥ {r.Threshold:G4}."),
+            string.Create(c, $"Point-wise: precision {r.Point.Precision:0.000}, recall {r.Point.Recall:0.000}, F1 {r.Point.F1:0.000}, ROC-AUC {r.Point.RocAuc:0.000}, AP {r.Point.AveragePrecision:0.000}.   Events: {r.Event.Detected} of {r.Event.Events} detected, mean time to detect {r.Event.MeanTimeToDetectSeconds?.ToString("0", c) ?? "-"} s, {r.Event.FalseAlarms} false alarms ({r.Event.FalseAlarmsPerHour:0.00}/h)."),
+        ];
+        return new ScorePlotData(title, notes, scoreName, onError ? ScoreScale.Logarithmic : ScoreScale.Probability, r.Threshold, r.From, r.To, series);
     }
 
     internal static void Print(EvaluationReport r)
