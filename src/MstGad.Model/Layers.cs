@@ -150,7 +150,7 @@ internal sealed class TemporalHeads : Module
         using var scope = NewDisposeScope();
         var q = _query.forward(query);
         var kv = _keyValue.forward(memory);
-        var result = query.shape[1] == 1 || _headWidth <= 2
+        var result = !training && (query.shape[1] == 1 || _headWidth <= 2)
             ? AttendEntitiesLast(q, kv, bias, causalMask)
             : AttendPerEntity(q, kv, bias, causalMask);
         return _output.forward(result).MoveToOuterDisposeScope();
@@ -191,8 +191,9 @@ internal sealed class TemporalHeads : Module
 
     /// <summary>
     /// The same attention with the entities as the innermost dimension: the head-width sums and the
-    /// softmax become vectorised loops over all entities at once. Faster for narrow heads (c ≤ 2, the
-    /// trace stream) and for a single query step (the last decoder layer) at every batch size measured.
+    /// softmax become vectorised loops over all entities at once. In inference, faster for narrow heads
+    /// (c ≤ 2, the trace stream) and for a single query step (the last decoder layer) at every batch
+    /// size measured; in training its backward pass is slower than that of the per-entity products.
     /// </summary>
     private Tensor AttendEntitiesLast(Tensor q, Tensor kv, Tensor? bias, Tensor? causalMask)
     {

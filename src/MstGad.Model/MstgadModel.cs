@@ -103,11 +103,19 @@ public sealed class MstgadModel : IDisposable
         var bestEpoch = 0;
         var sinceBest = 0;
         var stoppedEarly = false;
+        var stoppedByBudget = false;
+        var total = Stopwatch.StartNew();
         Dictionary<string, Tensor>? bestState = null;
         try
         {
             for (var epoch = 1; epoch <= options.MaxEpochs; epoch++)
             {
+                if (options.TimeBudget is { } budget && epoch > 1 && total.Elapsed + (total.Elapsed / (epoch - 1)) > budget)
+                {
+                    stoppedByBudget = true;
+                    break;
+                }
+
                 var watch = Stopwatch.StartNew();
                 optimizer.LearningRate = options.LearningRate * Math.Pow(options.LearningRateDecay, (epoch - 1) / options.LearningRateStep);
                 _network.train();
@@ -135,8 +143,13 @@ public sealed class MstgadModel : IDisposable
                     best = criterion;
                     bestEpoch = epoch;
                     sinceBest = 0;
-                    DisposeState(bestState);
-                    bestState = CopyState();
+                    if (validationBatches.Count > 0)
+                    {
+                        // Only early stopping goes back to the best epoch; without validation data the
+                        // last epoch is kept and no copy is needed.
+                        DisposeState(bestState);
+                        bestState = CopyState();
+                    }
                 }
                 else
                 {
@@ -164,7 +177,7 @@ public sealed class MstgadModel : IDisposable
         }
 
         _network.eval();
-        return new TrainingReport(epochs, validationBatches.Count > 0 ? bestEpoch : epochs.Count, stoppedEarly, classWeight);
+        return new TrainingReport(epochs, validationBatches.Count > 0 ? bestEpoch : epochs.Count, stoppedEarly, classWeight) { StoppedByTimeBudget = stoppedByBudget };
     }
 
     /// <summary>Scores the last step of every window.</summary>

@@ -37,6 +37,13 @@ public sealed class TrainingOptions
     /// <value>Default 15. At least 1.</value>
     public int Patience { get; set; } = 15;
 
+    /// <summary>
+    /// A limit on the wall-clock time of training: no epoch starts that would, at the mean epoch time so
+    /// far, end after it (the first epoch always runs). <see langword="null"/> for no limit.
+    /// </summary>
+    /// <value>Default <see langword="null"/>. Greater than zero when set.</value>
+    public TimeSpan? TimeBudget { get; set; }
+
     /// <summary>The seed of weight initialisation, dropout and shuffling.</summary>
     /// <value>Default 42.</value>
     public long Seed { get; set; } = 42;
@@ -87,6 +94,11 @@ public sealed class TrainingOptions
             Add($"Patience must be at least 1; it is {Patience}.");
         }
 
+        if (TimeBudget is { } budget && budget <= TimeSpan.Zero)
+        {
+            Add($"TimeBudget must be greater than zero when set; it is {budget}.");
+        }
+
         return problems;
     }
 
@@ -107,7 +119,11 @@ public sealed record EpochReport(int Epoch, double TrainingLoss, double Validati
 /// <param name="BestEpoch">The epoch whose weights the model kept.</param>
 /// <param name="StoppedEarly">Whether early stopping ended training.</param>
 /// <param name="ClassWeight">n_normal / n_abnormal of the labelled training nodes (Eq. 16).</param>
-public sealed record TrainingReport(IReadOnlyList<EpochReport> Epochs, int BestEpoch, bool StoppedEarly, double ClassWeight);
+public sealed record TrainingReport(IReadOnlyList<EpochReport> Epochs, int BestEpoch, bool StoppedEarly, double ClassWeight)
+{
+    /// <summary>Whether <see cref="TrainingOptions.TimeBudget"/> ended training before <see cref="TrainingOptions.MaxEpochs"/>.</summary>
+    public bool StoppedByTimeBudget { get; init; }
+}
 
 /// <summary>The scores of the last step of one window.</summary>
 /// <param name="Step">The step of the last graph.</param>

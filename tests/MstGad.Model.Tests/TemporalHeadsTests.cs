@@ -19,6 +19,31 @@ public sealed class TemporalHeadsTests
         return heads;
     }
 
+    // Inference computes narrow heads (c ≤ 2) and single query steps with the entities innermost;
+    // training (here without dropout, so the two are the same function) with per-entity products.
+    [TestCase(4, Steps, true)]
+    [TestCase(4, Steps, false)]
+    [TestCase(2, 1, false)]
+    [TestCase(8, 1, true)]
+    public void Forward_InferenceKernel_EqualsTheTrainingKernel(int headCount, int queries, bool causal)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(9);
+        using var heads = new TemporalHeads("tam", Width, headCount, dropout: 0);
+        using var noGrad = no_grad();
+        var x = Tensors.Random([Entities, Steps, Width], seed: 3);
+        var q = x.narrow(1, Steps - queries, queries);
+        var bias = Tensors.Random([Entities, queries, Steps], seed: 4);
+        var mask = causal && queries == Steps ? TensorMath.CausalMask(Steps, CPU) : null;
+
+        heads.train();
+        var training = heads.Forward(q, x, bias, mask);
+        heads.eval();
+        var inference = heads.Forward(q, x, bias, mask);
+
+        Assert.That((training - inference).abs().max().item<float>(), Is.LessThan(1e-5f));
+    }
+
     [Test]
     public void Forward_GivesOneVectorPerEntityAndStep()
     {

@@ -21,6 +21,7 @@ public sealed class TrainingOptionsTests
             Assert.That(options.GradientClipNorm, Is.EqualTo(10));
             Assert.That(options.Patience, Is.EqualTo(15));
             Assert.That(options.Seed, Is.EqualTo(42));
+            Assert.That(options.TimeBudget, Is.Null);
             Assert.That(options.Validate(), Is.Empty);
         });
     }
@@ -40,6 +41,7 @@ public sealed class TrainingOptionsTests
         yield return Case(o => o.GradientClipNorm = 0, "GradientClipNorm must be greater than zero; it is 0.");
         yield return Case(o => o.GradientClipNorm = double.PositiveInfinity * 0, "GradientClipNorm must be greater than zero; it is NaN.");
         yield return Case(o => o.Patience = 0, "Patience must be at least 1; it is 0.");
+        yield return Case(o => o.TimeBudget = TimeSpan.Zero, "TimeBudget must be greater than zero when set; it is 00:00:00.");
 
         static TestCaseData Case(Action<TrainingOptions> change, string message) => new TestCaseData(change, message).SetArgDisplayNames(message);
     }
@@ -73,5 +75,36 @@ public sealed class TrainingOptionsTests
             "Invalid training options:" + Environment.NewLine +
             "- MaxEpochs must be at least 1; it is 0." + Environment.NewLine +
             "- Patience must be at least 1; it is 0. (Parameter 'options')"));
+    }
+
+    [Test]
+    public void Train_TimeBudgetSpentByTheFirstEpoch_StopsAfterIt()
+    {
+        using var model = new MstgadModel(Synthetic.SmallOptions(), Synthetic.Shape);
+        var windows = Synthetic.Windows(4, seed: 1);
+
+        var report = model.Train(windows, windows, new TrainingOptions { MaxEpochs = 50, BatchSize = 2, TimeBudget = TimeSpan.FromTicks(1) });
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(report.Epochs, Has.Count.EqualTo(1));
+            Assert.That(report.StoppedByTimeBudget, Is.True);
+            Assert.That(report.StoppedEarly, Is.False);
+        });
+    }
+
+    [Test]
+    public void Train_AmpleTimeBudget_RunsEveryEpoch()
+    {
+        using var model = new MstgadModel(Synthetic.SmallOptions(), Synthetic.Shape);
+        var windows = Synthetic.Windows(4, seed: 1);
+
+        var report = model.Train(windows, [], new TrainingOptions { MaxEpochs = 3, BatchSize = 2, TimeBudget = TimeSpan.FromHours(1) });
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(report.Epochs, Has.Count.EqualTo(3));
+            Assert.That(report.StoppedByTimeBudget, Is.False);
+        });
     }
 }
