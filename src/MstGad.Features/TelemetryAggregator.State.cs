@@ -197,19 +197,19 @@ public sealed partial class TelemetryAggregator
 
     private static long[] ReportCounters(AggregationReport x) =>
     [
-        x.MetricsUsed, x.MetricsNotFinite, x.MetricsLate, x.MetricsOutOfRange, x.LogsUsed, x.LogsLate, x.SpansUsed,
+        x.MetricsUsed, x.MetricsNotFinite, x.MetricsLate, x.MetricsOutOfRange, x.LogsUsed, x.LogsLate, x.LogsOutOfRange, x.SpansUsed,
         x.SpansDuplicate, x.SpansNegativeDuration, x.SpansLate, x.SpansOutOfRange, x.SpansRoot, x.SpansOrphan, x.Edges,
     ];
 
     private static void SetReportCounters(AggregationReport x, long[] c)
     {
-        if (c.Length != 14)
+        if (c.Length != 15)
         {
-            throw new InvalidDataException($"Aggregator state has {c.Length} counters; expected 14.");
+            throw new InvalidDataException($"Aggregator state has {c.Length} counters; expected 15.");
         }
 
-        (x.MetricsUsed, x.MetricsNotFinite, x.MetricsLate, x.MetricsOutOfRange, x.LogsUsed, x.LogsLate, x.SpansUsed) = (c[0], c[1], c[2], c[3], c[4], c[5], c[6]);
-        (x.SpansDuplicate, x.SpansNegativeDuration, x.SpansLate, x.SpansOutOfRange, x.SpansRoot, x.SpansOrphan, x.Edges) = (c[7], c[8], c[9], c[10], c[11], c[12], c[13]);
+        (x.MetricsUsed, x.MetricsNotFinite, x.MetricsLate, x.MetricsOutOfRange, x.LogsUsed, x.LogsLate, x.LogsOutOfRange, x.SpansUsed) = (c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]);
+        (x.SpansDuplicate, x.SpansNegativeDuration, x.SpansLate, x.SpansOutOfRange, x.SpansRoot, x.SpansOrphan, x.Edges) = (c[8], c[9], c[10], c[11], c[12], c[13], c[14]);
     }
 
     private static void WriteAccumulator(BinaryWriter w, StepAccumulator acc)

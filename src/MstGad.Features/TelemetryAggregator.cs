@@ -147,7 +147,7 @@ public sealed partial class TelemetryAggregator
         long last;
         if (sample.Coverage > TimeSpan.Zero)
         {
-            if (sample.Coverage.Ticks > ticks - DateTimeOffset.MinValue.UtcTicks || sample.Coverage.Ticks / _clock.Interval.Ticks > MaxCoverageSteps)
+            if (sample.Coverage.Ticks > ticks || sample.Coverage.Ticks / _clock.Interval.Ticks > MaxCoverageSteps)
             {
                 _report.MetricsOutOfRange++;
                 return AddOutcome.OutOfRange;
@@ -159,6 +159,12 @@ public sealed partial class TelemetryAggregator
         else
         {
             first = last = _clock.StepOf(sample.Time);
+        }
+
+        if (!InRange(first, last))
+        {
+            _report.MetricsOutOfRange++;
+            return AddOutcome.OutOfRange;
         }
 
         if (IsLate(ticks, ref _maxMetricTicks) || first < _nextToSeal)
@@ -190,6 +196,12 @@ public sealed partial class TelemetryAggregator
         ArgumentNullException.ThrowIfNull(record);
         var ticks = record.Time.UtcTicks;
         var step = _clock.StepOf(record.Time);
+        if (!InRange(step, step))
+        {
+            _report.LogsOutOfRange++;
+            return AddOutcome.OutOfRange;
+        }
+
         if (IsLate(ticks, ref _maxLogTicks) || step < _nextToSeal)
         {
             _report.LogsLate++;
@@ -230,6 +242,12 @@ public sealed partial class TelemetryAggregator
 
         var end = span.End;
         var step = _clock.StepOf(end);
+        if (!InRange(step, step))
+        {
+            _report.SpansOutOfRange++;
+            return AddOutcome.OutOfRange;
+        }
+
         if (IsLate(end.UtcTicks, ref _maxSpanTicks) || step < _nextToSeal)
         {
             _report.SpansLate++;
@@ -321,12 +339,9 @@ public sealed partial class TelemetryAggregator
     {
         if (_nextToSeal == long.MinValue)
         {
-            if (_steps.Count == 0)
-            {
-                return;
-            }
-
-            _nextToSeal = _minStep;
+            // The first seal: from the first step with data, but never before the steps asked for are over
+            // (a record for a step before the boundary counts as late, whether or not that step had data).
+            _nextToSeal = _steps.Count == 0 ? lastStep + 1 : Math.Min(_minStep, lastStep + 1);
         }
 
         var horizon = _options.MaxCarryForwardSteps;
@@ -509,6 +524,14 @@ public sealed partial class TelemetryAggregator
         {
             throw new InvalidOperationException("The aggregation is complete: Complete() was called, so no more records can be added.");
         }
+    }
+
+    /// <summary>Whether the steps <c>[first, last]</c> start and end within the representable times.</summary>
+    private bool InRange(long first, long last)
+    {
+        var interval = _clock.Interval.Ticks;
+        var epoch = DateTimeOffset.UnixEpoch.UtcTicks;
+        return first >= -(epoch / interval) && last < (DateTimeOffset.MaxValue.UtcTicks - epoch) / interval;
     }
 
     private bool IsLate(long ticks, ref long maxTicks)

@@ -620,6 +620,6 @@ public sealed class TelemetryAggregatorTests
             Span("t", "y", "r", "b", "get", "08:00:04", -10));
 
         Assert.That(data.Report.ToString(), Is.EqualTo(
-            "metrics 1 used, 1 not finite, 1 late, 0 out of range; logs 1 used, 0 late; spans 3 used (1 roots, 1 orphans, 1 calls), 1 duplicates, 1 negative, 0 late, 0 out of range"));
+            "metrics 1 used, 1 not finite, 1 late, 0 out of range; logs 1 used, 0 late, 0 out of range; spans 3 used (1 roots, 1 orphans, 1 calls), 1 duplicates, 1 negative, 0 late, 0 out of range"));
     }
 }
