@@ -68,8 +68,11 @@ internal static class DetectCommand
         };
         var replay = await online.ReplayAsync(source, cancellationToken).ConfigureAwait(false);
         incidents.AddRange(tracker.Flush().Select(x => x.Incident));
+        var scoring = online.Report.ScoringTime;
+        var withoutScoring = replay.PushTime - scoring;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"online: {replay.Records} records pushed in event-time order ({replay.Used} used) in {replay.PushTime.TotalSeconds:F1} s, {replay.RecordsPerSecond:F0} records/s including scoring"));
+            $"online: {replay.Records} records pushed in event-time order ({replay.Used} used) in {replay.PushTime.TotalSeconds:F1} s: {replay.RecordsPerSecond:F0} records/s with scoring; " +
+            $"scoring {scoring.TotalSeconds:F1} s, the rest {withoutScoring.TotalSeconds:F1} s ({replay.Records / withoutScoring.TotalSeconds:F0} records/s)"));
         Console.WriteLine("online report: " + online.Report);
         if (incidentFile is not null)
         {

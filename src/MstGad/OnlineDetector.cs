@@ -58,6 +58,7 @@ public sealed partial class OnlineDetector : IDisposable
     private long _stepsScored;
     private long _verdicts;
     private long _stepsDropped;
+    private long _scoringTicks;
     private bool _completed;
     private bool _disposed;
 
@@ -147,7 +148,8 @@ public sealed partial class OnlineDetector : IDisposable
                     _aggregator.OpenSteps,
                     _aggregator.LiveInstances,
                     _aggregator.RememberedSpans,
-                    _aggregator.WaitingChildren);
+                    _aggregator.WaitingChildren,
+                    TimeSpan.FromTicks(Interlocked.Read(ref _scoringTicks)));
             }
         }
     }
@@ -409,7 +411,9 @@ public sealed partial class OnlineDetector : IDisposable
     {
         _windows.Add(step);
         var scored = step.Step >= first + _detector.Window - 1;
+        var started = _options.TimeProvider.GetTimestamp();
         var verdicts = scored ? _detector.ScoreStep(_windows, step.Step, _clock) : [];
+        Interlocked.Add(ref _scoringTicks, _options.TimeProvider.GetElapsedTime(started).Ticks);
         if (scored)
         {
             Interlocked.Increment(ref _stepsScored);

@@ -62,6 +62,7 @@ public sealed class StepClosedEventArgs(StepVerdicts verdicts) : EventArgs
 /// <param name="Instances">Instances tracked now.</param>
 /// <param name="RememberedSpans">Span ids remembered now.</param>
 /// <param name="WaitingChildren">Spans waiting for their parent now.</param>
+/// <param name="ScoringTime">Time spent scoring windows since this instance started (a measurement: not saved in checkpoints, not in <see cref="ToString"/>).</param>
 public sealed record OnlineReport(
     AggregationReport Aggregation,
     long MetricsAheadOfClock,
@@ -75,7 +76,8 @@ public sealed record OnlineReport(
     int OpenSteps,
     int Instances,
     int RememberedSpans,
-    int WaitingChildren)
+    int WaitingChildren,
+    TimeSpan ScoringTime)
 {
     /// <inheritdoc/>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
