@@ -4,7 +4,7 @@ using static MstGad.Features.Tests.Support.Telemetry;
 namespace MstGad.Features.Tests;
 
 [TestFixture]
-public sealed class TelemetryAggregatorTests
+public sealed partial class TelemetryAggregatorTests
 {
     private const string CompleteMessage = "The aggregation is complete: Complete() was called, so no more records can be added.";
 
