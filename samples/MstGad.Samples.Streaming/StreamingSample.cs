@@ -1,4 +1,5 @@
 using System.Globalization;
+using MstGad.Datasets;
 using MstGad.Features;
 
 namespace MstGad.Samples.Streaming;
@@ -16,24 +17,7 @@ public sealed record TelemetryFeed(IReadOnlyList<MetricSample> Metrics, IReadOnl
     public static async Task<TelemetryFeed> FromSourceAsync(ITelemetrySource source, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(source);
-        var metrics = new List<MetricSample>();
-        await foreach (var m in source.ReadMetricsAsync(cancellationToken).ConfigureAwait(false))
-        {
-            metrics.Add(m);
-        }
-
-        var logs = new List<LogRecord>();
-        await foreach (var l in source.ReadLogsAsync(cancellationToken).ConfigureAwait(false))
-        {
-            logs.Add(l);
-        }
-
-        var spans = new List<Span>();
-        await foreach (var s in source.ReadSpansAsync(cancellationToken).ConfigureAwait(false))
-        {
-            spans.Add(s);
-        }
-
+        var (metrics, logs, spans, _) = await TelemetryDirectory.ReadAllAsync(source, cancellationToken).ConfigureAwait(false);
         return new TelemetryFeed([.. metrics.OrderBy(m => m.Time)], [.. logs.OrderBy(l => l.Time)], [.. spans.OrderBy(s => s.End)]);
     }
 }

@@ -1,3 +1,4 @@
+using MstGad.Datasets;
 using MstGad.Features;
 
 namespace MstGad;
@@ -15,29 +16,8 @@ public sealed partial class OnlineDetector
     public async Task<ReplayResult> ReplayAsync(ITelemetrySource source, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(source);
-        var metrics = new List<MetricSample>();
-        await foreach (var sample in source.ReadMetricsAsync(cancellationToken).ConfigureAwait(false))
-        {
-            metrics.Add(sample);
-        }
-
-        var logs = new List<LogRecord>();
-        await foreach (var log in source.ReadLogsAsync(cancellationToken).ConfigureAwait(false))
-        {
-            logs.Add(log);
-        }
-
-        var spans = new List<Span>();
-        await foreach (var span in source.ReadSpansAsync(cancellationToken).ConfigureAwait(false))
-        {
-            spans.Add(span);
-        }
-
-        var faults = new List<FaultLabel>();
-        await foreach (var fault in source.ReadFaultsAsync(cancellationToken).ConfigureAwait(false))
-        {
-            faults.Add(fault);
-        }
+        var all = await TelemetryDirectory.ReadAllAsync(source, cancellationToken).ConfigureAwait(false);
+        var (metrics, logs, spans, faults) = (all.Metrics, all.Logs, all.Spans, all.Faults);
 
         // Stable sorts: records with the same time keep the source's order.
         var m = metrics.OrderBy(x => x.Time.UtcTicks).ToArray();

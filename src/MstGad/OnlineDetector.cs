@@ -161,28 +161,7 @@ public sealed partial class OnlineDetector : IDisposable
     /// <exception cref="ObjectDisposedException">After <see cref="Dispose"/>.</exception>
     public PushResult Push(in MetricSample sample)
     {
-        var ticks = sample.Time.UtcTicks;
-        PushResult result;
-        bool closed;
-        lock (_gate)
-        {
-            ThrowIfNotOpen();
-            if (IsAhead(ticks))
-            {
-                _metricsAhead++;
-                return PushResult.AheadOfClock;
-            }
-
-            result = ToResult(_aggregator.TryAdd(sample));
-            closed = result == PushResult.Used && Advance(ticks);
-        }
-
-        if (closed)
-        {
-            ScoreClosedSteps();
-        }
-
-        return result;
+        return Push(sample.Time.UtcTicks, ref _metricsAhead, sample, static (a, r) => a.TryAdd(r));
     }
 
     /// <summary>Pushes a log record.</summary>
@@ -193,28 +172,7 @@ public sealed partial class OnlineDetector : IDisposable
     public PushResult Push(LogRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        var ticks = record.Time.UtcTicks;
-        PushResult result;
-        bool closed;
-        lock (_gate)
-        {
-            ThrowIfNotOpen();
-            if (IsAhead(ticks))
-            {
-                _logsAhead++;
-                return PushResult.AheadOfClock;
-            }
-
-            result = ToResult(_aggregator.TryAdd(record));
-            closed = result == PushResult.Used && Advance(ticks);
-        }
-
-        if (closed)
-        {
-            ScoreClosedSteps();
-        }
-
-        return result;
+        return Push(record.Time.UtcTicks, ref _logsAhead, record, static (a, r) => a.TryAdd(r));
     }
 
     /// <summary>Pushes a span.</summary>
@@ -225,28 +183,7 @@ public sealed partial class OnlineDetector : IDisposable
     public PushResult Push(Span span)
     {
         ArgumentNullException.ThrowIfNull(span);
-        PushResult result;
-        bool closed;
-        lock (_gate)
-        {
-            ThrowIfNotOpen();
-            var endTicks = EventTicks(span);
-            if (IsAhead(endTicks))
-            {
-                _spansAhead++;
-                return PushResult.AheadOfClock;
-            }
-
-            result = ToResult(_aggregator.TryAdd(span));
-            closed = result == PushResult.Used && Advance(endTicks);
-        }
-
-        if (closed)
-        {
-            ScoreClosedSteps();
-        }
-
-        return result;
+        return Push(EventTicks(span), ref _spansAhead, span, static (a, r) => a.TryAdd(r));
     }
 
     /// <summary>
@@ -326,6 +263,32 @@ public sealed partial class OnlineDetector : IDisposable
         }
 
         _channel?.Writer.TryComplete();
+    }
+
+    /// <summary>Adds a record under the gate, moves the watermark when it was used, and scores the steps that closed.</summary>
+    private PushResult Push<TRecord>(long eventTicks, ref long aheadCounter, TRecord record, Func<TelemetryAggregator, TRecord, AddOutcome> add)
+    {
+        PushResult result;
+        bool closed;
+        lock (_gate)
+        {
+            ThrowIfNotOpen();
+            if (IsAhead(eventTicks))
+            {
+                aheadCounter++;
+                return PushResult.AheadOfClock;
+            }
+
+            result = ToResult(add(_aggregator, record));
+            closed = result == PushResult.Used && Advance(eventTicks);
+        }
+
+        if (closed)
+        {
+            ScoreClosedSteps();
+        }
+
+        return result;
     }
 
     private bool IsAhead(long ticks) =>

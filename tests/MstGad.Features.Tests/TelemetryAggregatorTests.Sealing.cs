@@ -217,21 +217,7 @@ public sealed partial class TelemetryAggregatorTests
         state.Position = parser.Position = 0;
         using var reader = new BinaryReader(state);
         var second = TelemetryAggregator.ReadState(reader, options, DrainParser.Load(parser), AggregatorLimits.Batch);
-        foreach (var record in records.Skip(9))
-        {
-            switch (record)
-            {
-                case MetricSample m:
-                    second.Add(m);
-                    break;
-                case LogRecord l:
-                    second.Add(l);
-                    break;
-                case Span s:
-                    second.Add(s);
-                    break;
-            }
-        }
+        AddAll(second, records.Skip(9));
 
         var restored = second.Complete();
 

@@ -39,7 +39,14 @@ internal static class TinySystem
     /// <summary>60 steps of telemetry; b is faulty from step 40 for 50 s (cpu jumps, errors logged, calls slow).</summary>
     public static (TelemetryAggregate Data, IReadOnlyList<FaultLabel> Faults) Create(TelemetryAggregator aggregator, int steps = 60)
     {
-        foreach (var record in Records(steps))
+        Feed(aggregator, Records(steps));
+        return (aggregator.Complete(), [Fault]);
+    }
+
+    /// <summary>Adds records of any kind to an aggregator, in order.</summary>
+    public static void Feed(TelemetryAggregator aggregator, IEnumerable<object> records)
+    {
+        foreach (var record in records)
         {
             switch (record)
             {
@@ -52,10 +59,10 @@ internal static class TinySystem
                 case Span span:
                     aggregator.Add(span);
                     break;
+                default:
+                    throw new ArgumentException($"Not a record: {record}", nameof(records));
             }
         }
-
-        return (aggregator.Complete(), [Fault]);
     }
 
     /// <summary>The records of <see cref="Create"/>, in the order it feeds them (metrics, logs, spans per step).</summary>

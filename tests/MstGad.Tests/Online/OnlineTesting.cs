@@ -37,22 +37,7 @@ internal static class OnlineTesting
     public static List<string> Batch(Detector detector, IEnumerable<object> records)
     {
         var aggregator = detector.CreateAggregator();
-        foreach (var record in records)
-        {
-            switch (record)
-            {
-                case MetricSample sample:
-                    aggregator.Add(sample);
-                    break;
-                case LogRecord log:
-                    aggregator.Add(log);
-                    break;
-                case Span span:
-                    aggregator.Add(span);
-                    break;
-            }
-        }
-
+        TinySystem.Feed(aggregator, records);
         return [.. detector.Detect(aggregator.Complete()).Select(Row)];
     }
 
