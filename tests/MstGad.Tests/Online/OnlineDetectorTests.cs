@@ -312,9 +312,9 @@ public sealed partial class OnlineDetectorTests
     // ------------------------------------------------------------------ bounded memory
 
     [Test]
-    public void Push_WeeksOfChurningInstances_KeepsTheStateBounded()
+    public void Push_ALongStreamOfChurningInstances_KeepsTheStateBounded()
     {
-        // 1,500 steps; every 50 steps the replicas are replaced by new ones (identity keys: new instances), and
+        // 1,500 steps (about 4 hours of 10-s steps); every 50 steps the replicas are replaced by new ones (identity keys: new instances), and
         // every step brings fresh traces. The state must not grow with the length of the stream.
         using var online = new OnlineDetector(_detector, new OnlineDetectorOptions
         {
