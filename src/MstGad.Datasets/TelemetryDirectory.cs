@@ -67,6 +67,20 @@ public static class TelemetryDirectory
         return new FileTelemetrySource(options);
     }
 
+    /// <summary>Reads every record of a source into memory (metrics, then logs, spans and faults, each in the source's order).</summary>
+    /// <param name="source">The source.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The records.</returns>
+    public static async Task<RecordedTelemetry> ReadAllAsync(ITelemetrySource source, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var metrics = new List<MetricSample>();
+        var logs = new List<LogRecord>();
+        var spans = new List<Span>();
+        var faults = await ReadAsync(source, metrics.Add, logs.Add, spans.Add, cancellationToken).ConfigureAwait(false);
+        return new RecordedTelemetry(metrics, logs, spans, faults);
+    }
+
     /// <summary>Reads every record of a source into an aggregator (metrics, then logs, then spans) and returns the faults.</summary>
     /// <param name="source">The source.</param>
     /// <param name="aggregator">The aggregator.</param>
@@ -76,19 +90,24 @@ public static class TelemetryDirectory
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(aggregator);
+        return await ReadAsync(source, m => aggregator.Add(m), aggregator.Add, aggregator.Add, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<IReadOnlyList<FaultLabel>> ReadAsync(ITelemetrySource source, Action<MetricSample> metric, Action<LogRecord> log, Action<Span> span, CancellationToken cancellationToken)
+    {
         await foreach (var sample in source.ReadMetricsAsync(cancellationToken).ConfigureAwait(false))
         {
-            aggregator.Add(sample);
+            metric(sample);
         }
 
-        await foreach (var log in source.ReadLogsAsync(cancellationToken).ConfigureAwait(false))
+        await foreach (var record in source.ReadLogsAsync(cancellationToken).ConfigureAwait(false))
         {
-            aggregator.Add(log);
+            log(record);
         }
 
-        await foreach (var span in source.ReadSpansAsync(cancellationToken).ConfigureAwait(false))
+        await foreach (var s in source.ReadSpansAsync(cancellationToken).ConfigureAwait(false))
         {
-            aggregator.Add(span);
+            span(s);
         }
 
         var faults = new List<FaultLabel>();
@@ -100,3 +119,10 @@ public static class TelemetryDirectory
         return faults;
     }
 }
+
+/// <summary>Every record of a telemetry source, in memory.</summary>
+/// <param name="Metrics">The metric samples.</param>
+/// <param name="Logs">The log records.</param>
+/// <param name="Spans">The spans.</param>
+/// <param name="Faults">The fault labels.</param>
+public sealed record RecordedTelemetry(IReadOnlyList<MetricSample> Metrics, IReadOnlyList<LogRecord> Logs, IReadOnlyList<Span> Spans, IReadOnlyList<FaultLabel> Faults);

@@ -11,14 +11,20 @@ public sealed class AggregationReport
     /// <summary>Metric samples not used: NaN or infinite value.</summary>
     public long MetricsNotFinite { get; internal set; }
 
-    /// <summary>Metric samples not used: later than the lateness bound.</summary>
+    /// <summary>Metric samples not used: later than the lateness bound, or for a step already closed.</summary>
     public long MetricsLate { get; internal set; }
+
+    /// <summary>Metric samples not used: a time or coverage outside the representable times, or a coverage over more than 10,000 steps.</summary>
+    public long MetricsOutOfRange { get; internal set; }
 
     /// <summary>Log records used.</summary>
     public long LogsUsed { get; internal set; }
 
-    /// <summary>Log records not used: later than the lateness bound.</summary>
+    /// <summary>Log records not used: later than the lateness bound, or for a step already closed.</summary>
     public long LogsLate { get; internal set; }
+
+    /// <summary>Log records not used: a time whose step is outside the representable times.</summary>
+    public long LogsOutOfRange { get; internal set; }
 
     /// <summary>Unique spans used.</summary>
     public long SpansUsed { get; internal set; }
@@ -29,13 +35,16 @@ public sealed class AggregationReport
     /// <summary>Spans not used: negative duration.</summary>
     public long SpansNegativeDuration { get; internal set; }
 
-    /// <summary>Spans not used: later than the lateness bound.</summary>
+    /// <summary>Spans not used: later than the lateness bound, or ending in a step already closed.</summary>
     public long SpansLate { get; internal set; }
+
+    /// <summary>Spans not used: the end (start + duration) or its step is outside the representable times.</summary>
+    public long SpansOutOfRange { get; internal set; }
 
     /// <summary>Used spans without a parent (no caller, so no edge).</summary>
     public long SpansRoot { get; internal set; }
 
-    /// <summary>Used spans whose parent never arrived (no edge), at the time of the snapshot.</summary>
+    /// <summary>Used spans whose parent had not arrived when their step was sealed (no edge).</summary>
     public long SpansOrphan { get; internal set; }
 
     /// <summary>Calls recorded on edges (spans whose parent is known).</summary>
@@ -45,6 +54,6 @@ public sealed class AggregationReport
 
     /// <inheritdoc/>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"metrics {MetricsUsed} used, {MetricsNotFinite} not finite, {MetricsLate} late; logs {LogsUsed} used, {LogsLate} late; " +
-        $"spans {SpansUsed} used ({SpansRoot} roots, {SpansOrphan} orphans, {Edges} calls), {SpansDuplicate} duplicates, {SpansNegativeDuration} negative, {SpansLate} late");
+        $"metrics {MetricsUsed} used, {MetricsNotFinite} not finite, {MetricsLate} late, {MetricsOutOfRange} out of range; logs {LogsUsed} used, {LogsLate} late, {LogsOutOfRange} out of range; " +
+        $"spans {SpansUsed} used ({SpansRoot} roots, {SpansOrphan} orphans, {Edges} calls), {SpansDuplicate} duplicates, {SpansNegativeDuration} negative, {SpansLate} late, {SpansOutOfRange} out of range");
 }

@@ -19,6 +19,9 @@ namespace MstGad.Features;
 public sealed partial class FeatureSpace
 {
     private const string OtherType = "other";
+
+    /// <summary>The largest magnitude of any normalised feature, whatever <see cref="FeatureOptions.MaxFeatureMagnitude"/> says.</summary>
+    public const double HardLimit = 1e12;
     private readonly FeatureOptions _options;
     private readonly Dictionary<(string Instance, string Metric), (double Min, double Max)> _metricRange;
     private readonly Dictionary<string, (double Min, double Max)> _metricGlobalRange;
@@ -260,7 +263,8 @@ public sealed partial class FeatureSpace
                 continue;
             }
 
-            for (var i = 0; i < n; i++)
+            // The cells Transform fills: the instances active in the step.
+            foreach (var i in data.Sealed(step).ActiveIds)
             {
                 if (!inTraining[i])
                 {
@@ -315,7 +319,10 @@ public sealed partial class FeatureSpace
                 {
                     foreach (var (op, (calls, _)) in cell.Operations)
                     {
-                        opCalls[op] = opCalls.GetValueOrDefault(op) + calls;
+                        if (op >= 0)
+                        {
+                            opCalls[op] = opCalls.GetValueOrDefault(op) + calls;
+                        }
                     }
                 }
             }
@@ -338,7 +345,7 @@ public sealed partial class FeatureSpace
 
             foreach (var ((caller, callee), cell) in acc.Edges)
             {
-                RawEdgeValues(options, data, typeColumn, requestTypes.Count, cell, raw);
+                RawEdgeValues(options, data.Operations, typeColumn, requestTypes.Count, cell, raw);
                 for (var c = 0; c < columns; c++)
                 {
                     if (raw[c] > 0 && !IsErrorRate(options, requestTypes.Count, c))
@@ -366,7 +373,7 @@ public sealed partial class FeatureSpace
     /// <param name="data">The aggregates (of the training data or of new data, made with the same log parser lineage).</param>
     /// <param name="fromStep">The first step.</param>
     /// <param name="toStep">The step after the last.</param>
-    /// <returns>The features.</returns>
+    /// <returns>The features. Instances not active in a step (see <see cref="TelemetryAggregator"/>) have zero features and an empty mask there.</returns>
     public FeatureFrame Transform(TelemetryAggregate data, long fromStep, long toStep)
     {
         ArgumentNullException.ThrowIfNull(data);
@@ -376,142 +383,186 @@ public sealed partial class FeatureSpace
         }
 
         var stepCount = checked((int)(toStep - fromStep));
-        int n = data.Instances.Count, f = NodeFeatureNames.Count, mAll = data.Metrics.Count;
+        int n = data.Instances.Count, f = NodeFeatureNames.Count;
         var node = new float[(long)stepCount * n * f];
         var mask = new byte[(long)stepCount * n];
         var edges = new FrameEdges[stepCount];
-        var values = data.MetricValues();
-        var metricIndex = Metrics.Select(name => data.Metrics.ToList().IndexOf(name)).ToArray();
-        var eps = _options.Epsilon;
-        var edgeColumns = EdgeFeatureNames.Count;
-        var raw = new double[edgeColumns];
-
-        // Normalisers per (data instance, kept metric), resolved once.
-        var ranges = new (double Min, double Max)[n * Metrics.Count];
-        for (var i = 0; i < n; i++)
-        {
-            for (var j = 0; j < Metrics.Count; j++)
-            {
-                ranges[(i * Metrics.Count) + j] = _metricRange.TryGetValue((data.Instances[i], Metrics[j]), out var r) ? r : _metricGlobalRange[Metrics[j]];
-            }
-        }
-
+        var metricIndex = ResolveMetrics(data.Metrics);
         for (var t = 0; t < stepCount; t++)
         {
-            var step = fromStep + t;
-            var acc = data.Step(step);
-            var dataRow = step - data.FirstStep;
-            var hasLogs = acc?.HasLogs == true;
-            var hasSpans = acc?.HasSpans == true;
-            for (var i = 0; i < n; i++)
+            // Every step goes through the same per-step code as online detection; the aggregate's
+            // instance ids are its indices.
+            var sealedStep = data.Sealed(fromStep + t);
+            var features = TransformStep(sealedStep, data.Operations, metricIndex);
+            for (var a = 0; a < sealedStep.ActiveIds.Length; a++)
             {
-                var offset = (((long)t * n) + i) * f;
-                byte present = 0;
-
-                // Metrics.
-                if (dataRow >= 0 && dataRow < data.StepCount)
-                {
-                    for (var j = 0; j < metricIndex.Length; j++)
-                    {
-                        if (metricIndex[j] < 0)
-                        {
-                            continue;
-                        }
-
-                        var v = values[(dataRow * n * mAll) + (i * mAll) + metricIndex[j]];
-                        if (!double.IsNaN(v))
-                        {
-                            var (lo, hi) = ranges[(i * Metrics.Count) + j];
-                            node[offset + j] = Clip((v - lo) / (hi - lo + eps));
-                            present |= (byte)ModalityMask.Metrics;
-                        }
-                    }
-                }
-
-                // Logs.
-                if (hasLogs)
-                {
-                    present |= (byte)ModalityMask.Logs;
-                    var logOffset = offset + Metrics.Count;
-
-                    // Zero activity is a real observation: a template the instance did not log in the step counts
-                    // zero, normalised like the training cells (whether or not the instance logged other lines).
-                    for (var c = 0; c < Vocabulary.Count; c++)
-                    {
-                        node[logOffset + c] = (float)((0 - _templateMin[c]) / (_templateMax[c] - _templateMin[c] + eps));
-                    }
-
-                    if (acc!.LogTemplates.TryGetValue(i, out var counts))
-                    {
-                        double unseen = 0;
-                        foreach (var (template, count) in counts)
-                        {
-                            if (_templateColumn.TryGetValue(template, out var c))
-                            {
-                                node[logOffset + c] = Clip((count - _templateMin[c]) / (_templateMax[c] - _templateMin[c] + eps));
-                            }
-                            else
-                            {
-                                unseen += count;
-                            }
-                        }
-
-                        node[logOffset + Vocabulary.Count] = Clip(unseen / (_unseenScale + eps));
-                        if (_options.LogLevelCounts)
-                        {
-                            var levels = acc.LogLevelCounts[i];
-                            for (var l = 0; l < levels.Length; l++)
-                            {
-                                node[logOffset + Vocabulary.Count + 1 + l] = Clip(levels[l] / (_levelScale[l] + eps));
-                            }
-                        }
-                    }
-                }
-
-                if (hasSpans)
-                {
-                    present |= (byte)ModalityMask.Traces;
-                }
-
-                mask[((long)t * n) + i] = present;
+                var i = sealedStep.ActiveIds[a];
+                features.Node.AsSpan(a * f, f).CopyTo(node.AsSpan((int)((((long)t * n) + i) * f), f));
+                mask[((long)t * n) + i] = features.Mask[a];
             }
 
-            // Edges.
-            if (acc is null || acc.Edges.Count == 0)
-            {
-                edges[t] = FrameEdges.Empty;
-                continue;
-            }
-
-            var sources = new int[acc.Edges.Count];
-            var targets = new int[acc.Edges.Count];
-            var features = new float[acc.Edges.Count * edgeColumns];
-            var e = 0;
-            foreach (var ((caller, callee), cell) in acc.Edges.OrderBy(p => p.Key))
-            {
-                sources[e] = caller;
-                targets[e] = callee;
-                RawEdgeValues(_options, data, _typeColumn, RequestTypes.Count, cell, raw);
-                for (var c = 0; c < edgeColumns; c++)
-                {
-                    var scale = IsErrorRate(_options, RequestTypes.Count, c)
-                        ? 1.0
-                        : _edgeMean.TryGetValue((data.Instances[caller], data.Instances[callee], c), out var mean) ? mean : _columnMean[c];
-                    features[(e * edgeColumns) + c] = Clip(raw[c] / scale);
-                }
-
-                e++;
-            }
-
-            edges[t] = new FrameEdges(sources, targets, features);
+            var stepEdges = features.Edges;
+            edges[t] = stepEdges.Count == 0
+                ? FrameEdges.Empty
+                : new FrameEdges(
+                    [.. stepEdges.Sources.Select(p => sealedStep.ActiveIds[p])],
+                    [.. stepEdges.Targets.Select(p => sealedStep.ActiveIds[p])],
+                    stepEdges.Features);
         }
 
-        return new FeatureFrame(data.Clock, fromStep, stepCount, data.Instances, f, Metrics.Count, node, mask, edgeColumns, edges);
+        return new FeatureFrame(data.Clock, fromStep, stepCount, data.Instances, f, Metrics.Count, node, mask, EdgeFeatureNames.Count, edges);
     }
 
-    /// <summary>Limits a normalised value to ±<see cref="FeatureOptions.MaxFeatureMagnitude"/> when set.</summary>
-    private float Clip(double value) =>
-        (float)(_options.MaxFeatureMagnitude is { } max ? Math.Clamp(value, -max, max) : value);
+    /// <summary>The index of each kept metric among <paramref name="metricNames"/> (−1 when absent).</summary>
+    internal int[] ResolveMetrics(IReadOnlyList<string> metricNames)
+    {
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < metricNames.Count; i++)
+        {
+            index.TryAdd(metricNames[i], i);
+        }
+
+        return [.. Metrics.Select(name => index.GetValueOrDefault(name, -1))];
+    }
+
+    /// <summary>
+    /// Normalised features of one sealed step for its active instances: node features <c>[active × F]</c>,
+    /// the modality mask and the step's edges (positions into the active instances, ordered by caller then
+    /// callee id). The one place that turns aggregates into features, for training, batch and online detection.
+    /// </summary>
+    /// <param name="step">The sealed step.</param>
+    /// <param name="operationNames">The operation names of the aggregator that sealed it.</param>
+    /// <param name="metricIndex">The kept metrics' indices among that aggregator's metric names (<see cref="ResolveMetrics"/>).</param>
+    /// <returns>The features.</returns>
+    internal StepFeatures TransformStep(SealedStep step, IReadOnlyList<string> operationNames, int[] metricIndex)
+    {
+        var n = step.ActiveIds.Length;
+        var f = NodeFeatureNames.Count;
+        var node = new float[n * f];
+        var mask = new byte[n];
+        var acc = step.Accumulator;
+        var hasLogs = acc?.HasLogs == true;
+        var hasSpans = acc?.HasSpans == true;
+        var eps = _options.Epsilon;
+        var width = step.MetricCount;
+        for (var a = 0; a < n; a++)
+        {
+            var id = step.ActiveIds[a];
+            var key = step.ActiveKeys[a];
+            var offset = a * f;
+            byte present = 0;
+
+            // Metrics.
+            for (var j = 0; j < metricIndex.Length; j++)
+            {
+                if (metricIndex[j] < 0 || metricIndex[j] >= width)
+                {
+                    continue;
+                }
+
+                var v = step.MetricValues[(a * width) + metricIndex[j]];
+                if (!double.IsNaN(v))
+                {
+                    var (lo, hi) = _metricRange.TryGetValue((key, Metrics[j]), out var r) ? r : _metricGlobalRange[Metrics[j]];
+                    node[offset + j] = Clip((v - lo) / (hi - lo + eps));
+                    present |= (byte)ModalityMask.Metrics;
+                }
+            }
+
+            // Logs.
+            if (hasLogs)
+            {
+                present |= (byte)ModalityMask.Logs;
+                var logOffset = offset + Metrics.Count;
+
+                // Zero activity is a real observation: a template the instance did not log in the step counts
+                // zero, normalised like the training cells (whether or not the instance logged other lines).
+                for (var c = 0; c < Vocabulary.Count; c++)
+                {
+                    node[logOffset + c] = (float)((0 - _templateMin[c]) / (_templateMax[c] - _templateMin[c] + eps));
+                }
+
+                if (acc!.LogTemplates.TryGetValue(id, out var counts))
+                {
+                    double unseen = 0;
+                    foreach (var (template, count) in counts)
+                    {
+                        if (_templateColumn.TryGetValue(template, out var c))
+                        {
+                            node[logOffset + c] = Clip((count - _templateMin[c]) / (_templateMax[c] - _templateMin[c] + eps));
+                        }
+                        else
+                        {
+                            unseen += count;
+                        }
+                    }
+
+                    node[logOffset + Vocabulary.Count] = Clip(unseen / (_unseenScale + eps));
+                    if (_options.LogLevelCounts)
+                    {
+                        var levels = acc.LogLevelCounts[id];
+                        for (var l = 0; l < levels.Length; l++)
+                        {
+                            node[logOffset + Vocabulary.Count + 1 + l] = Clip(levels[l] / (_levelScale[l] + eps));
+                        }
+                    }
+                }
+            }
+
+            if (hasSpans)
+            {
+                present |= (byte)ModalityMask.Traces;
+            }
+
+            mask[a] = present;
+        }
+
+        return new StepFeatures(step.Step, step.ActiveKeys, node, mask, acc is null ? FrameEdges.Empty : Edges(step, acc, operationNames));
+    }
+
+    private FrameEdges Edges(SealedStep step, StepAccumulator acc, IReadOnlyList<string> operationNames)
+    {
+        if (acc.Edges.Count == 0)
+        {
+            return FrameEdges.Empty;
+        }
+
+        var edgeColumns = EdgeFeatureNames.Count;
+        var raw = new double[edgeColumns];
+        var sources = new int[acc.Edges.Count];
+        var targets = new int[acc.Edges.Count];
+        var features = new float[acc.Edges.Count * edgeColumns];
+        var e = 0;
+        foreach (var ((caller, callee), cell) in acc.Edges.OrderBy(p => p.Key))
+        {
+            sources[e] = step.PositionOf(caller);
+            targets[e] = step.PositionOf(callee);
+            var callerKey = step.ActiveKeys[sources[e]];
+            var calleeKey = step.ActiveKeys[targets[e]];
+            RawEdgeValues(_options, operationNames, _typeColumn, RequestTypes.Count, cell, raw);
+            for (var c = 0; c < edgeColumns; c++)
+            {
+                var scale = IsErrorRate(_options, RequestTypes.Count, c)
+                    ? 1.0
+                    : _edgeMean.TryGetValue((callerKey, calleeKey, c), out var mean) ? mean : _columnMean[c];
+                features[(e * edgeColumns) + c] = Clip(raw[c] / scale);
+            }
+
+            e++;
+        }
+
+        return new FrameEdges(sources, targets, features);
+    }
+
+    /// <summary>
+    /// Limits a normalised value to ±<see cref="FeatureOptions.MaxFeatureMagnitude"/> when set, and always to
+    /// ±<see cref="HardLimit"/>, so that an enormous input value cannot overflow the network's arithmetic.
+    /// </summary>
+    private float Clip(double value)
+    {
+        var max = Math.Min(_options.MaxFeatureMagnitude ?? HardLimit, HardLimit);
+        return (float)Math.Clamp(value, -max, max);
+    }
 
     private static int ColumnCount(FeatureOptions options, int types) =>
         ((options.EdgeFeatures & EdgeFeatureSet.RequestTypeDurations) != 0 ? types + 1 : 0) +
@@ -520,16 +571,22 @@ public sealed partial class FeatureSpace
     private static bool IsErrorRate(FeatureOptions options, int types, int column) =>
         (options.EdgeFeatures & EdgeFeatureSet.Summary) != 0 && column == ColumnCount(options, types) - 1;
 
-    /// <summary>The unnormalised edge features of one edge in one step.</summary>
-    private static void RawEdgeValues(FeatureOptions options, TelemetryAggregate data, Dictionary<string, int> typeColumn, int types, EdgeCell cell, double[] raw)
+    /// <summary>The unnormalised edge features of one edge in one step (durations in milliseconds, summed exactly in ticks).</summary>
+    private static void RawEdgeValues(FeatureOptions options, IReadOnlyList<string> operationNames, Dictionary<string, int> typeColumn, int types, EdgeCell cell, double[] raw)
     {
         Array.Clear(raw);
         var c = 0;
         if ((options.EdgeFeatures & EdgeFeatureSet.RequestTypeDurations) != 0)
         {
-            foreach (var (op, (_, totalMs)) in cell.Operations)
+            var columnTicks = types < 64 ? stackalloc long[types + 1] : new long[types + 1];
+            foreach (var (op, (_, ticks)) in cell.Operations)
             {
-                raw[typeColumn.TryGetValue(data.Operations[op], out var col) ? col : types] += totalMs;
+                columnTicks[op >= 0 && typeColumn.TryGetValue(operationNames[op], out var col) ? col : types] += ticks;
+            }
+
+            for (var i = 0; i <= types; i++)
+            {
+                raw[i] = Milliseconds(columnTicks[i]);
             }
 
             c = types + 1;
@@ -537,26 +594,29 @@ public sealed partial class FeatureSpace
 
         if ((options.EdgeFeatures & EdgeFeatureSet.Summary) != 0)
         {
-            var calls = cell.DurationsMs.Count;
+            var calls = cell.Durations.Count;
             raw[c] = calls;
-            raw[c + 1] = calls == 0 ? 0 : cell.TotalMs / calls;
-            raw[c + 2] = Percentile(cell.DurationsMs, 0.95);
+            raw[c + 1] = calls == 0 ? 0 : Milliseconds(cell.TotalTicks) / calls;
+            raw[c + 2] = Percentile(cell.Durations, 0.95);
             raw[c + 3] = calls == 0 ? 0 : (double)cell.Errors / calls;
         }
     }
 
-    private static double Percentile(List<double> values, double p)
+    private static double Milliseconds(long ticks) => (double)ticks / TimeSpan.TicksPerMillisecond;
+
+    /// <summary>The p-quantile (linear interpolation) of durations in ticks, in milliseconds.</summary>
+    private static double Percentile(List<long> ticks, double p)
     {
-        if (values.Count == 0)
+        if (ticks.Count == 0)
         {
             return 0;
         }
 
-        var sorted = values.ToArray();
+        var sorted = ticks.ToArray();
         Array.Sort(sorted);
         var rank = p * (sorted.Length - 1);
         var lo = (int)Math.Floor(rank);
         var hi = Math.Min(lo + 1, sorted.Length - 1);
-        return sorted[lo] + ((rank - lo) * (sorted[hi] - sorted[lo]));
+        return Milliseconds(sorted[lo]) + ((rank - lo) * (Milliseconds(sorted[hi]) - Milliseconds(sorted[lo])));
     }
 }

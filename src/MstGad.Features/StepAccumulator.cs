@@ -1,14 +1,20 @@
 namespace MstGad.Features;
 
-/// <summary>Statistics of the samples of one metric of one instance in one step.</summary>
+/// <summary>
+/// Statistics of the samples of one metric of one instance in one step. Every statistic is independent of
+/// the order in which the samples arrive (the sum adds the values in ascending order), so batch reading and
+/// online streaming of the same records give bit-identical features.
+/// </summary>
 internal struct MetricCell
 {
-    public double Sum;
     public int Count;
     public double Min;
     public double Max;
     public double Last;
     public long LastTicks;
+    public double First;
+    public double Second;
+    public double[]? More;
 
     public void Add(double value, long ticks)
     {
@@ -17,55 +23,132 @@ internal struct MetricCell
             Min = Max = value;
             Last = value;
             LastTicks = ticks;
+            First = value;
         }
         else
         {
             Min = Math.Min(Min, value);
             Max = Math.Max(Max, value);
-            if (ticks >= LastTicks)
+
+            // The latest sample wins; of samples at the same time the larger value (not the later arrival).
+            if (ticks > LastTicks || (ticks == LastTicks && value > Last))
             {
                 Last = value;
                 LastTicks = ticks;
             }
+
+            if (Count == 1)
+            {
+                Second = value;
+            }
+            else
+            {
+                More ??= new double[4];
+                if (Count - 2 == More.Length)
+                {
+                    Array.Resize(ref More, More.Length * 2);
+                }
+
+                More[Count - 2] = value;
+            }
         }
 
-        Sum += value;
         Count++;
+    }
+
+    /// <summary>The sum of the values, added in ascending order (a + b is exact to commute; three or more are sorted).</summary>
+    public readonly double Sum()
+    {
+        switch (Count)
+        {
+            case 0:
+                return 0;
+            case 1:
+                return First;
+            case 2:
+                return First + Second;
+        }
+
+        var values = new double[Count];
+        values[0] = First;
+        values[1] = Second;
+        Array.Copy(More!, 0, values, 2, Count - 2);
+        Array.Sort(values);
+        double sum = 0;
+        foreach (var v in values)
+        {
+            sum += v;
+        }
+
+        return sum;
     }
 
     public readonly double Value(MetricAggregation aggregation) => aggregation switch
     {
-        MetricAggregation.Mean => Sum / Count,
+        MetricAggregation.Mean => Sum() / Count,
         MetricAggregation.Min => Min,
         MetricAggregation.Max => Max,
         MetricAggregation.Last => Last,
-        _ => Sum,
+        _ => Sum(),
     };
+
+    /// <summary>The values in arrival order (for checkpoints).</summary>
+    public readonly IEnumerable<double> Values()
+    {
+        if (Count > 0)
+        {
+            yield return First;
+        }
+
+        if (Count > 1)
+        {
+            yield return Second;
+        }
+
+        for (var i = 0; i < Count - 2; i++)
+        {
+            yield return More![i];
+        }
+    }
 }
 
-/// <summary>Calls of one edge in one step.</summary>
+/// <summary>
+/// Calls of one edge in one step. Durations are kept in ticks (100 ns) and summed as integers, so the
+/// totals do not depend on the order in which spans arrive.
+/// </summary>
 internal sealed class EdgeCell
 {
-    public Dictionary<int, (int Calls, double TotalMs)> Operations { get; } = [];
+    /// <summary>Calls and total duration per operation index; <see cref="OtherOperation"/> collects operations not tracked.</summary>
+    public Dictionary<int, (int Calls, long Ticks)> Operations { get; } = [];
 
-    public List<double> DurationsMs { get; } = [];
+    /// <summary>The duration of every call, in ticks.</summary>
+    public List<long> Durations { get; } = [];
 
     public int Errors { get; set; }
 
-    public double TotalMs { get; set; }
+    public long TotalTicks { get; set; }
 
-    public void Add(int operation, double durationMs, bool error)
+    /// <summary>The operation index of calls whose operation is not tracked (online: not a request type of the model).</summary>
+    public const int OtherOperation = -1;
+
+    public void Add(int operation, long ticks, bool error)
     {
         var (calls, total) = Operations.GetValueOrDefault(operation);
-        Operations[operation] = (calls + 1, total + durationMs);
-        DurationsMs.Add(durationMs);
-        TotalMs += durationMs;
+        Operations[operation] = (calls + 1, total + ticks);
+        Durations.Add(ticks);
+        TotalTicks += ticks;
         if (error)
         {
             Errors++;
         }
     }
 }
+
+/// <summary>A log line waiting to be parsed when its step is sealed.</summary>
+internal readonly record struct PendingLog(int Instance, long Ticks, int Level, string Message);
+
+/// <summary>The trace and span id of a span.</summary>
+internal readonly record struct SpanKey(string TraceId, string SpanId);
 
 /// <summary>Everything aggregated for one step.</summary>
 internal sealed class StepAccumulator
@@ -80,9 +163,18 @@ internal sealed class StepAccumulator
 
     public Dictionary<(int Caller, int Callee), EdgeCell> Edges { get; } = [];
 
+    /// <summary>Log lines not parsed yet (parsed in time order when the step is sealed).</summary>
+    public List<PendingLog> PendingLogs { get; } = [];
+
+    /// <summary>The instances that sent anything that counts in this step.</summary>
+    public HashSet<int> Seen { get; } = [];
+
+    /// <summary>Parents that children ending in this step still wait for.</summary>
+    public HashSet<SpanKey> WaitingParents { get; } = [];
+
     public bool HasSpans { get; set; }
 
-    public bool HasLogs => LogTemplates.Count > 0;
+    public bool HasLogs => LogTemplates.Count > 0 || PendingLogs.Count > 0;
 
     public ref MetricCell MetricCell(int instance, int metric)
     {
@@ -109,7 +201,7 @@ internal sealed class StepAccumulator
         LogLevelCounts[instance][level]++;
     }
 
-    public void AddCall(int caller, int callee, int operation, double durationMs, bool error)
+    public void AddCall(int caller, int callee, int operation, long ticks, bool error)
     {
         if (!Edges.TryGetValue((caller, callee), out var cell))
         {
@@ -117,7 +209,44 @@ internal sealed class StepAccumulator
             Edges.Add((caller, callee), cell);
         }
 
-        cell.Add(operation, durationMs, error);
+        cell.Add(operation, ticks, error);
         HasSpans = true;
     }
+}
+
+/// <summary>
+/// A step after sealing: its aggregates (none for a step without data), the instances active in it
+/// (those heard from within <see cref="FeatureOptions.MaxCarryForwardSteps"/> steps), and their metric
+/// values after carrying forward. Nothing can be added to a sealed step.
+/// </summary>
+internal sealed class SealedStep
+{
+    public SealedStep(long step, StepAccumulator? accumulator, int[] activeIds, string[] activeKeys, double[] metricValues, int metricCount)
+    {
+        Step = step;
+        Accumulator = accumulator;
+        ActiveIds = activeIds;
+        ActiveKeys = activeKeys;
+        MetricValues = metricValues;
+        MetricCount = metricCount;
+    }
+
+    public long Step { get; }
+
+    public StepAccumulator? Accumulator { get; }
+
+    /// <summary>The ids of the active instances, ascending.</summary>
+    public int[] ActiveIds { get; }
+
+    /// <summary>The keys of the active instances, in the order of <see cref="ActiveIds"/>.</summary>
+    public string[] ActiveKeys { get; }
+
+    /// <summary>Metric values <c>[active · MetricCount + metric]</c>, NaN where missing.</summary>
+    public double[] MetricValues { get; }
+
+    /// <summary>The number of metric names known when the step was sealed.</summary>
+    public int MetricCount { get; }
+
+    /// <summary>The position of an instance id in <see cref="ActiveIds"/>, or a negative number.</summary>
+    public int PositionOf(int id) => Array.BinarySearch(ActiveIds, id);
 }

@@ -9,7 +9,7 @@ namespace MstGad.Features;
 /// </summary>
 public sealed class TelemetryAggregate
 {
-    private readonly Dictionary<long, StepAccumulator> _steps;
+    private readonly Dictionary<long, SealedStep> _steps;
     private readonly List<string> _instances;
     private readonly List<string> _metrics;
     private readonly List<string> _operations;
@@ -23,7 +23,7 @@ public sealed class TelemetryAggregate
         IReadOnlyList<IReadOnlyList<string>> rawNames,
         List<string> metrics,
         List<string> operations,
-        Dictionary<long, StepAccumulator> steps,
+        Dictionary<long, SealedStep> steps,
         long minStep,
         long maxStep,
         DrainParser parser,
@@ -80,20 +80,26 @@ public sealed class TelemetryAggregate
 
     /// <summary>The distinct call edges (caller key, callee key), self-edges included, in a stable order.</summary>
     public IReadOnlyList<(string Caller, string Callee)> Edges =>
-        [.. _steps.Values.SelectMany(s => s.Edges.Keys).Distinct().Order().Select(e => (_instances[e.Caller], _instances[e.Callee]))];
+        [.. Accumulators.SelectMany(s => s.Edges.Keys).Distinct().Order().Select(e => (_instances[e.Caller], _instances[e.Callee]))];
 
     /// <summary>The steps in which any log arrived.</summary>
-    public int StepsWithLogs => _steps.Values.Count(s => s.HasLogs);
+    public int StepsWithLogs => Accumulators.Count(s => s.HasLogs);
 
     /// <summary>The steps in which any span ended.</summary>
-    public int StepsWithSpans => _steps.Values.Count(s => s.HasSpans);
+    public int StepsWithSpans => Accumulators.Count(s => s.HasSpans);
 
     /// <summary>The index of an instance key, or -1.</summary>
     /// <param name="key">The instance key.</param>
     /// <returns>The index into <see cref="Instances"/>.</returns>
     public int IndexOfInstance(string key) => _instanceIndex.GetValueOrDefault(key, -1);
 
-    internal StepAccumulator? Step(long step) => _steps.GetValueOrDefault(step);
+    internal StepAccumulator? Step(long step) => _steps.GetValueOrDefault(step)?.Accumulator;
+
+    /// <summary>A sealed step: its aggregates, active instances and carried metric values (empty when nothing was active).</summary>
+    internal SealedStep Sealed(long step) =>
+        _steps.TryGetValue(step, out var sealedStep) ? sealedStep : new SealedStep(step, null, [], [], [], _metrics.Count);
+
+    private IEnumerable<StepAccumulator> Accumulators => _steps.Values.Select(s => s.Accumulator).OfType<StepAccumulator>();
 
     /// <summary>
     /// The metric value per (step, instance, metric) over all steps, aggregated within each step and
@@ -110,37 +116,13 @@ public sealed class TelemetryAggregate
         int n = _instances.Count, m = _metrics.Count;
         var values = new double[(long)StepCount * n * m];
         Array.Fill(values, double.NaN);
-        var lastSeen = new int[n * m];
-        Array.Fill(lastSeen, int.MinValue);
-        var lastValue = new double[n * m];
-        var carry = Options.MaxCarryForwardSteps;
-        var aggregation = Options.MetricAggregation;
-        for (var t = 0; t < StepCount; t++)
+        foreach (var (step, sealedStep) in _steps)
         {
-            var acc = Step(FirstStep + t);
-            var row = (long)t * n * m;
-            if (acc is not null)
+            var row = (step - FirstStep) * n * m;
+            var width = sealedStep.MetricCount;
+            for (var a = 0; a < sealedStep.ActiveIds.Length; a++)
             {
-                foreach (var (instance, cells) in acc.Metrics)
-                {
-                    for (var metric = 0; metric < cells.Length; metric++)
-                    {
-                        if (cells[metric].Count > 0)
-                        {
-                            var k = (instance * m) + metric;
-                            lastValue[k] = cells[metric].Value(aggregation);
-                            lastSeen[k] = t;
-                        }
-                    }
-                }
-            }
-
-            for (var k = 0; k < n * m; k++)
-            {
-                if (lastSeen[k] != int.MinValue && t - lastSeen[k] <= carry)
-                {
-                    values[row + k] = lastValue[k];
-                }
+                sealedStep.MetricValues.AsSpan(a * width, width).CopyTo(values.AsSpan((int)(row + ((long)sealedStep.ActiveIds[a] * m)), width));
             }
         }
 

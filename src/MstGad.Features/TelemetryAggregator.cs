@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.InteropServices;
 using MstGad.Parsing;
 
@@ -11,33 +12,52 @@ namespace MstGad.Features;
 /// lateness are counted as late and not used.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Not thread-safe: feed it from one thread (or lock around it). Every record is either used or
 /// counted in <see cref="Report"/> under a reason.
+/// </para>
+/// <para>
+/// The result does not depend on the order in which records arrive: log lines are parsed into
+/// templates step by step in time order when the aggregation completes (the same order an online
+/// detector parses them in), metric sums and span durations are accumulated order-independently.
+/// An instance counts as active in a step when it sent anything within
+/// <see cref="FeatureOptions.MaxCarryForwardSteps"/> steps before it (inclusive); only active instances
+/// get features.
+/// </para>
 /// </remarks>
-public sealed class TelemetryAggregator
+public sealed partial class TelemetryAggregator
 {
+    /// <summary>The most steps a metric sample's coverage may span; longer ones are counted out of range.</summary>
+    internal const int MaxCoverageSteps = 10_000;
+
     private readonly FeatureOptions _options;
     private readonly StepClock _clock;
     private readonly long _latenessTicks;
     private readonly DrainParser _parser;
-    private readonly Dictionary<string, int> _instanceIndex = new(StringComparer.Ordinal);
-    private readonly List<string> _instances = [];
-    private readonly List<SortedSet<string>> _rawNames = [];
-    private readonly Dictionary<string, int> _rawToInstance = new(StringComparer.Ordinal);
+    private readonly AggregatorLimits _limits;
+    private readonly Dictionary<string, InstanceState> _instancesByKey = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, InstanceState> _instancesByRaw = new(StringComparer.Ordinal);
+    private readonly Dictionary<int, InstanceState> _instancesById = [];
     private readonly Dictionary<string, int> _metricIndex = new(StringComparer.Ordinal);
     private readonly List<string> _metrics = [];
     private readonly Dictionary<string, int> _operationIndex = new(StringComparer.Ordinal);
     private readonly List<string> _operations = [];
     private readonly Dictionary<long, StepAccumulator> _steps = [];
-    private readonly Dictionary<SpanKey, int> _spanInstance = [];
+    private readonly Dictionary<SpanKey, SpanEntry> _spans = [];
+    private readonly Dictionary<long, List<SpanKey>> _spansByStep = [];
     private readonly Dictionary<SpanKey, List<PendingChild>> _waiting = [];
     private readonly AggregationReport _report = new();
     private readonly Dictionary<int, string> _examples = [];
+    private readonly Dictionary<long, SealedStep> _sealed = [];
+    private int _nextInstanceId;
     private long _maxMetricTicks = long.MinValue;
     private long _maxLogTicks = long.MinValue;
     private long _maxSpanTicks = long.MinValue;
     private long _minStep = long.MaxValue;
     private long _maxStep = long.MinValue;
+    private long _nextToSeal = long.MinValue;
+    private long _lastDataStep = long.MinValue;
+    private long _spansEvictedBefore = long.MinValue;
     private bool _completed;
 
     /// <summary>Creates an aggregator.</summary>
@@ -46,6 +66,11 @@ public sealed class TelemetryAggregator
     /// new one with <see cref="FeatureOptions.LogParsing"/>.</param>
     /// <exception cref="ArgumentException">The options are not valid.</exception>
     public TelemetryAggregator(FeatureOptions? options = null, DrainParser? logParser = null)
+        : this(options, logParser, AggregatorLimits.Batch)
+    {
+    }
+
+    internal TelemetryAggregator(FeatureOptions? options, DrainParser? logParser, AggregatorLimits limits)
     {
         options ??= new FeatureOptions();
         options.ThrowIfInvalid();
@@ -53,6 +78,7 @@ public sealed class TelemetryAggregator
         _clock = new StepClock(_options.Interval);
         _latenessTicks = _options.Lateness?.Ticks ?? long.MaxValue;
         _parser = logParser ?? new DrainParser(_options.LogParsing);
+        _limits = limits;
     }
 
     /// <summary>The step clock.</summary>
@@ -64,31 +90,69 @@ public sealed class TelemetryAggregator
     /// <summary>The log parser (its template ids are the log features' ids).</summary>
     public DrainParser LogParser => _parser;
 
+    /// <summary>The settings (the aggregator's own copy).</summary>
+    internal FeatureOptions Options => _options;
+
+    /// <summary>The metric names, in order of first appearance (online: only the tracked ones).</summary>
+    internal IReadOnlyList<string> MetricNames => _metrics;
+
+    /// <summary>The operation names, in order of first appearance (online: only the tracked ones).</summary>
+    internal IReadOnlyList<string> OperationNames => _operations;
+
+    /// <summary>The first step not sealed yet, or <see cref="long.MinValue"/> before the first seal.</summary>
+    internal long NextToSeal => _nextToSeal;
+
+    /// <summary>The last step that holds data, or <see cref="long.MinValue"/> when there is none.</summary>
+    internal long LastStepWithData => _maxStep;
+
+    /// <summary>Instances currently tracked (online: bounded by forgetting those long silent).</summary>
+    internal int LiveInstances => _instancesById.Count;
+
+    /// <summary>Steps currently open.</summary>
+    internal int OpenSteps => _steps.Count;
+
+    /// <summary>Span ids currently remembered (for duplicates and parents).</summary>
+    internal int RememberedSpans => _spans.Count;
+
+    /// <summary>Children currently waiting for their parent span.</summary>
+    internal int WaitingChildren => _waiting.Values.Sum(l => l.Count);
+
     /// <summary>Adds a metric sample.</summary>
     /// <param name="sample">The sample.</param>
     /// <exception cref="InvalidOperationException">After <see cref="Complete"/>.</exception>
-    public void Add(in MetricSample sample)
+    public void Add(in MetricSample sample) => TryAdd(sample);
+
+    /// <summary>Adds a log record; its message is parsed into a template when its step is sealed.</summary>
+    /// <param name="record">The record.</param>
+    public void Add(LogRecord record) => TryAdd(record);
+
+    /// <summary>Adds a span. Duplicates (same trace and span id) are counted and ignored; the call
+    /// edge (parent's instance → this span's instance) is recorded at the step of the span's end,
+    /// as soon as the parent is known.</summary>
+    /// <param name="span">The span.</param>
+    public void Add(Span span) => TryAdd(span);
+
+    /// <summary>Adds a metric sample and says whether it was used (otherwise it is counted under its reason).</summary>
+    internal AddOutcome TryAdd(in MetricSample sample)
     {
         ThrowIfCompleted();
         if (!double.IsFinite(sample.Value))
         {
             _report.MetricsNotFinite++;
-            return;
+            return AddOutcome.NotFinite;
         }
 
         var ticks = sample.Time.UtcTicks;
-        if (IsLate(ticks, ref _maxMetricTicks))
-        {
-            _report.MetricsLate++;
-            return;
-        }
-
-        var instance = InstanceOf(sample.Instance);
-        var metric = IndexOf(_metricIndex, _metrics, sample.Name);
         long first;
         long last;
         if (sample.Coverage > TimeSpan.Zero)
         {
+            if (sample.Coverage.Ticks > ticks || sample.Coverage.Ticks / _clock.Interval.Ticks > MaxCoverageSteps)
+            {
+                _report.MetricsOutOfRange++;
+                return AddOutcome.OutOfRange;
+            }
+
             first = _clock.StepOf(sample.Time - sample.Coverage);
             last = _clock.StepOf(sample.Time.AddTicks(-1));
         }
@@ -97,120 +161,361 @@ public sealed class TelemetryAggregator
             first = last = _clock.StepOf(sample.Time);
         }
 
+        if (!InRange(first, last))
+        {
+            _report.MetricsOutOfRange++;
+            return AddOutcome.OutOfRange;
+        }
+
+        if (IsLate(ticks, ref _maxMetricTicks) || first < _nextToSeal)
+        {
+            _report.MetricsLate++;
+            return AddOutcome.Late;
+        }
+
+        var instance = Touch(sample.Instance, last);
+        var metric = MetricOf(sample.Name);
         for (var step = first; step <= last; step++)
         {
-            ref var cell = ref StepAt(step).MetricCell(instance, metric);
-            cell.Add(sample.Value, ticks);
+            var acc = StepAt(step);
+            acc.Seen.Add(instance.Id);
+            if (metric >= 0)
+            {
+                acc.MetricCell(instance.Id, metric).Add(sample.Value, ticks);
+            }
         }
 
         _report.MetricsUsed++;
+        return AddOutcome.Used;
     }
 
-    /// <summary>Adds a log record: its message is parsed into a template.</summary>
-    /// <param name="record">The record.</param>
-    public void Add(LogRecord record)
+    /// <summary>Adds a log record and says whether it was used.</summary>
+    internal AddOutcome TryAdd(LogRecord record)
     {
         ThrowIfCompleted();
         ArgumentNullException.ThrowIfNull(record);
         var ticks = record.Time.UtcTicks;
-        if (IsLate(ticks, ref _maxLogTicks))
+        var step = _clock.StepOf(record.Time);
+        if (!InRange(step, step))
         {
-            _report.LogsLate++;
-            return;
+            _report.LogsOutOfRange++;
+            return AddOutcome.OutOfRange;
         }
 
-        var instance = InstanceOf(record.Instance);
-        var template = _parser.Parse(record.Message).TemplateId;
-        _examples.TryAdd(template, record.Message);
-        var step = StepAt(_clock.StepOf(record.Time));
-        step.AddLog(instance, template, LogLevels.IndexOf(record.Level));
+        if (IsLate(ticks, ref _maxLogTicks) || step < _nextToSeal)
+        {
+            _report.LogsLate++;
+            return AddOutcome.Late;
+        }
+
+        var instance = Touch(record.Instance, step);
+        var acc = StepAt(step);
+        acc.Seen.Add(instance.Id);
+        acc.PendingLogs.Add(new PendingLog(instance.Id, ticks, LogLevels.IndexOf(record.Level), record.Message));
         _report.LogsUsed++;
+        return AddOutcome.Used;
     }
 
-    /// <summary>Adds a span. Duplicates (same trace and span id) are counted and ignored; the call
-    /// edge (parent's instance → this span's instance) is recorded at the step of the span's end,
-    /// as soon as the parent is known.</summary>
-    /// <param name="span">The span.</param>
-    public void Add(Span span)
+    /// <summary>Adds a span and says whether it was used.</summary>
+    internal AddOutcome TryAdd(Span span)
     {
         ThrowIfCompleted();
         ArgumentNullException.ThrowIfNull(span);
         if (span.Duration < TimeSpan.Zero)
         {
             _report.SpansNegativeDuration++;
-            return;
+            return AddOutcome.NegativeDuration;
+        }
+
+        if (span.Duration.Ticks > DateTimeOffset.MaxValue.UtcTicks - span.Start.UtcTicks)
+        {
+            _report.SpansOutOfRange++;
+            return AddOutcome.OutOfRange;
         }
 
         var key = new SpanKey(span.TraceId, span.SpanId);
-        if (_spanInstance.ContainsKey(key))
+        if (_spans.ContainsKey(key))
         {
             _report.SpansDuplicate++;
-            return;
+            return AddOutcome.Duplicate;
         }
 
-        var endTicks = span.End.UtcTicks;
-        if (IsLate(endTicks, ref _maxSpanTicks))
+        var end = span.End;
+        var step = _clock.StepOf(end);
+        if (!InRange(step, step))
+        {
+            _report.SpansOutOfRange++;
+            return AddOutcome.OutOfRange;
+        }
+
+        if (IsLate(end.UtcTicks, ref _maxSpanTicks) || step < _nextToSeal)
         {
             _report.SpansLate++;
-            return;
+            return AddOutcome.Late;
         }
 
-        var instance = InstanceOf(span.Instance);
-        _spanInstance.Add(key, instance);
-        var child = new PendingChild(instance, IndexOf(_operationIndex, _operations, span.Operation), _clock.StepOf(span.End), span.Duration.TotalMilliseconds, span.Status == SpanStatus.Error);
-        StepAt(child.Step).HasSpans = true;
-        _report.SpansUsed++;
+        var instance = Touch(span.Instance, step);
+        _spans.Add(key, new SpanEntry(instance.Id, step));
+        if (_limits.SpanRetentionSteps != long.MaxValue)
+        {
+            ref var keys = ref CollectionsMarshal.GetValueRefOrAddDefault(_spansByStep, step, out _);
+            (keys ??= []).Add(key);
+        }
 
+        var acc = StepAt(step);
+        acc.Seen.Add(instance.Id);
+        acc.HasSpans = true;
+        _report.SpansUsed++;
+        var child = new PendingChild(instance.Id, OperationOf(span.Operation), step, span.Duration.Ticks, span.Status == SpanStatus.Error);
         if (span.ParentSpanId is null)
         {
             _report.SpansRoot++;
         }
-        else if (_spanInstance.TryGetValue(new SpanKey(span.TraceId, span.ParentSpanId), out var parent))
+        else if (_spans.TryGetValue(new SpanKey(span.TraceId, span.ParentSpanId), out var parent))
         {
-            AddEdge(parent, child);
+            AddEdge(parent.Instance, child);
         }
         else
         {
-            ref var list = ref CollectionsMarshal.GetValueRefOrAddDefault(_waiting, new SpanKey(span.TraceId, span.ParentSpanId), out _);
+            var parentKey = new SpanKey(span.TraceId, span.ParentSpanId);
+            ref var list = ref CollectionsMarshal.GetValueRefOrAddDefault(_waiting, parentKey, out _);
             (list ??= []).Add(child);
+            acc.WaitingParents.Add(parentKey);
         }
 
-        // Children that arrived before this span.
+        // Children that arrived before this span (their steps are still open: sealing removes the others).
         if (_waiting.Remove(key, out var children))
         {
             foreach (var c in children)
             {
-                AddEdge(instance, c);
+                AddEdge(instance.Id, c);
             }
         }
+
+        return AddOutcome.Used;
     }
 
     /// <summary>
-    /// Ends the aggregation and returns the aggregates. Spans still waiting for their parent are
-    /// counted as orphans. The aggregator accepts no records afterwards.
+    /// Ends the aggregation and returns the aggregates: every step is sealed in time order (log lines are
+    /// parsed then), and spans still waiting for their parent are counted as orphans. The aggregator
+    /// accepts no records afterwards.
     /// </summary>
     /// <returns>The aggregates.</returns>
     /// <exception cref="InvalidOperationException">Called twice.</exception>
     public TelemetryAggregate Complete()
     {
         ThrowIfCompleted();
+        SealThrough(_maxStep, s => _sealed.Add(s.Step, s));
         _completed = true;
-        _report.SpansOrphan = _waiting.Values.Sum(l => (long)l.Count);
         _waiting.Clear();
-        _spanInstance.Clear();
+        _spans.Clear();
+        _spansByStep.Clear();
+        var ids = _instancesById.Keys.Order().ToArray();
         return new TelemetryAggregate(
             _clock,
             _options,
-            _instances,
-            [.. _rawNames.Select(s => (IReadOnlyList<string>)[.. s])],
+            [.. ids.Select(id => _instancesById[id].Key)],
+            [.. ids.Select(id => (IReadOnlyList<string>)[.. _instancesById[id].RawNames ?? []])],
             _metrics,
             _operations,
-            _steps,
+            _sealed,
             _minStep,
             _maxStep,
             _parser,
             _report,
             _examples);
+    }
+
+    /// <summary>
+    /// Seals the steps up to <paramref name="lastStep"/> in order (from the first step with data, or the
+    /// step after the last sealed one): parses their log lines, counts children still waiting for a
+    /// parent as orphans, decides the active instances and carries metric values forward. Runs of steps
+    /// without data and without active instances are skipped (no sealed step is produced for them).
+    /// Records for sealed steps are counted as late from then on.
+    /// </summary>
+    /// <param name="lastStep">The last step to seal.</param>
+    /// <param name="sealedStep">Receives each sealed step, in order.</param>
+    internal void SealThrough(long lastStep, Action<SealedStep> sealedStep)
+    {
+        if (_nextToSeal == long.MinValue)
+        {
+            // The first seal: from the first step with data, but never before the steps asked for are over
+            // (a record for a step before the boundary counts as late, whether or not that step had data).
+            _nextToSeal = _steps.Count == 0 ? lastStep + 1 : Math.Min(_minStep, lastStep + 1);
+        }
+
+        var horizon = _options.MaxCarryForwardSteps;
+        while (_nextToSeal <= lastStep)
+        {
+            var step = _nextToSeal;
+            if (!_steps.ContainsKey(step) && (_lastDataStep == long.MinValue || step - _lastDataStep > horizon))
+            {
+                // Nothing in this step and nobody active: jump to the next step with data.
+                var next = _steps.Count == 0 ? long.MaxValue : _steps.Keys.Min();
+                _nextToSeal = Math.Min(next, lastStep + 1);
+                Evict();
+                continue;
+            }
+
+            sealedStep(Seal(step));
+        }
+    }
+
+    private SealedStep Seal(long step)
+    {
+        _steps.Remove(step, out var acc);
+        if (acc is not null)
+        {
+            ParseLogs(acc);
+            foreach (var parentKey in acc.WaitingParents)
+            {
+                if (_waiting.TryGetValue(parentKey, out var children))
+                {
+                    _report.SpansOrphan += children.RemoveAll(c => c.Step == step);
+                    if (children.Count == 0)
+                    {
+                        _waiting.Remove(parentKey);
+                    }
+                }
+            }
+
+            acc.WaitingParents.Clear();
+            foreach (var id in acc.Seen)
+            {
+                _instancesById[id].LastSeen = step;
+            }
+
+            var aggregation = _options.MetricAggregation;
+            foreach (var (id, cells) in acc.Metrics)
+            {
+                var state = _instancesById[id];
+                for (var metric = 0; metric < cells.Length; metric++)
+                {
+                    if (cells[metric].Count > 0)
+                    {
+                        state.Carry(metric, step, cells[metric].Value(aggregation));
+                    }
+                }
+            }
+
+            _lastDataStep = step;
+        }
+
+        var horizon = _options.MaxCarryForwardSteps;
+        var active = new List<InstanceState>();
+        foreach (var state in _instancesById.Values)
+        {
+            if (state.LastSeen != long.MinValue && step - state.LastSeen <= horizon)
+            {
+                active.Add(state);
+            }
+        }
+
+        active.Sort(static (a, b) => a.Id.CompareTo(b.Id));
+        var m = _metrics.Count;
+        var values = new double[active.Count * m];
+        for (var a = 0; a < active.Count; a++)
+        {
+            active[a].CarriedValues(step, horizon, values.AsSpan(a * m, m));
+        }
+
+        var sealedStep = new SealedStep(step, acc, [.. active.Select(s => s.Id)], [.. active.Select(s => s.Key)], values, m);
+        _nextToSeal = step + 1;
+        Evict();
+        return sealedStep;
+    }
+
+    /// <summary>Parses the step's log lines in time order (then by text), so the parser sees the same sequence however they arrived.</summary>
+    private void ParseLogs(StepAccumulator acc)
+    {
+        var pending = acc.PendingLogs;
+        if (pending.Count == 0)
+        {
+            return;
+        }
+
+        pending.Sort(static (a, b) =>
+        {
+            var byTime = a.Ticks.CompareTo(b.Ticks);
+            return byTime != 0 ? byTime : string.CompareOrdinal(a.Message, b.Message);
+        });
+        foreach (var log in pending)
+        {
+            var template = _parser.Parse(log.Message).TemplateId;
+            if (_limits.KeepExamples)
+            {
+                _examples.TryAdd(template, log.Message);
+            }
+
+            acc.AddLog(log.Instance, template, log.Level);
+        }
+
+        pending.Clear();
+        pending.TrimExcess();
+    }
+
+    /// <summary>Online: forgets span ids and instances that no open or future step can need.</summary>
+    private void Evict()
+    {
+        if (_limits.SpanRetentionSteps != long.MaxValue)
+        {
+            var bound = _nextToSeal - _limits.SpanRetentionSteps;
+            if (bound > _spansEvictedBefore)
+            {
+                if (bound - _spansEvictedBefore <= _spansByStep.Count)
+                {
+                    for (var s = Math.Max(_spansEvictedBefore, bound - _spansByStep.Count); s < bound; s++)
+                    {
+                        EvictSpansOf(s);
+                    }
+                }
+                else
+                {
+                    foreach (var s in _spansByStep.Keys.Where(s => s < bound).ToList())
+                    {
+                        EvictSpansOf(s);
+                    }
+                }
+
+                _spansEvictedBefore = bound;
+            }
+        }
+
+        if (_limits.InstanceRetentionSteps != long.MaxValue)
+        {
+            var bound = _nextToSeal - _limits.InstanceRetentionSteps;
+            List<InstanceState>? gone = null;
+            foreach (var state in _instancesById.Values)
+            {
+                if (state.LastTouched < bound)
+                {
+                    (gone ??= []).Add(state);
+                }
+            }
+
+            if (gone is not null)
+            {
+                foreach (var state in gone)
+                {
+                    _instancesById.Remove(state.Id);
+                    _instancesByKey.Remove(state.Key);
+                }
+
+                // The raw-name cache only speeds up key mapping: drop it rather than track every raw name.
+                _instancesByRaw.Clear();
+            }
+        }
+    }
+
+    private void EvictSpansOf(long step)
+    {
+        if (_spansByStep.Remove(step, out var keys))
+        {
+            foreach (var key in keys)
+            {
+                _spans.Remove(key);
+            }
+        }
     }
 
     private void ThrowIfCompleted()
@@ -219,6 +524,14 @@ public sealed class TelemetryAggregator
         {
             throw new InvalidOperationException("The aggregation is complete: Complete() was called, so no more records can be added.");
         }
+    }
+
+    /// <summary>Whether the steps <c>[first, last]</c> start and end within the representable times.</summary>
+    private bool InRange(long first, long last)
+    {
+        var interval = _clock.Interval.Ticks;
+        var epoch = DateTimeOffset.UnixEpoch.UtcTicks;
+        return first >= -(epoch / interval) && last < (DateTimeOffset.MaxValue.UtcTicks - epoch) / interval;
     }
 
     private bool IsLate(long ticks, ref long maxTicks)
@@ -232,36 +545,64 @@ public sealed class TelemetryAggregator
         return _latenessTicks != long.MaxValue && ticks < maxTicks - _latenessTicks;
     }
 
-    private int InstanceOf(string raw)
+    private InstanceState Touch(string raw, long step)
     {
-        if (_rawToInstance.TryGetValue(raw, out var index))
+        if (!_instancesByRaw.TryGetValue(raw, out var state))
         {
-            return index;
+            var key = _options.InstanceKey.Map(raw);
+            if (!_instancesByKey.TryGetValue(key, out state))
+            {
+                state = new InstanceState(_nextInstanceId++, key, _limits.KeepRawNames);
+                _instancesByKey.Add(key, state);
+                _instancesById.Add(state.Id, state);
+            }
+
+            if (_instancesByRaw.Count >= _limits.RawNameCacheSize)
+            {
+                _instancesByRaw.Clear();
+            }
+
+            state.RawNames?.Add(raw);
+            _instancesByRaw.Add(raw, state);
         }
 
-        var key = _options.InstanceKey.Map(raw);
-        if (!_instanceIndex.TryGetValue(key, out index))
-        {
-            index = _instances.Count;
-            _instanceIndex.Add(key, index);
-            _instances.Add(key);
-            _rawNames.Add(new SortedSet<string>(StringComparer.Ordinal));
-        }
-
-        _rawNames[index].Add(raw);
-        _rawToInstance.Add(raw, index);
-        return index;
+        state.LastTouched = Math.Max(state.LastTouched, step);
+        return state;
     }
 
-    private static int IndexOf(Dictionary<string, int> index, List<string> names, string name)
+    private int MetricOf(string name)
     {
-        if (!index.TryGetValue(name, out var i))
+        if (_metricIndex.TryGetValue(name, out var i))
         {
-            i = names.Count;
-            index.Add(name, i);
-            names.Add(name);
+            return i;
         }
 
+        if (_limits.Metrics is { } kept && !kept.Contains(name))
+        {
+            return -1;
+        }
+
+        i = _metrics.Count;
+        _metricIndex.Add(name, i);
+        _metrics.Add(name);
+        return i;
+    }
+
+    private int OperationOf(string name)
+    {
+        if (_operationIndex.TryGetValue(name, out var i))
+        {
+            return i;
+        }
+
+        if (_limits.Operations is { } kept && !kept.Contains(name))
+        {
+            return EdgeCell.OtherOperation;
+        }
+
+        i = _operations.Count;
+        _operationIndex.Add(name, i);
+        _operations.Add(name);
         return i;
     }
 
@@ -280,41 +621,109 @@ public sealed class TelemetryAggregator
 
     private void AddEdge(int caller, PendingChild child)
     {
-        StepAt(child.Step).AddCall(caller, child.Instance, child.Operation, child.DurationMs, child.Error);
+        var acc = _steps[child.Step];
+        acc.AddCall(caller, child.Instance, child.Operation, child.Ticks, child.Error);
+        acc.Seen.Add(caller);
+        var state = _instancesById[caller];
+        state.LastTouched = Math.Max(state.LastTouched, child.Step);
         _report.Edges++;
     }
 
-    private readonly record struct SpanKey(string TraceId, string SpanId);
+    private readonly record struct SpanEntry(int Instance, long Step);
 
-    private readonly record struct PendingChild(int Instance, int Operation, long Step, double DurationMs, bool Error);
-}
+    private readonly record struct PendingChild(int Instance, int Operation, long Step, long Ticks, bool Error);
 
-/// <summary>Log levels counted as node features, in column order.</summary>
-public static class LogLevels
-{
-    /// <summary>The level names; <c>OTHER</c> takes unknown or missing levels.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL", "OTHER"];
-
-    /// <summary>The column of a level name (case-insensitive; WARNING = WARN, CRITICAL = FATAL).</summary>
-    /// <param name="level">The level, or <see langword="null"/>.</param>
-    /// <returns>The index into <see cref="Names"/>.</returns>
-    public static int IndexOf(string? level)
+    /// <summary>What the aggregator knows about one instance key.</summary>
+    private sealed class InstanceState(int id, string key, bool keepRawNames)
     {
-        if (level is null)
+        private double[] _carryValues = [];
+        private long[] _carrySteps = [];
+
+        public int Id { get; } = id;
+
+        public string Key { get; } = key;
+
+        public SortedSet<string>? RawNames { get; } = keepRawNames ? new SortedSet<string>(StringComparer.Ordinal) : null;
+
+        /// <summary>The latest step any record put the instance in.</summary>
+        public long LastTouched { get; set; } = long.MinValue;
+
+        /// <summary>The latest sealed step the instance was seen in.</summary>
+        public long LastSeen { get; set; } = long.MinValue;
+
+        /// <summary>The last value and its step per metric (steps <see cref="long.MinValue"/> where none).</summary>
+        public (double[] Values, long[] Steps) CarryState
         {
-            return 6;
+            get => (_carryValues, _carrySteps);
+            set => (_carryValues, _carrySteps) = value;
         }
 
-        var span = level.AsSpan().Trim();
-        return span switch
+        public void Carry(int metric, long step, double value)
         {
-            _ when span.Equals("INFO", StringComparison.OrdinalIgnoreCase) => 2,
-            _ when span.Equals("WARN", StringComparison.OrdinalIgnoreCase) || span.Equals("WARNING", StringComparison.OrdinalIgnoreCase) => 3,
-            _ when span.Equals("ERROR", StringComparison.OrdinalIgnoreCase) => 4,
-            _ when span.Equals("DEBUG", StringComparison.OrdinalIgnoreCase) => 1,
-            _ when span.Equals("TRACE", StringComparison.OrdinalIgnoreCase) => 0,
-            _ when span.Equals("FATAL", StringComparison.OrdinalIgnoreCase) || span.Equals("CRITICAL", StringComparison.OrdinalIgnoreCase) => 5,
-            _ => 6,
-        };
+            if (metric >= _carrySteps.Length)
+            {
+                var size = Math.Max(metric + 1, _carrySteps.Length * 2);
+                var old = _carrySteps.Length;
+                Array.Resize(ref _carryValues, size);
+                Array.Resize(ref _carrySteps, size);
+                Array.Fill(_carrySteps, long.MinValue, old, size - old);
+            }
+
+            _carryValues[metric] = value;
+            _carrySteps[metric] = step;
+        }
+
+        public void CarriedValues(long step, int horizon, Span<double> values)
+        {
+            values.Fill(double.NaN);
+            for (var metric = 0; metric < Math.Min(values.Length, _carrySteps.Length); metric++)
+            {
+                if (_carrySteps[metric] != long.MinValue && step - _carrySteps[metric] <= horizon)
+                {
+                    values[metric] = _carryValues[metric];
+                }
+            }
+        }
+
+        public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Id}: {Key}");
     }
+}
+
+/// <summary>What an aggregator did with a record.</summary>
+internal enum AddOutcome
+{
+    Used,
+    Late,
+    Duplicate,
+    NotFinite,
+    NegativeDuration,
+    OutOfRange,
+}
+
+/// <summary>How an aggregator bounds its state (an online detector's settings; unbounded for batch reading).</summary>
+internal sealed class AggregatorLimits
+{
+    /// <summary>Unbounded: keep everything (batch reading).</summary>
+    public static AggregatorLimits Batch { get; } = new();
+
+    /// <summary>The metric names worth keeping values of (others only show that their instance is alive); <see langword="null"/> for all.</summary>
+    public IReadOnlySet<string>? Metrics { get; init; }
+
+    /// <summary>The operations worth telling apart (others become <see cref="EdgeCell.OtherOperation"/>); <see langword="null"/> for all.</summary>
+    public IReadOnlySet<string>? Operations { get; init; }
+
+    /// <summary>Whether to keep an example message per template and every raw name of an instance.</summary>
+    public bool KeepExamples { get; init; } = true;
+
+    /// <summary>Whether to keep every raw name of each instance.</summary>
+    public bool KeepRawNames { get; init; } = true;
+
+    /// <summary>How many steps behind the first unsealed step span ids are remembered.</summary>
+    public long SpanRetentionSteps { get; init; } = long.MaxValue;
+
+    /// <summary>How many steps behind the first unsealed step an instance without records is remembered.</summary>
+    public long InstanceRetentionSteps { get; init; } = long.MaxValue;
+
+    /// <summary>The largest raw-name cache before it is cleared.</summary>
+    public int RawNameCacheSize { get; init; } = int.MaxValue;
 }

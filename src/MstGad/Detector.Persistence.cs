@@ -37,24 +37,7 @@ public sealed partial class Detector
             ("model", Bytes(trained.Model.Save)),
         };
 
-        stream.Write(Magic);
-        Span<byte> number = stackalloc byte[8];
-        BinaryPrimitives.WriteInt32LittleEndian(number, ArtifactVersion);
-        stream.Write(number[..4]);
-        BinaryPrimitives.WriteInt32LittleEndian(number, sections.Count);
-        stream.Write(number[..4]);
-        foreach (var (name, data) in sections)
-        {
-            var nameBytes = Encoding.UTF8.GetBytes(name);
-            BinaryPrimitives.WriteInt32LittleEndian(number, nameBytes.Length);
-            stream.Write(number[..4]);
-            stream.Write(nameBytes);
-            BinaryPrimitives.WriteInt64LittleEndian(number, data.Length);
-            stream.Write(number);
-            stream.Write(data);
-            BinaryPrimitives.WriteUInt64LittleEndian(number, Checksum.Fnv1a(data));
-            stream.Write(number);
-        }
+        SectionFile.Write(stream, Magic, ArtifactVersion, sections);
     }
 
     /// <summary>Saves the artifact to a file (written to a temporary file first, then moved into place).</summary>
@@ -62,13 +45,7 @@ public sealed partial class Detector
     public void Save(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var temporary = path + ".tmp";
-        using (var file = File.Create(temporary))
-        {
-            Save(file);
-        }
-
-        File.Move(temporary, path, overwrite: true);
+        SectionFile.WriteFile(path, Save);
     }
 
     /// <summary>Loads an artifact written by <see cref="Save(Stream)"/>. Either everything loads or nothing does.</summary>
@@ -81,7 +58,7 @@ public sealed partial class Detector
     public static Detector Load(Stream stream, ILoggerFactory? loggerFactory = null, InstanceKey? customInstanceKey = null, string? device = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        var sections = ReadSections(stream);
+        var sections = SectionFile.Read(stream, Magic, ArtifactVersion, "detector artifact", "MstGad artifact", RequiredSections);
         MstgadModel? model = null;
         try
         {
@@ -132,87 +109,7 @@ public sealed partial class Detector
         }
     }
 
-    private static Dictionary<string, byte[]> ReadSections(Stream stream)
-    {
-        var header = new byte[Magic.Length + 8];
-        var read = stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
-        if (read < Magic.Length || !header.AsSpan(0, Magic.Length).SequenceEqual(Magic))
-        {
-            throw new InvalidDataException("Not a MstGad detector artifact: it does not start with 'MSTGAD-DETECTOR1'.");
-        }
-
-        if (read < header.Length)
-        {
-            throw new InvalidDataException("MstGad artifact is truncated: its header is incomplete.");
-        }
-
-        var version = BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(Magic.Length));
-        if (version != ArtifactVersion)
-        {
-            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"MstGad artifact version {version} is not supported; this build reads version {ArtifactVersion}."));
-        }
-
-        var count = BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(Magic.Length + 4));
-        if (count is < 0 or > 64)
-        {
-            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"MstGad artifact is corrupt: {count} sections."));
-        }
-
-        var sections = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        var number = new byte[8];
-        for (var s = 0; s < count; s++)
-        {
-            ReadExactly(stream, number.AsSpan(0, 4), "a section header");
-            var nameLength = BinaryPrimitives.ReadInt32LittleEndian(number);
-            if (nameLength is < 1 or > 256)
-            {
-                throw new InvalidDataException("MstGad artifact is corrupt: a section name has an invalid length.");
-            }
-
-            var name = new byte[nameLength];
-            ReadExactly(stream, name, "a section name");
-            var sectionName = Encoding.UTF8.GetString(name);
-            ReadExactly(stream, number, $"the length of section '{sectionName}'");
-            var length = BinaryPrimitives.ReadInt64LittleEndian(number);
-            if (length is < 0 or > int.MaxValue)
-            {
-                throw new InvalidDataException($"MstGad artifact is corrupt: section '{sectionName}' has an invalid length.");
-            }
-
-            var data = GC.AllocateUninitializedArray<byte>((int)length);
-            ReadExactly(stream, data, $"section '{sectionName}'");
-            ReadExactly(stream, number, $"the checksum of section '{sectionName}'");
-            if (BinaryPrimitives.ReadUInt64LittleEndian(number) != Checksum.Fnv1a(data))
-            {
-                throw new InvalidDataException($"MstGad artifact is corrupt: the checksum of section '{sectionName}' does not match.");
-            }
-
-            sections[sectionName] = data;
-        }
-
-        var missing = RequiredSections.Where(r => !sections.ContainsKey(r)).ToList();
-        if (missing.Count > 0)
-        {
-            throw new InvalidDataException("MstGad artifact is incomplete: missing section(s) " + string.Join(", ", missing) + ".");
-        }
-
-        return sections;
-    }
-
-    private static void ReadExactly(Stream stream, Span<byte> buffer, string what)
-    {
-        if (stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false) < buffer.Length)
-        {
-            throw new InvalidDataException($"MstGad artifact is truncated: it ends inside {what}.");
-        }
-    }
-
-    private static byte[] Bytes(Action<Stream> write)
-    {
-        using var buffer = new MemoryStream();
-        write(buffer);
-        return buffer.ToArray();
-    }
+    private static byte[] Bytes(Action<Stream> write) => SectionFile.Bytes(write);
 }
 
 /// <summary>The settings saved in an artifact (features and the network's options are saved with their parts).</summary>

@@ -180,6 +180,10 @@ public sealed partial class Detector : IDisposable
     /// <param name="from">The first step to score (default: the first with a full window).</param>
     /// <param name="to">The step after the last to score (default: the end of the data).</param>
     /// <returns>The verdicts, by step then instance (instances present in the step only).</returns>
+    /// <remarks>
+    /// Each step goes through the same code as in <see cref="OnlineDetector"/> (features of the step, its
+    /// window, one window per network call), so streaming the same records gives the same verdicts.
+    /// </remarks>
     public IReadOnlyList<InstanceVerdict> Detect(TelemetryAggregate data, long? from = null, long? to = null)
     {
         ArgumentNullException.ThrowIfNull(data);
@@ -192,38 +196,73 @@ public sealed partial class Detector : IDisposable
             return [];
         }
 
-        var frame = trained.Space.Transform(data, start - k + 1, end);
-        var registry = new InstanceRegistry(trained.Instances);
-        var graphs = GraphBuilder.Build(frame, registry);
-        var windows = GraphWindow.Slide(graphs, k).ToList();
-        torch.set_num_threads(_settings.Threads);
-        var scores = trained.Model.Score(windows);
-        var keys = registry.Keys;
-        var examples = new Dictionary<int, string>(trained.Examples);
-        foreach (var (id, message) in data.ExampleMessages)
+        var windows = CreateWindowBuilder(data.Clock);
+        var metricIndex = trained.Space.ResolveMetrics(data.Metrics);
+        var verdicts = new List<InstanceVerdict>();
+        for (var step = start - k + 1; step < end; step++)
         {
-            examples.TryAdd(id, message);
-        }
-
-        var verdicts = new List<InstanceVerdict>(scores.Count * keys.Count);
-        foreach (var score in scores)
-        {
-            var time = data.Clock.EndOf(score.Step);
-            for (var node = 0; node < keys.Count; node++)
+            windows.Add(trained.Space.TransformStep(data.Sealed(step), data.Operations, metricIndex));
+            if (step >= start)
             {
-                if (!score.Present[node])
-                {
-                    continue;
-                }
-
-                var p = score.Probability[node];
-                var re = score.ReconstructionError[node];
-                var decisionScore = _settings.Decision is DecisionRule.ExtremeValue or DecisionRule.ReconstructionThreshold ? re : p;
-                verdicts.Add(new InstanceVerdict(keys[node], time, decisionScore, p, re, decisionScore >= trained.Threshold, Explain(trained, score, node, keys, examples)));
+                verdicts.AddRange(ScoreStep(windows, step, data.Clock));
             }
         }
 
         return verdicts;
+    }
+
+    /// <summary>A window builder for this detector's trained instances and feature widths.</summary>
+    internal WindowBuilder CreateWindowBuilder(StepClock clock)
+    {
+        var trained = Require();
+        return new WindowBuilder(trained.Instances, clock, _settings.Window, trained.Space.NodeFeatureNames.Count, trained.Space.EdgeFeatureNames.Count);
+    }
+
+    /// <summary>Scores the window that ends at <paramref name="step"/> (the last step added to <paramref name="windows"/>).</summary>
+    internal IReadOnlyList<InstanceVerdict> ScoreStep(WindowBuilder windows, long step, StepClock clock)
+    {
+        var trained = Require();
+        if (windows.WindowEndingAt(step, out var keys) is not { } window)
+        {
+            return [];
+        }
+
+        torch.set_num_threads(_settings.Threads);
+        var score = trained.Model.Score([window])[0];
+        var time = clock.EndOf(step);
+        var verdicts = new List<InstanceVerdict>();
+        for (var node = 0; node < keys.Count; node++)
+        {
+            if (!score.Present[node])
+            {
+                continue;
+            }
+
+            var p = score.Probability[node];
+            var re = score.ReconstructionError[node];
+            var decisionScore = _settings.Decision is DecisionRule.ExtremeValue or DecisionRule.ReconstructionThreshold ? re : p;
+            verdicts.Add(new InstanceVerdict(keys[node], time, decisionScore, p, re, decisionScore >= trained.Threshold, Explain(trained, score, node, keys)));
+        }
+
+        return verdicts;
+    }
+
+    /// <summary>The settings of feature extraction.</summary>
+    internal FeatureOptions FeatureSettings => _settings.Features;
+
+    /// <summary>A copy of the trained log parser (template ids match the vocabulary).</summary>
+    internal DrainParser CopyTrainedParser() => CopyParser(Require().Parser);
+
+    /// <summary>A fingerprint of what was learnt (feature space, instances, threshold, window), for checkpoints.</summary>
+    internal ulong Fingerprint()
+    {
+        var trained = Require();
+        var bytes = new List<byte>(SectionFile.Bytes(trained.Space.Save));
+        bytes.AddRange(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', trained.Instances)));
+        bytes.AddRange(BitConverter.GetBytes(trained.Threshold));
+        bytes.AddRange(BitConverter.GetBytes(_settings.Window));
+        bytes.AddRange(BitConverter.GetBytes((int)_settings.Decision));
+        return Checksum.Fnv1a([.. bytes]);
     }
 
     /// <summary>Creates an aggregator for new telemetry that continues from a copy of the trained log
@@ -344,7 +383,7 @@ public sealed partial class Detector : IDisposable
         return (values, labels);
     }
 
-    private static Evidence Explain(Trained trained, WindowScores score, int node, IReadOnlyList<string> keys, Dictionary<int, string> examples)
+    private static Evidence Explain(Trained trained, WindowScores score, int node, IReadOnlyList<string> keys)
     {
         const int top = 3;
         var (metrics, logs, _) = trained.Model.ErrorLayout;
@@ -371,7 +410,7 @@ public sealed partial class Detector : IDisposable
                 if (i < space.Vocabulary.Count)
                 {
                     var template = space.Vocabulary[i];
-                    logEvidence.Add(new LogEvidence(name, template.Id, template.Text, examples.GetValueOrDefault(template.Id), errors[offset + i]));
+                    logEvidence.Add(new LogEvidence(name, template.Id, template.Text, trained.Examples.GetValueOrDefault(template.Id), errors[offset + i]));
                 }
                 else
                 {

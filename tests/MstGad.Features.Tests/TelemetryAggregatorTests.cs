@@ -4,7 +4,7 @@ using static MstGad.Features.Tests.Support.Telemetry;
 namespace MstGad.Features.Tests;
 
 [TestFixture]
-public sealed class TelemetryAggregatorTests
+public sealed partial class TelemetryAggregatorTests
 {
     private const string CompleteMessage = "The aggregation is complete: Complete() was called, so no more records can be added.";
 
@@ -13,7 +13,7 @@ public sealed class TelemetryAggregatorTests
     /// <summary>The edges of a step as (caller, callee, calls), in index order.</summary>
     private static (string Caller, string Callee, int Calls)[] EdgesAt(TelemetryAggregate data, string time) =>
         data.Step(Step(time)) is { } acc
-            ? [.. acc.Edges.OrderBy(e => e.Key).Select(e => (data.Instances[e.Key.Caller], data.Instances[e.Key.Callee], e.Value.DurationsMs.Count))]
+            ? [.. acc.Edges.OrderBy(e => e.Key).Select(e => (data.Instances[e.Key.Caller], data.Instances[e.Key.Callee], e.Value.Durations.Count))]
             : [];
 
     // ------------------------------------------------------------------ construction
@@ -620,6 +620,6 @@ public sealed class TelemetryAggregatorTests
             Span("t", "y", "r", "b", "get", "08:00:04", -10));
 
         Assert.That(data.Report.ToString(), Is.EqualTo(
-            "metrics 1 used, 1 not finite, 1 late; logs 1 used, 0 late; spans 3 used (1 roots, 1 orphans, 1 calls), 1 duplicates, 1 negative, 0 late"));
+            "metrics 1 used, 1 not finite, 1 late, 0 out of range; logs 1 used, 0 late, 0 out of range; spans 3 used (1 roots, 1 orphans, 1 calls), 1 duplicates, 1 negative, 0 late, 0 out of range"));
     }
 }

@@ -32,6 +32,13 @@ internal static class Telemetry
         var options = new FeatureOptions();
         configure?.Invoke(options);
         var aggregator = new TelemetryAggregator(options);
+        AddAll(aggregator, records);
+        return aggregator;
+    }
+
+    /// <summary>Adds records (metric samples, log records, spans) to an aggregator, in order.</summary>
+    public static void AddAll(TelemetryAggregator aggregator, IEnumerable<object> records)
+    {
         foreach (var record in records)
         {
             switch (record)
@@ -49,8 +56,6 @@ internal static class Telemetry
                     throw new ArgumentException($"Not a record: {record}", nameof(records));
             }
         }
-
-        return aggregator;
     }
 
     /// <summary>Feeds records to a new aggregator and completes it.</summary>

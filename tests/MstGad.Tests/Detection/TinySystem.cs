@@ -33,28 +33,64 @@ internal static class TinySystem
         })
         .UseDevice("cpu", 1);
 
+    /// <summary>The fault of the tiny system.</summary>
+    public static readonly FaultLabel Fault = new("b", Start.AddSeconds(400), TimeSpan.FromSeconds(50), "cpu");
+
     /// <summary>60 steps of telemetry; b is faulty from step 40 for 50 s (cpu jumps, errors logged, calls slow).</summary>
     public static (TelemetryAggregate Data, IReadOnlyList<FaultLabel> Faults) Create(TelemetryAggregator aggregator, int steps = 60)
     {
-        var random = new Random(5);
-        for (var t = 0; t < steps; t++)
+        Feed(aggregator, Records(steps));
+        return (aggregator.Complete(), [Fault]);
+    }
+
+    /// <summary>Adds records of any kind to an aggregator, in order.</summary>
+    public static void Feed(TelemetryAggregator aggregator, IEnumerable<object> records)
+    {
+        foreach (var record in records)
+        {
+            switch (record)
+            {
+                case MetricSample sample:
+                    aggregator.Add(sample);
+                    break;
+                case LogRecord log:
+                    aggregator.Add(log);
+                    break;
+                case Span span:
+                    aggregator.Add(span);
+                    break;
+                default:
+                    throw new ArgumentException($"Not a record: {record}", nameof(records));
+            }
+        }
+    }
+
+    /// <summary>The records of <see cref="Create"/>, in the order it feeds them (metrics, logs, spans per step).</summary>
+    /// <param name="steps">How many 10-s steps.</param>
+    /// <param name="first">The first step (offset from <see cref="Start"/>).</param>
+    /// <param name="seed">The seed of the noise.</param>
+    public static List<object> Records(int steps = 60, int first = 0, int seed = 5)
+    {
+        var random = new Random(seed);
+        var records = new List<object>();
+        for (var t = first; t < first + steps; t++)
         {
             var time = Start.AddSeconds((t * 10) + 5);
             var faulty = t is >= 40 and < 45;
             foreach (var instance in new[] { "a", "b", "c" })
             {
                 var cpu = 10 + random.NextDouble() + (faulty && instance == "b" ? 50 : 0);
-                aggregator.Add(new MetricSample(instance, time, "cpu", cpu));
-                aggregator.Add(new MetricSample(instance, time, "memory", 100 + (random.NextDouble() * 5)));
-                aggregator.Add(new LogRecord(instance, time, faulty && instance == "b" ? "request failed code 500" : "request ok in 12 ms") { Level = faulty && instance == "b" ? "ERROR" : "INFO" });
+                records.Add(new MetricSample(instance, time, "cpu", cpu));
+                records.Add(new MetricSample(instance, time, "memory", 100 + (random.NextDouble() * 5)));
+                records.Add(new LogRecord(instance, time, faulty && instance == "b" ? "request failed code 500" : "request ok in 12 ms") { Level = faulty && instance == "b" ? "ERROR" : "INFO" });
             }
 
             var trace = $"trace{t}";
-            aggregator.Add(new Span(trace, "s1", null, "a", "GET /", time, TimeSpan.FromMilliseconds(30)));
-            aggregator.Add(new Span(trace, "s2", "s1", "b", "GET /b", time, TimeSpan.FromMilliseconds(faulty ? 400 : 20)));
-            aggregator.Add(new Span(trace, "s3", "s2", "c", "GET /c", time, TimeSpan.FromMilliseconds(10)));
+            records.Add(new Span(trace, "s1", null, "a", "GET /", time, TimeSpan.FromMilliseconds(30)));
+            records.Add(new Span(trace, "s2", "s1", "b", "GET /b", time, TimeSpan.FromMilliseconds(faulty ? 400 : 20)));
+            records.Add(new Span(trace, "s3", "s2", "c", "GET /c", time, TimeSpan.FromMilliseconds(10)));
         }
 
-        return (aggregator.Complete(), [new FaultLabel("b", Start.AddSeconds(400), TimeSpan.FromSeconds(50), "cpu")]);
+        return records;
     }
 }

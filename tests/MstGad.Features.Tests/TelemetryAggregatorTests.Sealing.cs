@@ -1,0 +1,242 @@
+using MstGad.Parsing;
+using static MstGad.Features.Tests.Support.Telemetry;
+
+namespace MstGad.Features.Tests;
+
+/// <summary>Sealing steps, order independence, active instances, bounded state and saved state of the aggregator.</summary>
+public sealed partial class TelemetryAggregatorTests
+{
+    /// <summary>Records whose aggregation would depend on their order if done naively: float sums of three or more
+    /// samples, log lines whose templates depend on which line Drain sees first, durations that round differently.</summary>
+    private static object[] OrderSensitiveRecords() =>
+    [
+        Metric("a", "08:00:01", "cpu", 0.1),
+        Metric("a", "08:00:02", "cpu", 1e16),
+        Metric("a", "08:00:03", "cpu", 0.2),
+        Metric("a", "08:00:04", "cpu", -1e16),
+        Metric("a", "08:00:05", "cpu", 0.3),
+        Metric("b", "08:00:05", "cpu", 7),
+        Metric("b", "08:00:05", "cpu", 9),
+        Metric("a", "08:00:15", "cpu", 0.7),
+        Metric("b", "08:00:15", "cpu", 8),
+        Log("a", "08:00:01", "user 17 logged in from web"),
+        Log("a", "08:00:02", "user alice logged in from web"),
+        Log("b", "08:00:03", "user bob logged out from app"),
+        Log("b", "08:00:04", "cache miss for key 42"),
+        Log("a", "08:00:12", "user carol logged in from app"),
+        Span("t", "r", null, "a", "home", "08:00:01", 10.00001),
+        Span("t", "c1", "r", "b", "get", "08:00:02", 0.30001),
+        Span("t", "c2", "r", "b", "get", "08:00:03", 0.10003),
+        Span("t", "c3", "r", "b", "put", "08:00:04", 0.20007),
+        Span("u", "r", null, "a", "home", "08:00:11", 3),
+        Span("u", "c", "r", "b", "get", "08:00:12", 1),
+    ];
+
+    /// <summary>The features of every step of an aggregate, through the space fitted on <paramref name="reference"/>.</summary>
+    private static (float[] Node, byte[] Mask, float[] Edges) Features(FeatureSpace space, TelemetryAggregate data)
+    {
+        var frame = space.Transform(data, data.FirstStep, data.FirstStep + data.StepCount);
+        var order = frame.Instances.Select((k, i) => (k, i)).OrderBy(p => p.k, StringComparer.Ordinal).Select(p => p.i).ToArray();
+        var f = frame.NodeFeatureCount;
+        var node = new List<float>();
+        var mask = new List<byte>();
+        for (var t = 0; t < frame.StepCount; t++)
+        {
+            foreach (var i in order)
+            {
+                node.AddRange(frame.Node(t, i).ToArray());
+                mask.Add(frame.Mask[(t * frame.Instances.Count) + i]);
+            }
+        }
+
+        return ([.. node], [.. mask], [.. frame.Edges.SelectMany(e => e.Features)]);
+    }
+
+    [TestCase(1)]
+    [TestCase(2)]
+    [TestCase(3)]
+    [TestCase(4)]
+    public void Complete_RecordsInAnyOrder_GiveBitIdenticalFeatures(int seed)
+    {
+        var records = OrderSensitiveRecords();
+        var shuffled = (object[])records.Clone();
+        new Random(seed).Shuffle(shuffled);
+        var reference = Aggregate(IdentityKeys, records);
+        var space = FeatureSpace.Fit(reference, reference.FirstStep, reference.FirstStep + reference.StepCount);
+
+        var other = Aggregate(IdentityKeys, shuffled);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(Features(space, other), Is.EqualTo(Features(space, reference)));
+            Assert.That(other.LogParser.Templates.Select(t => t.Text), Is.EqualTo(reference.LogParser.Templates.Select(t => t.Text)));
+            Assert.That(MetricValue(other, Step("08:00:00"), "a", "cpu"), Is.EqualTo(MetricValue(reference, Step("08:00:00"), "a", "cpu")));
+        });
+    }
+
+    [Test]
+    public void Complete_LogLines_AreParsedInTimeOrderWhateverTheirArrival()
+    {
+        var parser = new DrainParser(FeatureOptions.DefaultLogParsing());
+        parser.Parse("user 17 logged in from web");
+        parser.Parse("user alice logged in from web");
+        var expected = parser.Templates.Select(t => t.Text).ToList();
+
+        var data = Aggregate(IdentityKeys, Log("a", "08:00:02", "user alice logged in from web"), Log("a", "08:00:01", "user 17 logged in from web"));
+
+        Assert.That(data.LogParser.Templates.Select(t => t.Text), Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void SealThrough_ARecordForASealedStep_IsLate()
+    {
+        var aggregator = new TelemetryAggregator(new FeatureOptions { InstanceKey = InstanceKey.Identity });
+        aggregator.Add(Metric("a", "08:00:05", "cpu", 1));
+        aggregator.Add(Metric("a", "08:00:15", "cpu", 1));
+        var sealedSteps = new List<long>();
+
+        aggregator.SealThrough(Step("08:00:00"), s => sealedSteps.Add(s.Step));
+        var late = aggregator.TryAdd(Metric("b", "08:00:09", "cpu", 1));
+        var open = aggregator.TryAdd(Metric("b", "08:00:10", "cpu", 1));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(sealedSteps, Is.EqualTo(new[] { Step("08:00:00") }));
+            Assert.That((late, open), Is.EqualTo((AddOutcome.Late, AddOutcome.Used)));
+            Assert.That(aggregator.Report.MetricsLate, Is.EqualTo(1));
+        });
+    }
+
+    [Test]
+    public void SealThrough_BeforeAnyData_MakesEarlierRecordsLate()
+    {
+        var aggregator = new TelemetryAggregator(new FeatureOptions { InstanceKey = InstanceKey.Identity });
+        aggregator.Add(Metric("a", "08:05:00", "cpu", 1));
+
+        aggregator.SealThrough(Step("08:01:00"), _ => Assert.Fail("no step with data is due"));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(aggregator.TryAdd(Metric("a", "08:00:30", "cpu", 1)), Is.EqualTo(AddOutcome.Late));
+            Assert.That(aggregator.TryAdd(Metric("a", "08:01:10", "cpu", 1)), Is.EqualTo(AddOutcome.Used));
+        });
+    }
+
+    [Test]
+    public void Transform_AnInstanceSilentLongerThanMaxCarryForwardSteps_IsNotActive()
+    {
+        // b sends one metric at 08:00:00; logs keep arriving from a. With MaxCarryForwardSteps = 2, b counts as
+        // active (zero log activity) through 08:00:20 and gets nothing afterwards.
+        var data = Aggregate(
+            o =>
+            {
+                o.InstanceKey = InstanceKey.Identity;
+                o.MaxCarryForwardSteps = 2;
+            },
+            Metric("b", "08:00:00", "cpu", 1),
+            Metric("b", "08:00:00", "cpu", 3),
+            Log("a", "08:00:01", "tick"),
+            Log("a", "08:00:11", "tick"),
+            Log("a", "08:00:21", "tick"),
+            Log("a", "08:00:31", "tick"));
+        var space = FeatureSpace.Fit(data, data.FirstStep, data.FirstStep + data.StepCount);
+
+        var frame = space.Transform(data, Step("08:00:00"), Step("08:00:40"));
+        var masks = Enumerable.Range(0, 4).Select(t => (ModalityMask)frame.Mask[(t * frame.Instances.Count) + data.IndexOfInstance("b")]).ToArray();
+
+        Assert.That(masks, Is.EqualTo(new[]
+        {
+            ModalityMask.Logs, ModalityMask.Logs, ModalityMask.Logs, ModalityMask.None,
+        }));
+    }
+
+    [Test]
+    public void TryAdd_OnlineLimits_StoreOnlyTrackedMetricsAndOperations()
+    {
+        var limits = new AggregatorLimits
+        {
+            Metrics = new HashSet<string> { "cpu" },
+            Operations = new HashSet<string> { "get" },
+        };
+        var aggregator = new TelemetryAggregator(new FeatureOptions { InstanceKey = InstanceKey.Identity }, null, limits);
+        aggregator.Add(Metric("a", "08:00:01", "cpu", 1));
+        aggregator.Add(Metric("b", "08:00:01", "request-id-9f3e", 1));
+        aggregator.Add(Span("t", "r", null, "a", "GET /users/17", "08:00:01", 5));
+        aggregator.Add(Span("t", "c", "r", "b", "get", "08:00:02", 5));
+        var sealedSteps = new List<SealedStep>();
+
+        aggregator.SealThrough(Step("08:00:00"), sealedSteps.Add);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(aggregator.MetricNames, Is.EqualTo(new[] { "cpu" }));
+            Assert.That(aggregator.OperationNames, Is.EqualTo(new[] { "get" }));
+            Assert.That(sealedSteps.Single().ActiveKeys, Is.EqualTo(new[] { "a", "b" }), "b is alive although its metric is not kept");
+            Assert.That(aggregator.Report.MetricsUsed, Is.EqualTo(2));
+        });
+    }
+
+    [Test]
+    public void SealThrough_OnlineLimits_ForgetSilentInstancesAndOldSpanIds()
+    {
+        var limits = new AggregatorLimits { SpanRetentionSteps = 2, InstanceRetentionSteps = 4, KeepRawNames = false, KeepExamples = false };
+        var aggregator = new TelemetryAggregator(new FeatureOptions { InstanceKey = InstanceKey.Identity }, null, limits);
+        for (var t = 0; t < 100; t++)
+        {
+            var time = Day.AddHours(8).AddSeconds((t * 10) + 1);
+            aggregator.Add(new MetricSample($"pod-{t / 10}", time, "cpu", t));
+            aggregator.Add(new Span($"trace-{t}", "root", null, $"pod-{t / 10}", "get", time, TimeSpan.FromMilliseconds(5)));
+            aggregator.SealThrough(Clock.StepOf(time) - 1, _ => { });
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(aggregator.LiveInstances, Is.LessThanOrEqualTo(2));
+            Assert.That(aggregator.RememberedSpans, Is.LessThanOrEqualTo(4));
+            Assert.That(aggregator.OpenSteps, Is.EqualTo(1));
+        });
+    }
+
+    [Test]
+    public void WriteState_ReadState_ContinuesAsIfUninterrupted()
+    {
+        var records = OrderSensitiveRecords();
+        var reference = Aggregate(IdentityKeys, records);
+        var space = FeatureSpace.Fit(reference, reference.FirstStep, reference.FirstStep + reference.StepCount);
+        var options = new FeatureOptions { InstanceKey = InstanceKey.Identity };
+
+        var first = Feed(IdentityKeys, records.Take(9));
+        using var state = new MemoryStream();
+        using var parser = new MemoryStream();
+        using (var writer = new BinaryWriter(state, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            first.WriteState(writer);
+        }
+
+        first.LogParser.Save(parser);
+        state.Position = parser.Position = 0;
+        using var reader = new BinaryReader(state);
+        var second = TelemetryAggregator.ReadState(reader, options, DrainParser.Load(parser), AggregatorLimits.Batch);
+        AddAll(second, records.Skip(9));
+
+        var restored = second.Complete();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(Features(space, restored), Is.EqualTo(Features(space, reference)));
+            Assert.That(restored.Report.ToString(), Is.EqualTo(reference.Report.ToString()));
+            Assert.That(restored.Instances, Is.EqualTo(reference.Instances));
+        });
+    }
+
+    [Test]
+    public void ReadState_AnotherVersion_Throws()
+    {
+        using var state = new MemoryStream(BitConverter.GetBytes(99));
+        using var reader = new BinaryReader(state);
+
+        var ex = Assert.Throws<InvalidDataException>(() => TelemetryAggregator.ReadState(reader, new FeatureOptions(), new DrainParser(), AggregatorLimits.Batch));
+
+        Assert.That(ex.Message, Is.EqualTo("Aggregator state version 99 is not supported; this build reads version 1."));
+    }
+}
