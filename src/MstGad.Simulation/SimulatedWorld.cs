@@ -119,13 +119,17 @@ internal sealed class SimulatedWorld
 /// Generates one slice (one metric interval) at a time: the requests that start in it (spans and
 /// logs), the instances' background and fault logs, and the metric samples at its end. Each slice
 /// draws from its own generators (seed, purpose, slice index), so any slice can be generated alone
-/// and every kind of record comes out the same whichever kinds are asked for.
+/// and every kind of record comes out the same whichever kinds are asked for. Each request draws from
+/// generators of its own (its structure, its log text, and the jitter of fault effects), and fault logs
+/// from a stream of their own, so that a fault changes only what it acts on: the same seed with and
+/// without a fault gives the same requests, logs and samples elsewhere.
 /// </summary>
 internal sealed class SliceGenerator
 {
     private const ulong RequestsPurpose = 1;
     private const ulong LogsPurpose = 2;
     private const ulong MetricsPurpose = 3;
+    private const ulong FaultLogsPurpose = 5;
 
     private readonly SimulatedWorld _world;
     private readonly Topology _topology;
@@ -135,8 +139,12 @@ internal sealed class SliceGenerator
     private readonly int[] _requests;
     private readonly double[] _busyMs;
     private readonly double _noise;
+    private Rng _slice;
     private Rng _req;
+    private Rng _text;
+    private Rng _jitter;
     private Rng _log;
+    private Rng _faultLog;
     private Rng _met;
     private long _from;
     private long _to;
@@ -171,23 +179,28 @@ internal sealed class SliceGenerator
         Array.Clear(_busyMs);
         _from = _world.StartTicks + (slice * _world.IntervalTicks);
         _to = _from + _world.IntervalTicks;
-        _req = Rng.For(_world.Seed, RequestsPurpose, slice);
+        _slice = Rng.For(_world.Seed, RequestsPurpose, slice);
         _log = Rng.For(_world.Seed, LogsPurpose, slice);
+        _faultLog = Rng.For(_world.Seed, FaultLogsPurpose, slice);
         _met = Rng.For(_world.Seed, MetricsPurpose, slice);
         _load = _world.LoadFactor(_from + (_world.IntervalTicks / 2));
 
         var seconds = (double)_world.IntervalTicks / TimeSpan.TicksPerSecond;
-        var rate = _world.Options.RequestsPerSecond * _load * _req.LogNormal(_noise);
-        var count = _req.Poisson(rate * seconds);
+        var rate = _world.Options.RequestsPerSecond * _load * _slice.LogNormal(_noise);
+        var count = _slice.Poisson(rate * seconds);
         var starts = new long[count];
         for (var i = 0; i < count; i++)
         {
-            starts[i] = _from + (long)(_req.NextDouble() * _world.IntervalTicks);
+            starts[i] = _from + (long)(_slice.NextDouble() * _world.IntervalTicks);
         }
 
         Array.Sort(starts);
         foreach (var start in starts)
         {
+            var seed = _slice.NextUInt64();
+            _req = new Rng(seed);
+            _text = new Rng(Rng.Mix(seed ^ 0x7E47UL));
+            _jitter = new Rng(Rng.Mix(seed ^ 0x1177E2UL));
             Request(start);
         }
 
@@ -250,7 +263,7 @@ internal sealed class SliceGenerator
         }
 
         var slow = _world.Effect(instance, FaultKind.SlowDependency, start);
-        var waitMs = slow > 0 ? 600 * slow * _req.LogNormal(0.3) : 0;
+        var waitMs = slow > 0 ? 600 * slow * _jitter.LogNormal(0.3) : 0;
         var t = start + Ms(ownMs * 0.4);
         var failed = false;
         foreach (var calleeService in operation.Callees)
@@ -263,14 +276,14 @@ internal sealed class SliceGenerator
             var delay = _world.Effect(instance, FaultKind.NetworkDelay, t) + _world.Effect(callee, FaultKind.NetworkDelay, t);
             if (delay > 0)
             {
-                networkMs += 150 * delay * _req.LogNormal(0.2);
+                networkMs += 150 * delay * _jitter.LogNormal(0.2);
             }
 
             long clientDuration;
             var status = SpanStatus.Ok;
             if (_world.IsDown(callee, t))
             {
-                clientDuration = Ms(_req.Uniform(1, 3));
+                clientDuration = Ms(_jitter.Uniform(1, 3));
                 status = SpanStatus.Error;
                 if (_wantLogs)
                 {
@@ -287,7 +300,7 @@ internal sealed class SliceGenerator
                     status = SpanStatus.Error;
                     if (_wantLogs)
                     {
-                        AddLog(t + clientDuration, instance, "WARN", LogTemplates.Timeout(callees.Name, calleeOperation.Name, SimulatedWorld.TimeoutMs, ref _log), traceId, spanId);
+                        AddLog(t + clientDuration, instance, "WARN", LogTemplates.Timeout(callees.Name, calleeOperation.Name, SimulatedWorld.TimeoutMs, ref _text), traceId, spanId);
                     }
                 }
                 else if (serverFailed)
@@ -327,11 +340,11 @@ internal sealed class SliceGenerator
         {
             if (operation.Template < 0)
             {
-                AddLog(end, instance, "INFO", LogTemplates.Access(operation.Name, failed, (double)(end - start) / TimeSpan.TicksPerMillisecond, ref _log), traceId, spanId);
+                AddLog(end, instance, "INFO", LogTemplates.Access(operation.Name, failed, (double)(end - start) / TimeSpan.TicksPerMillisecond, ref _text), traceId, spanId);
             }
             else
             {
-                AddLog(start + Ms(ownMs * 0.2), instance, "INFO", LogTemplates.Request(operation.Template, service.Entity, ownMs, ref _log), traceId, spanId);
+                AddLog(start + Ms(ownMs * 0.2), instance, "INFO", LogTemplates.Request(operation.Template, service.Entity, ownMs, ref _text), traceId, spanId);
             }
 
             if (waitMs > 0)
@@ -374,19 +387,19 @@ internal sealed class SliceGenerator
 
             foreach (var (from, to, strength) in _world.Overlaps(instance, FaultKind.ErrorBurst, _from, _to))
             {
-                for (var n = _log.Poisson(1.5 * strength * (to - from) / TimeSpan.TicksPerSecond); n > 0; n--)
+                for (var n = _faultLog.Poisson(1.5 * strength * (to - from) / TimeSpan.TicksPerSecond); n > 0; n--)
                 {
-                    var t = from + (long)(_log.NextDouble() * (to - from));
-                    AddLogIfUp(t, instance, "ERROR", LogTemplates.Exception(service.Entity, ref _log));
+                    var t = from + (long)(_faultLog.NextDouble() * (to - from));
+                    AddLogIfUp(t, instance, "ERROR", LogTemplates.Exception(service.Entity, ref _faultLog));
                 }
             }
 
             foreach (var (from, to, strength) in _world.Overlaps(instance, FaultKind.DiskIoHog, _from, _to))
             {
-                for (var n = _log.Poisson(0.3 * strength * (to - from) / TimeSpan.TicksPerSecond); n > 0; n--)
+                for (var n = _faultLog.Poisson(0.3 * strength * (to - from) / TimeSpan.TicksPerSecond); n > 0; n--)
                 {
-                    var t = from + (long)(_log.NextDouble() * (to - from));
-                    AddLogIfUp(t, instance, "WARN", LogTemplates.SlowDiskWrite(service.Entity, ref _log));
+                    var t = from + (long)(_faultLog.NextDouble() * (to - from));
+                    AddLogIfUp(t, instance, "WARN", LogTemplates.SlowDiskWrite(service.Entity, ref _faultLog));
                 }
             }
         }

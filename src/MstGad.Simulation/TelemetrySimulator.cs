@@ -43,6 +43,7 @@ namespace MstGad.Simulation;
 public sealed class TelemetrySimulator : ITelemetrySource
 {
     private readonly SimulatedWorld _world;
+    private long _peakBuffered;
 
     /// <summary>Creates a simulator.</summary>
     /// <param name="options">The settings (validated and copied); <see langword="null"/> for the defaults.</param>
@@ -110,6 +111,9 @@ public sealed class TelemetrySimulator : ITelemetrySource
     public IAsyncEnumerable<FaultLabel> ReadFaultsAsync(CancellationToken cancellationToken = default) =>
         AsAsync(Count(Faults.Select(f => f.ToLabel()), Report.Faults), cancellationToken);
 
+    /// <summary>The most log records or spans any read has held back to put them in time order (for tests).</summary>
+    internal long PeakBuffered => Interlocked.Read(ref _peakBuffered);
+
     /// <summary>The metric samples, generated lazily.</summary>
     internal IEnumerable<MetricSample> Metrics()
     {
@@ -153,6 +157,12 @@ public sealed class TelemetrySimulator : ITelemetrySource
             foreach (var (ticks, record) in records)
             {
                 buffer.Enqueue(record, (ticks, sequence++));
+            }
+
+            var buffered = (long)buffer.Count;
+            for (var peak = Interlocked.Read(ref _peakBuffered); buffered > peak; peak = Interlocked.Read(ref _peakBuffered))
+            {
+                Interlocked.CompareExchange(ref _peakBuffered, buffered, peak);
             }
 
             var boundary = generator.SliceEnd(slice);
