@@ -60,7 +60,7 @@ public enum FaultKind
 }
 
 /// <summary>The label names of <see cref="FaultKind"/> values.</summary>
-internal static class FaultKinds
+internal static class FaultKindNames
 {
     public static IReadOnlyList<FaultKind> All { get; } = Enum.GetValues<FaultKind>();
 

@@ -15,7 +15,7 @@ public sealed record SimulatedFault(FaultKind Kind, string Target, DateTimeOffse
 
     /// <summary>The label's type name: <c>cpu_hog</c>, <c>memory_leak</c>, <c>disk_io_hog</c>,
     /// <c>network_delay</c>, <c>error_burst</c>, <c>instance_crash</c> or <c>slow_dependency</c>.</summary>
-    public string Type => FaultKinds.TypeName(Kind);
+    public string Type => FaultKindNames.TypeName(Kind);
 
     /// <summary>The fault as a label of its instance, as a real fault list would give it.</summary>
     /// <returns>The label (<see cref="FaultTarget.Instance"/>).</returns>

@@ -67,7 +67,7 @@ public sealed class SimulationOptions
 
     /// <summary>The kinds random faults take.</summary>
     /// <value>Default every <see cref="FaultKind"/>. Not empty when <see cref="FaultCount"/> is positive.</value>
-    public IList<FaultKind> FaultKinds { get; } = [.. Simulation.FaultKinds.All];
+    public IList<FaultKind> FaultKinds { get; } = [.. FaultKindNames.All];
 
     /// <summary>An explicit fault schedule. When not empty, exactly these faults are injected and
     /// <see cref="FaultCount"/> is ignored; a target may be an instance or a service (its first replica).</summary>
