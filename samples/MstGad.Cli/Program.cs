@@ -10,6 +10,7 @@ var root = new RootCommand("mstgad: multimodal anomaly detection for microservic
     DetectCommand.Create(),
     EvaluateCommand.Create(),
     BaselineCommand.Create(),
+    DemoCommand.Create(),
 };
 
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
