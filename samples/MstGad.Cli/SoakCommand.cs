@@ -377,7 +377,7 @@ internal sealed record SoakSettings
 
     public TimeSpan Interval { get; init; } = TimeSpan.FromMinutes(1);
 
-    public double RequestsPerSecond { get; init; } = 5;
+    public double RequestsPerSecond { get; init; } = 20;
 
     public double FaultsPerHour { get; init; } = 1;
 
