@@ -28,7 +28,7 @@ internal static class SoakCommand
         var rate = new Option<double>("--rps") { Description = "Mean user requests per second at the entry service (daily pattern ±50 %).", DefaultValueFactory = _ => d.RequestsPerSecond };
         var faults = new Option<double>("--faults-per-hour") { Description = "Injected faults per simulated hour (4 min each).", DefaultValueFactory = _ => d.FaultsPerHour };
         var threads = new Option<int>("--threads") { Description = "CPU threads for the network.", DefaultValueFactory = _ => d.Threads };
-        var checkpoint = new Option<double?>("--checkpoint-at") { Description = "Simulated hour at which to save a checkpoint and continue from it (default 12 for a day; negative for none).", DefaultValueFactory = _ => d.CheckpointAtHour };
+        var checkpoint = new Option<double?>("--checkpoint-at") { Description = "Simulated hour at which to save a checkpoint and continue from it (none when negative or past the period).", DefaultValueFactory = _ => d.CheckpointAtHour };
         var json = new Option<bool>("--json") { Description = "Print the figures as JSON (the hourly table goes to standard error)." };
         var command = new Command("soak", "Stream a long simulated period (default 24 h × 200 instances) through one online detector and measure time, throughput, accounting and memory.")
         {
