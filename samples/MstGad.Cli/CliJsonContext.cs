@@ -4,4 +4,5 @@ namespace MstGad.Cli;
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(ParseSummary))]
+[JsonSerializable(typeof(SoakResult))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

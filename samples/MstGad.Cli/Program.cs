@@ -11,6 +11,7 @@ var root = new RootCommand("mstgad: multimodal anomaly detection for microservic
     EvaluateCommand.Create(),
     BaselineCommand.Create(),
     DemoCommand.Create(),
+    SoakCommand.Create(),
 };
 
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
