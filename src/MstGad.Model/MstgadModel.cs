@@ -191,7 +191,7 @@ public sealed class MstgadModel : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         _network.eval();
         var results = new List<WindowScores>(windows.Count);
-        using var noGrad = no_grad();
+        using var inference = inference_mode(); // no autograd bookkeeping (version counters, view tracking)
         foreach (var group in Batches(windows, batchSize))
         {
             using var scope = NewDisposeScope();

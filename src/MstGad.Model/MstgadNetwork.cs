@@ -438,6 +438,8 @@ internal sealed class MstgadNetwork : Module
         var key = (k, e.shape[2], device.ToString());
         if (!_encodings.TryGetValue(key, out var encoding))
         {
+            // A normal tensor even when first needed in inference mode, so that training can use it later.
+            using var normal = inference_mode(false);
             encoding = TensorMath.PositionalEncoding(k, e.shape[2], device).DetachFromDisposeScope();
             _encodings.Add(key, encoding);
         }
@@ -450,6 +452,7 @@ internal sealed class MstgadNetwork : Module
         var key = (k, device.ToString());
         if (!_causalMasks.TryGetValue(key, out var mask))
         {
+            using var normal = inference_mode(false);
             mask = TensorMath.CausalMask(k, device).DetachFromDisposeScope();
             _causalMasks.Add(key, mask);
         }
