@@ -110,18 +110,11 @@ internal static class DemoCommand
         }
 
         var events = faults.Select(f => new FaultEvent(key.Map(f.Target), f.Start, f.End)).ToList();
-        var scores = new List<double>(verdicts.Count);
-        var labels = new List<int>(verdicts.Count);
-        foreach (var v in verdicts)
-        {
-            var stepStart = v.Time - interval;
-            scores.Add(v.Score);
-            labels.Add(events.Any(e => e.Instance == v.Instance && e.Start < v.Time && e.End > stepStart) ? 1 : 0);
-        }
-
+        var scores = verdicts.Select(v => v.Score).ToList();
+        var labels = EvaluateCommand.AbnormalFlags(verdicts, events, interval).Select(a => a ? 1 : 0).ToList();
         var first = verdicts.Min(v => v.Time);
         var last = verdicts.Max(v => v.Time);
-        var flags = verdicts.Where(v => v.IsAbnormal).Select(v => new FlaggedStep(v.Instance, v.Time)).ToList();
+        var flags = EvaluateCommand.FlaggedSteps(verdicts);
         return new DemoEvaluation(
             verdicts.Select(v => v.Time).Distinct().Count(),
             verdicts.Select(v => v.Instance).Distinct().Count(),

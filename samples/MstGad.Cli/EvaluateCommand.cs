@@ -114,7 +114,6 @@ internal static class EvaluateCommand
         var first = verdicts.Min(v => v.Time);
         var last = verdicts.Max(v => v.Time);
         var inRange = events.Where(e => e.End > first - clock.Interval && e.Start <= last).ToList();
-        var byInstance = inRange.GroupBy(e => e.Instance).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
 
         // Point labels: a (step, instance) is abnormal when its step overlaps a fault of the instance.
         var instances = verdicts.Select(v => v.Instance).Distinct().Order(StringComparer.Ordinal).ToList();
@@ -126,10 +125,11 @@ internal static class EvaluateCommand
         Array.Fill(labels, (sbyte)-1);
         var pointScores = new List<double>(verdicts.Count);
         var pointLabels = new List<int>(verdicts.Count);
-        foreach (var v in verdicts)
+        var abnormalFlags = AbnormalFlags(verdicts, inRange, clock.Interval);
+        for (var i = 0; i < verdicts.Count; i++)
         {
-            var start = v.Time - clock.Interval;
-            var abnormal = byInstance.TryGetValue(v.Instance, out var list) && list.Any(e => e.Start < v.Time && e.End > start);
+            var v = verdicts[i];
+            var abnormal = abnormalFlags[i];
             var index = (row[v.Time] * instances.Count) + column[v.Instance];
             scores[index] = v.Score;
             labels[index] = (sbyte)(abnormal ? 1 : 0);
@@ -138,7 +138,7 @@ internal static class EvaluateCommand
         }
 
         var point = PointMetrics.Evaluate(pointScores, pointLabels, threshold);
-        var flags = verdicts.Where(v => v.IsAbnormal).Select(v => new FlaggedStep(v.Instance, v.Time)).ToList();
+        var flags = FlaggedSteps(verdicts);
         var duration = last - first + clock.Interval;
         var eventMetrics = EventMetrics.Evaluate(inRange, flags, tolerance, duration, clock.Interval);
         var adjusted = PointAdjusted.Evaluate(scores, labels, instances.Count, threshold);
@@ -153,6 +153,25 @@ internal static class EvaluateCommand
             new EventFigures(eventMetrics.Events, eventMetrics.DetectedEvents, eventMetrics.EventRecall, eventMetrics.MeanTimeToDetect?.TotalSeconds, eventMetrics.FalseAlarms, eventMetrics.FalseAlarmsPerHour),
             adjusted.F1);
     }
+
+    /// <summary>Point labels: a verdict is abnormal when its step (ending at its time) overlaps a fault of its instance.</summary>
+    internal static bool[] AbnormalFlags(IReadOnlyList<InstanceVerdict> verdicts, IReadOnlyList<FaultEvent> events, TimeSpan interval)
+    {
+        var byInstance = events.ToLookup(e => e.Instance, StringComparer.Ordinal);
+        var flags = new bool[verdicts.Count];
+        for (var i = 0; i < verdicts.Count; i++)
+        {
+            var v = verdicts[i];
+            var start = v.Time - interval;
+            flags[i] = byInstance[v.Instance].Any(e => e.Start < v.Time && e.End > start);
+        }
+
+        return flags;
+    }
+
+    /// <summary>The flagged (step, instance) pairs, for the event-level figures.</summary>
+    internal static List<FlaggedStep> FlaggedSteps(IReadOnlyList<InstanceVerdict> verdicts) =>
+        verdicts.Where(v => v.IsAbnormal).Select(v => new FlaggedStep(v.Instance, v.Time)).ToList();
 
     /// <summary>The labelled faults as events of the instances the detector scores.</summary>
     internal static List<FaultEvent> FaultEvents(IReadOnlyList<FaultLabel> faults, InstanceKey key) =>
