@@ -1,18 +1,21 @@
 using System.IO.Compression;
 using System.Text;
 
-namespace MstGad.Datasets.Tests.Support;
+namespace MstGad.Testing;
 
 /// <summary>A fresh folder under the system temp folder, deleted on disposal.</summary>
 internal sealed class TempDirectory : IDisposable
 {
     public TempDirectory()
     {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "mstgad-datasets-tests-" + Guid.NewGuid().ToString("N"));
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "mstgad-tests-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Path);
     }
 
     public string Path { get; }
+
+    /// <summary>The path of a file in the folder (not created).</summary>
+    public string File(string relativePath) => System.IO.Path.Combine(Path, relativePath);
 
     /// <summary>Writes UTF-8 text (no byte order mark) to a file, creating its folders, and returns its path.</summary>
     public string Write(string relativePath, string text) => Write(relativePath, new UTF8Encoding(false).GetBytes(text));
@@ -20,9 +23,9 @@ internal sealed class TempDirectory : IDisposable
     /// <summary>Writes bytes to a file, creating its folders, and returns its path.</summary>
     public string Write(string relativePath, byte[] bytes)
     {
-        var path = System.IO.Path.Combine(Path, relativePath);
+        var path = File(relativePath);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
-        File.WriteAllBytes(path, bytes);
+        System.IO.File.WriteAllBytes(path, bytes);
         return path;
     }
 
@@ -42,7 +45,7 @@ internal sealed class TempDirectory : IDisposable
     }
 
     /// <summary>Copies a file into the folder and returns the copy's path.</summary>
-    public string Copy(string source, string relativePath) => Write(relativePath, File.ReadAllBytes(source));
+    public string Copy(string source, string relativePath) => Write(relativePath, System.IO.File.ReadAllBytes(source));
 
     public void Dispose()
     {
