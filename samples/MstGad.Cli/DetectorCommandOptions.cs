@@ -15,7 +15,7 @@ internal sealed class DetectorCommandOptions
 
     public Option<string> InstanceKey { get; } = new("--instance-key") { Description = "kubernetes-workload (strip pod suffixes) or identity.", DefaultValueFactory = _ => "kubernetes-workload" };
 
-    public Option<string> Decision { get; } = new("--decision") { Description = "classifier (P ≥ 0.5), validation (best-F1 threshold of P on the validation split), reconstruction (best-F1 threshold of the reconstruction error on the validation split) or extreme-value (SPOT on the reconstruction error).", DefaultValueFactory = _ => "classifier" };
+    public Option<string> Decision { get; } = new("--decision") { Description = "calibrated (the default: the classifier's P corrected for the class weight w of its training loss, P ≥ w/(1+w)), classifier (the paper's P ≥ 0.5), validation (best-F1 threshold of P on the validation split), reconstruction (best-F1 threshold of the reconstruction error on the validation split) or extreme-value (SPOT on the reconstruction error).", DefaultValueFactory = _ => "calibrated" };
 
     public Option<int> Epochs { get; } = new("--epochs") { Description = "Maximum epochs.", DefaultValueFactory = _ => 100 };
 
@@ -63,11 +63,12 @@ internal sealed class DetectorCommandOptions
     {
         var decision = result.GetValue(Decision) switch
         {
+            "calibrated" => DecisionRule.CalibratedClassifier,
             "classifier" => DecisionRule.Classifier,
             "validation" => DecisionRule.ValidationThreshold,
             "extreme-value" => DecisionRule.ExtremeValue,
             "reconstruction" => DecisionRule.ReconstructionThreshold,
-            var other => throw new FormatException($"--decision '{other}' is not one of classifier, validation, reconstruction, extreme-value."),
+            var other => throw new FormatException($"--decision '{other}' is not one of calibrated, classifier, validation, reconstruction, extreme-value."),
         };
         return new DetectorBuilder()
             .WithInterval(Durations.Parse(result.GetValue(Interval)!))

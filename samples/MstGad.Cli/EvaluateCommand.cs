@@ -196,6 +196,7 @@ internal static class EvaluateCommand
         var ruleText = rule switch
         {
             DecisionRule.Classifier => "classifier",
+            DecisionRule.CalibratedClassifier => "classifier, class-weight corrected",
             DecisionRule.ValidationThreshold => "best-F1 threshold on validation",
             DecisionRule.ReconstructionThreshold => "best-F1 threshold of RE on validation",
             DecisionRule.ExtremeValue => "extreme-value threshold (SPOT) of RE",

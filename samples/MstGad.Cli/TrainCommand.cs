@@ -39,7 +39,7 @@ internal static class TrainCommand
                 Console.Error.WriteLine();
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"trained {report.Training.Epochs.Count} epochs (best {report.Training.BestEpoch}{(report.Training.StoppedEarly ? ", stopped early" : "")}{(report.Training.StoppedByTimeBudget ? ", stopped by the time budget" : "")}) on {report.TrainingWindows} windows, validated on {report.ValidationWindows}; " +
-                    $"{report.Instances} instances, {report.NodeFeatures} node and {report.EdgeFeatures} edge features; threshold {report.Threshold:G4}; {report.Elapsed.TotalSeconds:0} s"));
+                    $"{report.Instances} instances, {report.NodeFeatures} node and {report.EdgeFeatures} edge features; class weight w {report.Training.ClassWeight:0.#}; threshold {report.Threshold:G4}; {report.Elapsed.TotalSeconds:0} s"));
                 Console.WriteLine($"training {report.TrainingStart:O} – {report.TrainingEnd:O}, validation until {report.ValidationEnd:O}");
                 Console.WriteLine($"read: metrics {source.Report.Metrics}; logs {source.Report.Logs}; spans {source.Report.Spans}; faults {source.Report.Faults}");
                 Console.WriteLine($"saved {path}");

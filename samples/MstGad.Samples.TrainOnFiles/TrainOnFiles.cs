@@ -23,17 +23,18 @@ public static class TrainOnFiles
         // Lenient: bad rows are skipped and counted (source.Report) instead of stopping at the first.
         var source = TelemetryDirectory.Open(folder, ReadMode.Lenient);
 
-        // With fault labels the classifier learns what abnormal looks like (the paper's decision, P ≥ 0.5);
-        // without them every step counts as normal, so flag extreme reconstruction errors instead (SPOT).
+        // With fault labels the classifier learns what abnormal looks like (abnormal when its P, corrected for the
+        // class weight of its training loss, is ≥ 0.5); without them every step counts as normal, so flag
+        // extreme reconstruction errors instead (SPOT).
         var labels = 0;
         await foreach (var _ in source.ReadFaultsAsync(cancellationToken).ConfigureAwait(false))
         {
             labels++;
         }
 
-        var rule = labels > 0 ? DecisionRule.Classifier : DecisionRule.ExtremeValue;
+        var rule = labels > 0 ? DecisionRule.CalibratedClassifier : DecisionRule.ExtremeValue;
         output.WriteLine(labels > 0
-            ? $"{labels} labelled faults: the classifier decides (P ≥ 0.5)."
+            ? $"{labels} labelled faults: the classifier decides (P corrected for its class weight ≥ 0.5)."
             : "No fault labels: an extreme-value threshold on the reconstruction error decides.");
 
         using var detector = new DetectorBuilder()

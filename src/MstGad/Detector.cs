@@ -126,7 +126,7 @@ public sealed partial class Detector : IDisposable
             var report = model.Train(training, validation, _settings.Training, new EpochLogger(this, epochs), cancellationToken);
 
             progress?.Report(new FitProgress("thresholds", report.Epochs.Count, _settings.Training.MaxEpochs, null, null));
-            var threshold = ChooseThreshold(model, training, validation);
+            var threshold = ChooseThreshold(model, training, validation, report.ClassWeight);
             var trained = new Trained(
                 data.LogParser,
                 space,
@@ -333,14 +333,19 @@ public sealed partial class Detector : IDisposable
         }
     }
 
-    private double ChooseThreshold(MstgadModel model, List<GraphWindow> training, List<GraphWindow> validation)
+    private double ChooseThreshold(MstgadModel model, List<GraphWindow> training, List<GraphWindow> validation, double classWeight)
     {
+        var calibrated = classWeight / (1 + classWeight);
         switch (_settings.Decision)
         {
-            case DecisionRule.ValidationThreshold when validation.Count > 0:
+            case DecisionRule.CalibratedClassifier:
+                return calibrated;
+
+            case DecisionRule.ValidationThreshold:
             {
-                var (scores, labels) = Points(model.Score(validation), validation, useProbability: true);
-                return labels.Contains(1) ? Thresholds.BestF1(scores, labels).Threshold : 0.5;
+                // Without labelled abnormal validation points there is nothing to choose by: the class-weight correction.
+                var (scores, labels) = validation.Count > 0 ? Points(model.Score(validation), validation, useProbability: true) : ([], []);
+                return labels.Contains(1) ? Thresholds.BestF1(scores, labels).Threshold : calibrated;
             }
 
             case DecisionRule.ReconstructionThreshold when validation.Count > 0:

@@ -28,7 +28,7 @@ public sealed class DetectorBuilder
     private readonly TrainingOptions _training = new();
     private readonly SplitOptions _split = new();
     private int _window = 10;
-    private DecisionRule _decision = DecisionRule.Classifier;
+    private DecisionRule _decision = DecisionRule.CalibratedClassifier;
     private double _extremeValueRisk = 1e-3;
     private string _device = "cpu";
     private int _threads = Math.Max(1, Environment.ProcessorCount);
@@ -54,7 +54,7 @@ public sealed class DetectorBuilder
     }
 
     /// <summary>Sets the decision rule.</summary>
-    /// <param name="rule">Default <see cref="DecisionRule.Classifier"/>.</param>
+    /// <param name="rule">Default <see cref="DecisionRule.CalibratedClassifier"/> (without training labels its threshold is 0.5, the paper's).</param>
     /// <param name="extremeValueRisk">The risk q of <see cref="DecisionRule.ExtremeValue"/> (default 1e-3).</param>
     /// <returns>This builder.</returns>
     public DetectorBuilder WithDecisionRule(DecisionRule rule, double extremeValueRisk = 1e-3)

@@ -22,6 +22,14 @@ public enum DecisionRule
     /// validation split (labels choose the threshold; the score does not depend on the classifier).
     /// </summary>
     ReconstructionThreshold = 3,
+
+    /// <summary>
+    /// The classifier's probability corrected for the class weight w = n_normal / n_abnormal of the
+    /// training loss (Eq. 16): a classifier trained with weight w on the abnormal class outputs P with
+    /// odds w times the true odds, so the corrected probability P / (P + w·(1 − P)) ≥ 0.5 exactly when
+    /// P ≥ w / (1 + w). Needs no validation labels; the recommended rule when training has labels.
+    /// </summary>
+    CalibratedClassifier = 4,
 }
 
 /// <summary>What the split fractions count.</summary>

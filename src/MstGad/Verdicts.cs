@@ -28,7 +28,7 @@ public sealed record Evidence(IReadOnlyList<MetricEvidence> Metrics, IReadOnlyLi
 /// <summary>The verdict on one instance at the end of one step.</summary>
 /// <param name="Instance">The instance key.</param>
 /// <param name="Time">The end of the step (UTC).</param>
-/// <param name="Score">The decision score: P for <see cref="DecisionRule.Classifier"/> and
+/// <param name="Score">The decision score: P for <see cref="DecisionRule.Classifier"/>, <see cref="DecisionRule.CalibratedClassifier"/> and
 /// <see cref="DecisionRule.ValidationThreshold"/>, the reconstruction error for <see cref="DecisionRule.ExtremeValue"/>
 /// and <see cref="DecisionRule.ReconstructionThreshold"/>.</param>
 /// <param name="Probability">The classifier's abnormal probability P.</param>

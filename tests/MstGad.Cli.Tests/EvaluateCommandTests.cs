@@ -54,6 +54,7 @@ public sealed class EvaluateCommandTests
     }
 
     [TestCase(DecisionRule.Classifier, "P", false)]
+    [TestCase(DecisionRule.CalibratedClassifier, "P", false)]
     [TestCase(DecisionRule.ValidationThreshold, "P", false)]
     [TestCase(DecisionRule.ReconstructionThreshold, "RE", true)]
     [TestCase(DecisionRule.ExtremeValue, "RE", true)]

@@ -35,7 +35,7 @@ public sealed class TrainOnFilesTests
         Assert.Multiple(() =>
         {
             Assert.That(Directory.GetFiles(folder.Path).Select(Path.GetFileName), Is.SupersetOf(new[] { "metrics.csv" + gz, "logs.jsonl" + gz, "spans.csv" + gz, "faults.csv" }));
-            Assert.That(text, Does.StartWith("6 labelled faults: the classifier decides (P ≥ 0.5)."));
+            Assert.That(text, Does.StartWith("6 labelled faults: the classifier decides (P corrected for its class weight ≥ 0.5)."));
             Assert.That(text, Does.Contain($"Read spans:   files 1, rows {simulator.Report.Spans.Records}, records {simulator.Report.Spans.Records}"));
             Assert.That(fit.Instances, Is.EqualTo(8));
             Assert.That(fit.Training.Epochs, Has.Count.EqualTo(2));

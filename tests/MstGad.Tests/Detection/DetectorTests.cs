@@ -115,4 +115,69 @@ public sealed class DetectorTests
             Assert.That(detector.Threshold, Is.GreaterThan(0));
         });
     }
+
+    [Test]
+    public void Build_Default_DecidesWithTheCalibratedClassifier()
+    {
+        using var detector = TinySystem.Builder().Build();
+
+        Assert.That(detector.DecisionRule, Is.EqualTo(DecisionRule.CalibratedClassifier));
+    }
+
+    [Test]
+    public void Fit_CalibratedClassifier_ThresholdUndoesTheClassWeightOfTheLoss()
+    {
+        using var detector = TinySystem.Builder().WithDecisionRule(DecisionRule.CalibratedClassifier).Build();
+        var options = new FeatureOptions { Interval = TimeSpan.FromSeconds(10), InstanceKey = InstanceKey.Identity };
+        var (data, _) = TinySystem.Create(new TelemetryAggregator(options));
+
+        // A fault in the training part (steps 10..14) gives the loss a class weight w > 1.
+        var report = detector.Fit(data, [TrainingFault, TinySystem.Fault]);
+        var w = report.Training.ClassWeight;
+        var (live, _) = TinySystem.Create(detector.CreateAggregator());
+        var verdicts = detector.Detect(live);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(w, Is.GreaterThan(1));
+            Assert.That(detector.Threshold, Is.EqualTo(w / (1 + w)).Within(1e-12));
+            Assert.That(report.Threshold, Is.EqualTo(detector.Threshold));
+            Assert.That(verdicts.Select(v => v.Score), Is.EqualTo(verdicts.Select(v => v.Probability)));
+            Assert.That(verdicts.Select(v => v.IsAbnormal), Is.EqualTo(verdicts.Select(v => v.Probability >= detector.Threshold)));
+        });
+    }
+
+    [Test]
+    public void Fit_CalibratedClassifierWithoutTrainingLabels_ThresholdIsOneHalf()
+    {
+        // TinySystem's own fault lies in the validation part: no abnormal training label, w = 1.
+        using var detector = TinySystem.Builder().WithDecisionRule(DecisionRule.CalibratedClassifier).Build();
+        var (data, faults) = TinySystem.Create(new TelemetryAggregator(new FeatureOptions { Interval = TimeSpan.FromSeconds(10), InstanceKey = InstanceKey.Identity }));
+
+        var report = detector.Fit(data, faults);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(report.Training.ClassWeight, Is.EqualTo(1.0));
+            Assert.That(detector.Threshold, Is.EqualTo(0.5));
+        });
+    }
+
+    [Test]
+    public void Fit_ValidationThresholdWithoutAbnormalValidationPoints_FallsBackToTheCalibratedThreshold()
+    {
+        using var detector = TinySystem.Builder().WithDecisionRule(DecisionRule.ValidationThreshold).Build();
+        var (data, _) = TinySystem.Create(new TelemetryAggregator(new FeatureOptions { Interval = TimeSpan.FromSeconds(10), InstanceKey = InstanceKey.Identity }));
+
+        var report = detector.Fit(data, [TrainingFault]);
+        var w = report.Training.ClassWeight;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(w, Is.GreaterThan(1));
+            Assert.That(detector.Threshold, Is.EqualTo(w / (1 + w)).Within(1e-12));
+        });
+    }
+
+    private static readonly FaultLabel TrainingFault = new("b", TinySystem.Start.AddSeconds(100), TimeSpan.FromSeconds(50), "cpu");
 }

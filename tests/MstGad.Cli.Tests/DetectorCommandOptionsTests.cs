@@ -1,0 +1,39 @@
+using System.CommandLine;
+
+namespace MstGad.Cli.Tests;
+
+[TestFixture]
+public sealed class DetectorCommandOptionsTests
+{
+    [TestCase(new string[0], DecisionRule.CalibratedClassifier)]
+    [TestCase(new[] { "--decision", "calibrated" }, DecisionRule.CalibratedClassifier)]
+    [TestCase(new[] { "--decision", "classifier" }, DecisionRule.Classifier)]
+    [TestCase(new[] { "--decision", "validation" }, DecisionRule.ValidationThreshold)]
+    [TestCase(new[] { "--decision", "reconstruction" }, DecisionRule.ReconstructionThreshold)]
+    [TestCase(new[] { "--decision", "extreme-value" }, DecisionRule.ExtremeValue)]
+    public void CreateBuilder_Decision_SelectsTheRule(string[] args, DecisionRule expected)
+    {
+        var (options, result) = Parse(args);
+
+        using var detector = options.CreateBuilder(result).Build();
+
+        Assert.That(detector.DecisionRule, Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void CreateBuilder_UnknownDecision_NamesEveryRule()
+    {
+        var (options, result) = Parse(["--decision", "vote"]);
+
+        Assert.That(() => options.CreateBuilder(result), Throws.InstanceOf<FormatException>().With.Message.EqualTo(
+            "--decision 'vote' is not one of calibrated, classifier, validation, reconstruction, extreme-value."));
+    }
+
+    private static (DetectorCommandOptions Options, ParseResult Result) Parse(string[] args)
+    {
+        var options = new DetectorCommandOptions();
+        var command = new RootCommand();
+        options.AddTo(command);
+        return (options, command.Parse(args));
+    }
+}
