@@ -10,7 +10,7 @@ Usage: split_day.py ../shared/data/nezha-trainticket OUT [--cut 12:00]
 Writes OUT/day-a and OUT/day-b in the upstream layout (rca_data/<date>/{metric,log,trace,traceid},
 <date>-fault_list.json). The input is only read.
 """
-import csv, hashlib, json, os, re, string, sys
+import csv, hashlib, json, os, re, sys
 
 csv.field_size_limit(1 << 30)
 src, out = sys.argv[1], sys.argv[2]
@@ -21,14 +21,17 @@ day = os.path.join(src, 'rca_data', DATE)
 pods = sorted(f[:-len('_metric.csv')] for f in os.listdir(os.path.join(day, 'metric')) if f.endswith('_metric.csv'))
 pod_re = re.compile(r'^(.*)-([0-9a-f]{8,10})-([0-9a-z]{5})$')
 
+# Kubernetes draws the pod-template hash and the pod suffix from this alphabet (no vowels, no 0, 1, 3),
+# so a renamed pod looks like one a redeployment would create.
+SAFE = 'bcdfghjklmnpqrstvwxz2456789'
+
 def rename(pod):
     m = pod_re.match(pod)
     if not m:
         return pod
-    h = hashlib.sha256(pod.encode()).hexdigest()
-    alphabet = string.ascii_lowercase + string.digits
-    suffix = ''.join(alphabet[int(h[i:i + 2], 16) % len(alphabet)] for i in range(0, 10, 2))
-    return f'{m.group(1)}-{h[10:10 + len(m.group(2))]}-{suffix}'
+    h = hashlib.sha256(pod.encode()).digest()
+    pick = lambda offset, n: ''.join(SAFE[b % len(SAFE)] for b in h[offset:offset + n])
+    return f'{m.group(1)}-{pick(0, len(m.group(2)))}-{pick(16, 5)}'
 
 names = {p: rename(p) for p in pods}
 assert len(set(names.values())) == len(names)

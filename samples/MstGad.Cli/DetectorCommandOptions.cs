@@ -13,6 +13,8 @@ internal sealed class DetectorCommandOptions
 
     public Option<double?> Clip { get; } = new("--clip") { Description = "Clip normalised features to ±this (default: no clipping)." };
 
+    public Option<string> MetricScaling { get; } = new("--metric-scaling") { Description = "per-instance (one min-max range per instance and metric, the paper's) or per-metric (one per metric over all instances).", DefaultValueFactory = _ => "per-instance" };
+
     public Option<string> InstanceKey { get; } = new("--instance-key") { Description = "kubernetes-workload (strip pod suffixes) or identity.", DefaultValueFactory = _ => "kubernetes-workload" };
 
     public Option<string> Decision { get; } = new("--decision") { Description = "calibrated (the default: the classifier's P corrected for the class weight w of its training loss, P ≥ w/(1+w)), classifier (the paper's P ≥ 0.5), validation (best-F1 threshold of P on the validation split), reconstruction (best-F1 threshold of the reconstruction error on the validation split) or extreme-value (SPOT on the reconstruction error).", DefaultValueFactory = _ => "calibrated" };
@@ -53,7 +55,7 @@ internal sealed class DetectorCommandOptions
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Interval, Window, Clip, InstanceKey, Decision, Epochs, TimeBudget, Patience, LearningRate, BatchSize, TrainFraction, ValidationFraction, SplitBy, HiddenLabels, Seed, Threads, NoMetrics, NoLogs, NoTraces, NoSam, NoTam, NoC })
+        foreach (var option in new Option[] { Interval, Window, Clip, MetricScaling, InstanceKey, Decision, Epochs, TimeBudget, Patience, LearningRate, BatchSize, TrainFraction, ValidationFraction, SplitBy, HiddenLabels, Seed, Threads, NoMetrics, NoLogs, NoTraces, NoSam, NoTam, NoC })
         {
             command.Add(option);
         }
@@ -78,6 +80,12 @@ internal sealed class DetectorCommandOptions
             {
                 o.InstanceKey = Features.InstanceKey.FromName(result.GetValue(InstanceKey)!);
                 o.MaxFeatureMagnitude = result.GetValue(Clip);
+                o.MetricScaling = result.GetValue(MetricScaling) switch
+                {
+                    "per-instance" => Features.MetricScaling.PerInstance,
+                    "per-metric" => Features.MetricScaling.PerMetric,
+                    var other => throw new FormatException($"--metric-scaling '{other}' is not one of per-instance, per-metric."),
+                };
             })
             .ConfigureTraining(o =>
             {

@@ -20,10 +20,11 @@ internal static class EvaluateCommand
         var tolerance = new Option<string>("--tolerance") { Description = "Event tolerance around each fault.", DefaultValueFactory = _ => "60s" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
         var verdicts = new Option<FileInfo?>("--verdicts") { Description = "Also write the verdicts CSV." };
+        var threshold = new Option<double?>("--threshold") { Description = "Decide at this threshold on the model's decision score instead of its own (e.g. 0.5 for the paper's P ≥ 0.5 with a model trained with --decision calibrated)." };
         var plot = new Option<FileInfo?>("--plot") { Description = "Also draw a PNG: each instance's score over time, the threshold, its labelled fault windows shaded and its flagged steps marked." };
         var command = new Command("evaluate", "Score labelled telemetry and report precision, recall, F1, ROC-AUC, AP, event recall, time to detect and false alarms per hour.")
         {
-            model, data, all, tolerance, json, verdicts, plot,
+            model, data, all, tolerance, json, verdicts, threshold, plot,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -58,7 +59,14 @@ internal static class EvaluateCommand
                 from = clock.StepOf(detector.TrainedUntil) + (detector.Window - 1);
             }
 
-            var list = detector.Detect(aggregate, from);
+            var decideAt = result.GetValue(threshold) ?? detector.Threshold;
+            if (double.IsNaN(decideAt) || double.IsInfinity(decideAt))
+            {
+                Console.Error.WriteLine($"error: --threshold must be a finite number; it is {decideAt}.");
+                return 1;
+            }
+
+            var list = Redecide(detector.Detect(aggregate, from), result.GetValue(threshold));
             if (result.GetValue(verdicts) is { } file)
             {
                 using var writer = new StreamWriter(file.FullName);
@@ -66,7 +74,7 @@ internal static class EvaluateCommand
             }
 
             var key = detector.Features.Options.InstanceKey;
-            var report = Evaluate(list, faults, key, clock, Durations.Parse(result.GetValue(tolerance)!), detector.Threshold);
+            var report = Evaluate(list, faults, key, clock, Durations.Parse(result.GetValue(tolerance)!), decideAt);
             if (result.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(report, Indented));
@@ -102,6 +110,10 @@ internal static class EvaluateCommand
         });
         return command;
     }
+
+    /// <summary>The verdicts decided again at <paramref name="threshold"/> on their score (unchanged when it is null).</summary>
+    internal static IReadOnlyList<InstanceVerdict> Redecide(IReadOnlyList<InstanceVerdict> verdicts, double? threshold) =>
+        threshold is { } t ? [.. verdicts.Select(v => v with { IsAbnormal = v.Score >= t })] : verdicts;
 
     internal static EvaluationReport Evaluate(IReadOnlyList<InstanceVerdict> verdicts, IReadOnlyList<FaultLabel> faults, InstanceKey key, StepClock clock, TimeSpan tolerance, double threshold)
     {

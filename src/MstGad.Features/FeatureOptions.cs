@@ -22,6 +22,20 @@ public enum MetricAggregation
     Sum = 4,
 }
 
+/// <summary>Which range scales a metric (min-max normalisation, paper Eq. 7).</summary>
+public enum MetricScaling
+{
+    /// <summary>
+    /// One range per instance and metric, fitted on that instance's training values (the default); an
+    /// instance without a range of its own (unseen, or constant in training) uses the metric's range over
+    /// all instances.
+    /// </summary>
+    PerInstance = 0,
+
+    /// <summary>One range per metric, over the training values of all instances: every instance is scaled alike.</summary>
+    PerMetric = 1,
+}
+
 /// <summary>Which edge features the traces yield.</summary>
 [Flags]
 public enum EdgeFeatureSet
@@ -57,6 +71,10 @@ public sealed class FeatureOptions
     /// <summary>How samples within a step are combined.</summary>
     /// <value>Default <see cref="MetricAggregation.Mean"/>.</value>
     public MetricAggregation MetricAggregation { get; set; } = MetricAggregation.Mean;
+
+    /// <summary>Which range scales a metric: one per metric (over all instances) or one per instance and metric.</summary>
+    /// <value>Default <see cref="MetricScaling.PerInstance"/>.</value>
+    public MetricScaling MetricScaling { get; set; } = MetricScaling.PerInstance;
 
     /// <summary>How many steps a metric value is carried forward over a gap before it counts as missing.</summary>
     /// <value>Default 6. Zero or more.</value>
@@ -137,6 +155,11 @@ public sealed class FeatureOptions
             Add($"MetricAggregation {(int)MetricAggregation} is not defined.");
         }
 
+        if (!Enum.IsDefined(MetricScaling))
+        {
+            Add($"MetricScaling {(int)MetricScaling} is not defined.");
+        }
+
         if (MaxCarryForwardSteps < 0)
         {
             Add($"MaxCarryForwardSteps must be zero or more; it is {MaxCarryForwardSteps}.");
@@ -199,6 +222,7 @@ public sealed class FeatureOptions
         Lateness = Lateness,
         InstanceKey = InstanceKey,
         MetricAggregation = MetricAggregation,
+        MetricScaling = MetricScaling,
         MaxCarryForwardSteps = MaxCarryForwardSteps,
         ConstantTolerance = ConstantTolerance,
         Epsilon = Epsilon,

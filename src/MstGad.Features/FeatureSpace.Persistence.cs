@@ -22,6 +22,7 @@ public sealed partial class FeatureSpace
             LatenessTicks = o.Lateness?.Ticks,
             InstanceKey = o.InstanceKey.Name,
             MetricAggregation = o.MetricAggregation,
+            MetricScaling = o.MetricScaling,
             MaxCarryForwardSteps = o.MaxCarryForwardSteps,
             ConstantTolerance = o.ConstantTolerance,
             Epsilon = o.Epsilon,
@@ -95,6 +96,7 @@ public sealed partial class FeatureSpace
             Lateness = state.LatenessTicks is { } l ? TimeSpan.FromTicks(l) : null,
             InstanceKey = key,
             MetricAggregation = state.MetricAggregation,
+            MetricScaling = state.MetricScaling,
             MaxCarryForwardSteps = state.MaxCarryForwardSteps,
             ConstantTolerance = state.ConstantTolerance,
             Epsilon = state.Epsilon,
@@ -152,6 +154,9 @@ internal sealed class FeatureSpaceState
     public string InstanceKey { get; set; } = "";
 
     public MetricAggregation MetricAggregation { get; set; }
+
+    // Absent from files written before it existed: those scaled per instance (0).
+    public MetricScaling MetricScaling { get; set; }
 
     public int MaxCarryForwardSteps { get; set; }
 

@@ -5,7 +5,8 @@ namespace MstGad.Features;
 
 /// <summary>
 /// Everything feature extraction learns from training data, and only from it: the metrics kept
-/// (near-constant ones dropped), min-max normalisers per instance and metric (paper Eq. 7), the log
+/// (near-constant ones dropped), min-max normalisers per metric or per instance and metric
+/// (<see cref="FeatureOptions.MetricScaling"/>, paper Eq. 7), the log
 /// template vocabulary with an "unseen template" column and its normalisers (Eq. 8), the request types
 /// (top-K operations) and the per-edge means that scale edge features (Eq. 9).
 /// </summary>
@@ -187,6 +188,11 @@ public sealed partial class FeatureSpace
             }
 
             var name = data.Metrics[metric];
+            if (options.MetricScaling == MetricScaling.PerMetric && seen)
+            {
+                varies = gMax - gMin > options.ConstantTolerance * Math.Max(1.0, Math.Max(Math.Abs(gMin), Math.Abs(gMax)));
+            }
+
             if (!seen || !varies)
             {
                 dropped.Add(name);
@@ -202,7 +208,7 @@ public sealed partial class FeatureSpace
 
                 // An instance on which the metric was constant in training has no range of its own
                 // (dividing by ε would blow small changes up a millionfold): it uses the metric's global range.
-                if (!double.IsPositiveInfinity(min[k]) && max[k] - min[k] > options.ConstantTolerance * scale)
+                if (options.MetricScaling == MetricScaling.PerInstance && !double.IsPositiveInfinity(min[k]) && max[k] - min[k] > options.ConstantTolerance * scale)
                 {
                     metricRange[(data.Instances[i], name)] = (min[k], max[k]);
                 }

@@ -9,6 +9,26 @@ public sealed class EvaluateCommandTests
     private static readonly Evidence NoEvidence = new([], [], []);
 
     [Test]
+    public void Redecide_AThreshold_FlagsExactlyTheScoresAtOrAboveIt()
+    {
+        var verdicts = new List<InstanceVerdict>
+        {
+            Verdict("a", 1, 0.4, false),
+            Verdict("a", 2, 0.5, false),
+            Verdict("a", 3, 0.995, true),
+        };
+
+        var redecided = EvaluateCommand.Redecide(verdicts, 0.5);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(redecided.Select(v => v.IsAbnormal), Is.EqualTo(new[] { false, true, true }));
+            Assert.That(redecided.Select(v => (v.Instance, v.Time, v.Score)), Is.EqualTo(verdicts.Select(v => (v.Instance, v.Time, v.Score))));
+            Assert.That(EvaluateCommand.Redecide(verdicts, null), Is.SameAs(verdicts));
+        });
+    }
+
+    [Test]
     public void PlotData_ReconstructionRule_PlotsRePerInstanceWithItsFaultsInRange()
     {
         // Two instances, verdicts out of order; faults: one on ts-order-service inside the range, one

@@ -236,13 +236,14 @@ public sealed partial class FeatureSpaceTests
     }
 
     [Test]
-    public void Transform_AnInstanceUnseenInTraining_UsesTheMetricsGlobalTrainingRange()
+    public void Transform_PerInstanceScalingAndAnInstanceUnseenInTraining_UsesTheMetricsGlobalTrainingRange()
     {
         // Training: a cpu 2, 6; b cpu 10, 20 → global range [2, 20]. Test step 08:00:20: a, b, c = 11.
         //   a: (11 − 2) / (6 − 2 + 1e-6)   = 9 / 4.000001  ≈ 2.2499994
         //   b: (11 − 10) / (20 − 10 + 1e-6) = 1 / 10.000001 ≈ 0.09999999
         //   c: (11 − 2) / (20 − 2 + 1e-6)  = 9 / 18.000001 ≈ 0.49999997 (global range)
         var data = Aggregate(
+            o => o.MetricScaling = MetricScaling.PerInstance,
             Metric("a", "08:00:00", "cpu", 2), Metric("a", "08:00:10", "cpu", 6),
             Metric("b", "08:00:00", "cpu", 10), Metric("b", "08:00:10", "cpu", 20),
             Metric("a", "08:00:20", "cpu", 11), Metric("b", "08:00:20", "cpu", 11), Metric("c", "08:00:20", "cpu", 11));
@@ -261,11 +262,112 @@ public sealed partial class FeatureSpaceTests
     }
 
     [Test]
-    public void Transform_AnInstanceConstantInTraining_UsesTheMetricsGlobalTrainingRange()
+    public void Transform_PerMetricScaling_ScalesEveryInstanceByTheMetricsRangeOverAllInstances()
+    {
+        // Training: a cpu 2, 6; b cpu 10, 20 → one range [2, 20] for cpu. Test step 08:00:20: a, b, c = 11.
+        //   a, b and c: (11 − 2) / (20 − 2 + 1e-6) = 9 / 18.000001 ≈ 0.49999997
+        var data = Aggregate(
+            o => o.MetricScaling = MetricScaling.PerMetric,
+            Metric("a", "08:00:00", "cpu", 2), Metric("a", "08:00:10", "cpu", 6),
+            Metric("b", "08:00:00", "cpu", 10), Metric("b", "08:00:10", "cpu", 20),
+            Metric("a", "08:00:20", "cpu", 11), Metric("b", "08:00:20", "cpu", 11), Metric("c", "08:00:20", "cpu", 11));
+        var space = FeatureSpace.Fit(data, Step("08:00:00"), Step("08:00:20"));
+
+        var frame = space.Transform(data, Step("08:00:20"), Step("08:00:30"));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(Node(frame, 0, "a")[0], Is.EqualTo(9 / (18 + Eps)).Within(Tolerance));
+            Assert.That(Node(frame, 0, "b")[0], Is.EqualTo(9 / (18 + Eps)).Within(Tolerance));
+            Assert.That(Node(frame, 0, "c")[0], Is.EqualTo(9 / (18 + Eps)).Within(Tolerance));
+        });
+    }
+
+    [Test]
+    public void Fit_PerMetricScaling_KeepsAMetricConstantOnEachInstanceAtDifferentLevels()
+    {
+        // cpu is constant on a (2) and on b (8): per instance it never varies (dropped); per metric its range
+        // is [2, 8] (kept): b's 8 → (8 − 2) / (6 + 1e-6) ≈ 1.
+        object[] records =
+        [
+            Metric("a", "08:00:00", "cpu", 2), Metric("a", "08:00:10", "cpu", 2),
+            Metric("b", "08:00:00", "cpu", 8), Metric("b", "08:00:10", "cpu", 8),
+        ];
+        var perMetric = Aggregate(o => o.MetricScaling = MetricScaling.PerMetric, records);
+        var perInstance = Aggregate(o => o.MetricScaling = MetricScaling.PerInstance, records);
+
+        var kept = FeatureSpace.Fit(perMetric, Step("08:00:00"), Step("08:00:20"));
+        var dropped = FeatureSpace.Fit(perInstance, Step("08:00:00"), Step("08:00:20"));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(kept.Metrics, Is.EqualTo(new[] { "cpu" }));
+            Assert.That(Node(kept.Transform(perMetric, Step("08:00:00"), Step("08:00:10")), 0, "b")[0], Is.EqualTo(6 / (6 + Eps)).Within(Tolerance));
+            Assert.That(dropped.Metrics, Is.Empty);
+            Assert.That(dropped.DroppedMetrics, Is.EqualTo(new[] { "cpu" }));
+        });
+    }
+
+    [TestCase(MetricScaling.PerMetric)]
+    [TestCase(MetricScaling.PerInstance)]
+    public void SaveLoad_EitherScaling_TransformsAlike(MetricScaling scaling)
+    {
+        var data = Aggregate(
+            o => o.MetricScaling = scaling,
+            Metric("a", "08:00:00", "cpu", 2), Metric("a", "08:00:10", "cpu", 6),
+            Metric("b", "08:00:00", "cpu", 10), Metric("b", "08:00:10", "cpu", 20),
+            Metric("a", "08:00:20", "cpu", 11), Metric("b", "08:00:20", "cpu", 11));
+        var space = FeatureSpace.Fit(data, Step("08:00:00"), Step("08:00:20"));
+        using var stream = new MemoryStream();
+        space.Save(stream);
+        stream.Position = 0;
+
+        var loaded = FeatureSpace.Load(stream);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(loaded.Options.MetricScaling, Is.EqualTo(scaling));
+            Assert.That(loaded.Transform(data, Step("08:00:00"), Step("08:00:30")).NodeFeatures, Is.EqualTo(space.Transform(data, Step("08:00:00"), Step("08:00:30")).NodeFeatures));
+        });
+    }
+
+    [Test]
+    public void Load_AFileWrittenBeforeMetricScalingExisted_ScalesPerInstance()
+    {
+        var data = Aggregate(
+            o => o.MetricScaling = MetricScaling.PerInstance,
+            Metric("a", "08:00:00", "cpu", 2), Metric("a", "08:00:10", "cpu", 6),
+            Metric("b", "08:00:00", "cpu", 10), Metric("b", "08:00:10", "cpu", 20));
+        var space = FeatureSpace.Fit(data, Step("08:00:00"), Step("08:00:20"));
+        using var stream = new MemoryStream();
+        space.Save(stream);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(stream.ToArray())!.AsObject();
+        Assert.That(json.Remove("MetricScaling"), Is.True, "the saved state names the scaling");
+
+        var loaded = FeatureSpace.Load(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json.ToJsonString())));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(loaded.Options.MetricScaling, Is.EqualTo(MetricScaling.PerInstance));
+            Assert.That(loaded.Transform(data, Step("08:00:00"), Step("08:00:20")).NodeFeatures, Is.EqualTo(space.Transform(data, Step("08:00:00"), Step("08:00:20")).NodeFeatures));
+        });
+    }
+
+    [Test]
+    public void Options_Default_ScalesPerInstance() =>
+        Assert.That(new FeatureOptions().MetricScaling, Is.EqualTo(MetricScaling.PerInstance));
+
+    [Test]
+    public void Validate_AnUndefinedMetricScaling_IsAProblem() =>
+        Assert.That(new FeatureOptions { MetricScaling = (MetricScaling)7 }.Validate(), Is.EqualTo(new[] { "MetricScaling 7 is not defined." }));
+
+    [Test]
+    public void Transform_PerInstanceScalingAndAnInstanceConstantInTraining_UsesTheMetricsGlobalTrainingRange()
     {
         // Training: a cpu 2, 6 (varies); b cpu 5, 5 (constant on b) → b has no range of its own and
         // uses the global range [2, 6]: test value 6 on b → (6 − 2) / (6 − 2 + 1e-6) ≈ 1, not 1/ε.
         var data = Aggregate(
+            o => o.MetricScaling = MetricScaling.PerInstance,
             Metric("a", "08:00:00", "cpu", 2), Metric("a", "08:00:10", "cpu", 6),
             Metric("b", "08:00:00", "cpu", 5), Metric("b", "08:00:10", "cpu", 5),
             Metric("b", "08:00:20", "cpu", 6));
@@ -304,14 +406,15 @@ public sealed partial class FeatureSpaceTests
     }
 
     [Test]
-    public void Transform_OtherDataWithTheInstancesInAnotherOrder_NormalisesByInstanceKey()
+    public void Transform_PerInstanceScalingAndOtherDataWithTheInstancesInAnotherOrder_NormalisesByInstanceKey()
     {
         // The new aggregate meets b before a: each still gets its own training range.
         var training = Aggregate(
+            o => o.MetricScaling = MetricScaling.PerInstance,
             Metric("a", "08:00:00", "cpu", 2), Metric("a", "08:00:10", "cpu", 6),
             Metric("b", "08:00:00", "cpu", 10), Metric("b", "08:00:10", "cpu", 20));
         var space = FeatureSpace.Fit(training, Step("08:00:00"), Step("08:00:20"));
-        var live = Aggregate(Metric("b", "09:00:00", "cpu", 15), Metric("a", "09:00:00", "cpu", 4));
+        var live = Aggregate(o => o.MetricScaling = MetricScaling.PerInstance, Metric("b", "09:00:00", "cpu", 15), Metric("a", "09:00:00", "cpu", 4));
 
         var frame = space.Transform(live, Step("09:00:00"), Step("09:00:10"));
 
@@ -375,8 +478,10 @@ public sealed partial class FeatureSpaceTests
     [Test]
     public void Transform_TheFrameLayout_IsStepThenInstanceThenFeature()
     {
-        // Two instances, one metric, two steps: NodeFeatures[(t · N + n) · F + f] with F = 1 + 1 + 7 = 9.
+        // Two instances, one metric, two steps: NodeFeatures[(t · N + n) · F + f] with F = 1 + 1 + 7 = 9
+        // (ranges per instance: a [0, 4], b [10, 30]).
         var data = Aggregate(
+            o => o.MetricScaling = MetricScaling.PerInstance,
             Metric("a", "08:00:00", "cpu", 0), Metric("b", "08:00:00", "cpu", 10),
             Metric("a", "08:00:10", "cpu", 4), Metric("b", "08:00:10", "cpu", 30));
         var space = FeatureSpace.Fit(data, Step("08:00:00"), Step("08:00:20"));
