@@ -33,6 +33,13 @@ public sealed partial class FeatureSpaceTests
         .. extra,
     ]);
 
+    /// <summary>cpu of a: 2, 6 and of b: 10, 20 in the training steps 08:00:00, 08:00:10; then a, b and a new c: 11 at 08:00:20.</summary>
+    private static TelemetryAggregate TwoTrainedOneNew(MetricScaling scaling) => Aggregate(
+        o => o.MetricScaling = scaling,
+        Metric("a", "08:00:00", "cpu", 2), Metric("a", "08:00:10", "cpu", 6),
+        Metric("b", "08:00:00", "cpu", 10), Metric("b", "08:00:10", "cpu", 20),
+        Metric("a", "08:00:20", "cpu", 11), Metric("b", "08:00:20", "cpu", 11), Metric("c", "08:00:20", "cpu", 11));
+
     // ------------------------------------------------------------------ arguments
 
     [Test]
@@ -242,11 +249,7 @@ public sealed partial class FeatureSpaceTests
         //   a: (11 − 2) / (6 − 2 + 1e-6)   = 9 / 4.000001  ≈ 2.2499994
         //   b: (11 − 10) / (20 − 10 + 1e-6) = 1 / 10.000001 ≈ 0.09999999
         //   c: (11 − 2) / (20 − 2 + 1e-6)  = 9 / 18.000001 ≈ 0.49999997 (global range)
-        var data = Aggregate(
-            o => o.MetricScaling = MetricScaling.PerInstance,
-            Metric("a", "08:00:00", "cpu", 2), Metric("a", "08:00:10", "cpu", 6),
-            Metric("b", "08:00:00", "cpu", 10), Metric("b", "08:00:10", "cpu", 20),
-            Metric("a", "08:00:20", "cpu", 11), Metric("b", "08:00:20", "cpu", 11), Metric("c", "08:00:20", "cpu", 11));
+        var data = TwoTrainedOneNew(MetricScaling.PerInstance);
         var space = FeatureSpace.Fit(data, Step("08:00:00"), Step("08:00:20"));
 
         var frame = space.Transform(data, Step("08:00:20"), Step("08:00:30"));
@@ -266,11 +269,7 @@ public sealed partial class FeatureSpaceTests
     {
         // Training: a cpu 2, 6; b cpu 10, 20 → one range [2, 20] for cpu. Test step 08:00:20: a, b, c = 11.
         //   a, b and c: (11 − 2) / (20 − 2 + 1e-6) = 9 / 18.000001 ≈ 0.49999997
-        var data = Aggregate(
-            o => o.MetricScaling = MetricScaling.PerMetric,
-            Metric("a", "08:00:00", "cpu", 2), Metric("a", "08:00:10", "cpu", 6),
-            Metric("b", "08:00:00", "cpu", 10), Metric("b", "08:00:10", "cpu", 20),
-            Metric("a", "08:00:20", "cpu", 11), Metric("b", "08:00:20", "cpu", 11), Metric("c", "08:00:20", "cpu", 11));
+        var data = TwoTrainedOneNew(MetricScaling.PerMetric);
         var space = FeatureSpace.Fit(data, Step("08:00:00"), Step("08:00:20"));
 
         var frame = space.Transform(data, Step("08:00:20"), Step("08:00:30"));
@@ -312,11 +311,7 @@ public sealed partial class FeatureSpaceTests
     [TestCase(MetricScaling.PerInstance)]
     public void SaveLoad_EitherScaling_TransformsAlike(MetricScaling scaling)
     {
-        var data = Aggregate(
-            o => o.MetricScaling = scaling,
-            Metric("a", "08:00:00", "cpu", 2), Metric("a", "08:00:10", "cpu", 6),
-            Metric("b", "08:00:00", "cpu", 10), Metric("b", "08:00:10", "cpu", 20),
-            Metric("a", "08:00:20", "cpu", 11), Metric("b", "08:00:20", "cpu", 11));
+        var data = TwoTrainedOneNew(scaling);
         var space = FeatureSpace.Fit(data, Step("08:00:00"), Step("08:00:20"));
         using var stream = new MemoryStream();
         space.Save(stream);
@@ -334,10 +329,7 @@ public sealed partial class FeatureSpaceTests
     [Test]
     public void Load_AFileWrittenBeforeMetricScalingExisted_ScalesPerInstance()
     {
-        var data = Aggregate(
-            o => o.MetricScaling = MetricScaling.PerInstance,
-            Metric("a", "08:00:00", "cpu", 2), Metric("a", "08:00:10", "cpu", 6),
-            Metric("b", "08:00:00", "cpu", 10), Metric("b", "08:00:10", "cpu", 20));
+        var data = TwoTrainedOneNew(MetricScaling.PerInstance);
         var space = FeatureSpace.Fit(data, Step("08:00:00"), Step("08:00:20"));
         using var stream = new MemoryStream();
         space.Save(stream);
@@ -349,7 +341,7 @@ public sealed partial class FeatureSpaceTests
         Assert.Multiple(() =>
         {
             Assert.That(loaded.Options.MetricScaling, Is.EqualTo(MetricScaling.PerInstance));
-            Assert.That(loaded.Transform(data, Step("08:00:00"), Step("08:00:20")).NodeFeatures, Is.EqualTo(space.Transform(data, Step("08:00:00"), Step("08:00:20")).NodeFeatures));
+            Assert.That(loaded.Transform(data, Step("08:00:00"), Step("08:00:30")).NodeFeatures, Is.EqualTo(space.Transform(data, Step("08:00:00"), Step("08:00:30")).NodeFeatures));
         });
     }
 
