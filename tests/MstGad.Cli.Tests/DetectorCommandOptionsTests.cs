@@ -29,6 +29,24 @@ public sealed class DetectorCommandOptionsTests
             "--decision 'vote' is not one of calibrated, classifier, validation, reconstruction, extreme-value."));
     }
 
+    [Test]
+    public void CreateBuilder_UnknownMetricScaling_NamesEveryChoice()
+    {
+        var (options, result) = Parse(["--metric-scaling", "per-pod"]);
+
+        Assert.That(() => options.CreateBuilder(result).Build().Dispose(), Throws.InstanceOf<FormatException>().With.Message.EqualTo(
+            "--metric-scaling 'per-pod' is not one of per-instance, per-metric."));
+    }
+
+    [TestCase("per-instance")]
+    [TestCase("per-metric")]
+    public void CreateBuilder_KnownMetricScaling_Builds(string scaling)
+    {
+        var (options, result) = Parse(["--metric-scaling", scaling]);
+
+        Assert.That(() => options.CreateBuilder(result).Build().Dispose(), Throws.Nothing);
+    }
+
     private static (DetectorCommandOptions Options, ParseResult Result) Parse(string[] args)
     {
         var options = new DetectorCommandOptions();
