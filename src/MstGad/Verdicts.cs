@@ -31,7 +31,8 @@ public sealed record Evidence(IReadOnlyList<MetricEvidence> Metrics, IReadOnlyLi
 /// <param name="Score">The decision score: P for <see cref="DecisionRule.Classifier"/>, <see cref="DecisionRule.CalibratedClassifier"/> and
 /// <see cref="DecisionRule.ValidationThreshold"/>, the reconstruction error for <see cref="DecisionRule.ExtremeValue"/>
 /// and <see cref="DecisionRule.ReconstructionThreshold"/>.</param>
-/// <param name="Probability">The classifier's abnormal probability P.</param>
+/// <param name="Probability">The classifier's abnormal probability P as trained, with the class weight w of the loss
+/// (the probability corrected for it is P / (P + w·(1 − P)); see <see cref="DecisionRule.CalibratedClassifier"/>).</param>
 /// <param name="ReconstructionError">The reconstruction error RE.</param>
 /// <param name="IsAbnormal">The decision.</param>
 /// <param name="Evidence">What contributed most.</param>
