@@ -42,6 +42,13 @@ internal static class EvaluateCommand
                 }
             }
 
+            var given = result.GetValue(threshold);
+            if (given is { } t && !double.IsFinite(t))
+            {
+                Console.Error.WriteLine($"error: --threshold must be a finite number; it is {t}.");
+                return 1;
+            }
+
             using var detector = DetectorFiles.Load(result.GetRequiredValue(model));
             if (detector is null)
             {
@@ -59,14 +66,8 @@ internal static class EvaluateCommand
                 from = clock.StepOf(detector.TrainedUntil) + (detector.Window - 1);
             }
 
-            var decideAt = result.GetValue(threshold) ?? detector.Threshold;
-            if (double.IsNaN(decideAt) || double.IsInfinity(decideAt))
-            {
-                Console.Error.WriteLine($"error: --threshold must be a finite number; it is {decideAt}.");
-                return 1;
-            }
-
-            var list = Redecide(detector.Detect(aggregate, from), result.GetValue(threshold));
+            var decideAt = given ?? detector.Threshold;
+            var list = Redecide(detector.Detect(aggregate, from), given);
             if (result.GetValue(verdicts) is { } file)
             {
                 using var writer = new StreamWriter(file.FullName);

@@ -358,7 +358,7 @@ internal static class SoakCommand
 
 /// <summary>
 /// The settings of <c>mstgad soak</c>. The detector is the demo's small configuration (Δ, window 5, one
-/// encoder and one decoder layer of width 8, the classifier decision) with every instance its own node
+/// encoder and one decoder layer of width 8, its decision rule) with every instance its own node
 /// (<see cref="InstanceKey.Identity"/>), trained briefly on simulated hours of the day before.
 /// </summary>
 internal sealed record SoakSettings

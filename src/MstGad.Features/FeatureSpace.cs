@@ -167,9 +167,11 @@ public sealed partial class FeatureSpace
         var dropped = new List<string>();
         var metricRange = new Dictionary<(string, string), (double, double)>();
         var globalRange = new Dictionary<string, (double, double)>(StringComparer.Ordinal);
+        var tolerance = options.ConstantTolerance;
+        bool Varies(double lo, double hi) => hi - lo > tolerance * Math.Max(1.0, Math.Max(Math.Abs(lo), Math.Abs(hi)));
         for (var metric = 0; metric < m; metric++)
         {
-            var varies = false;
+            var anyInstanceVaries = false;
             var seen = false;
             double gMin = double.PositiveInfinity, gMax = double.NegativeInfinity;
             for (var i = 0; i < n; i++)
@@ -183,16 +185,11 @@ public sealed partial class FeatureSpace
                 seen = true;
                 gMin = Math.Min(gMin, min[k]);
                 gMax = Math.Max(gMax, max[k]);
-                var scale = Math.Max(1.0, Math.Max(Math.Abs(min[k]), Math.Abs(max[k])));
-                varies |= max[k] - min[k] > options.ConstantTolerance * scale;
+                anyInstanceVaries |= Varies(min[k], max[k]);
             }
 
             var name = data.Metrics[metric];
-            if (options.MetricScaling == MetricScaling.PerMetric && seen)
-            {
-                varies = gMax - gMin > options.ConstantTolerance * Math.Max(1.0, Math.Max(Math.Abs(gMin), Math.Abs(gMax)));
-            }
-
+            var varies = options.MetricScaling == MetricScaling.PerMetric ? Varies(gMin, gMax) : anyInstanceVaries;
             if (!seen || !varies)
             {
                 dropped.Add(name);
@@ -201,14 +198,17 @@ public sealed partial class FeatureSpace
 
             kept.Add(name);
             globalRange[name] = (gMin, gMax);
+            if (options.MetricScaling != MetricScaling.PerInstance)
+            {
+                continue;
+            }
+
             for (var i = 0; i < n; i++)
             {
-                var k = (i * m) + metric;
-                var scale = Math.Max(1.0, Math.Max(Math.Abs(min[k]), Math.Abs(max[k])));
-
                 // An instance on which the metric was constant in training has no range of its own
                 // (dividing by ε would blow small changes up a millionfold): it uses the metric's global range.
-                if (options.MetricScaling == MetricScaling.PerInstance && !double.IsPositiveInfinity(min[k]) && max[k] - min[k] > options.ConstantTolerance * scale)
+                var k = (i * m) + metric;
+                if (!double.IsPositiveInfinity(min[k]) && Varies(min[k], max[k]))
                 {
                     metricRange[(data.Instances[i], name)] = (min[k], max[k]);
                 }
