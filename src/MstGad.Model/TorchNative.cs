@@ -30,11 +30,13 @@ public static class TorchNative
     private static bool _done;
 
     /// <summary>
-    /// Patches the application's copy of <c>libLibTorchSharp.so</c> if the system needs it.
+    /// Patches the application's copy of <c>libLibTorchSharp.so</c> if the system needs it, after making
+    /// libtorch's results reproducible (<see cref="Reproducibility.Ensure"/>).
     /// </summary>
     /// <returns>A short description of what was done, for logs.</returns>
     public static string EnsureLoadable()
     {
+        Reproducibility.Ensure();
         lock (Sync)
         {
             if (_done)
