@@ -13,7 +13,7 @@ internal static class DetectCommand
     {
         var model = new Option<FileInfo>("--model") { Description = "A detector saved by mstgad train.", Required = true };
         var data = new Option<DirectoryInfo>("--data") { Description = "The telemetry folder to score.", Required = true };
-        var output = new Option<FileInfo>("--out") { Description = "Verdicts CSV: time,instance,score,verdict,probability,reconstruction_error,evidence.", Required = true };
+        var output = new Option<FileInfo>("--out") { Description = "Verdicts CSV: time,instance,score,verdict,probability,reconstruction_error,evidence,anomaly_score.", Required = true };
         var strict = new Option<bool>("--strict") { Description = "Stop at the first bad record instead of counting and skipping it." };
         var online = new Option<bool>("--online") { Description = "Replay the records in event-time order through the online detector (same verdicts as batch when no record is late)." };
         var lateness = new Option<string>("--lateness") { Description = "With --online: how far behind the newest event time a record may arrive.", DefaultValueFactory = _ => "2m" };
@@ -99,7 +99,7 @@ internal static class DetectCommand
 
     internal static void WriteVerdicts(TextWriter writer, IReadOnlyList<InstanceVerdict> verdicts)
     {
-        writer.Write("time,instance,score,verdict,probability,reconstruction_error,evidence\n");
+        writer.Write("time,instance,score,verdict,probability,reconstruction_error,evidence,anomaly_score\n");
         foreach (var v in verdicts)
         {
             writer.Write(v.Time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture));
@@ -107,7 +107,7 @@ internal static class DetectCommand
             Csv.WriteField(writer, v.Instance);
             writer.Write(string.Create(CultureInfo.InvariantCulture, $",{v.Score:G6},{(v.IsAbnormal ? "abnormal" : "normal")},{v.Probability:G6},{v.ReconstructionError:G6},"));
             Csv.WriteField(writer, Describe(v.Evidence));
-            writer.Write('\n');
+            writer.Write(string.Create(CultureInfo.InvariantCulture, $",{v.AnomalyScore:G6}\n"));
         }
     }
 

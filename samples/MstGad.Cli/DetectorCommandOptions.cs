@@ -17,7 +17,11 @@ internal sealed class DetectorCommandOptions
 
     public Option<string> InstanceKey { get; } = new("--instance-key") { Description = "kubernetes-workload (strip pod suffixes) or identity.", DefaultValueFactory = _ => "kubernetes-workload" };
 
-    public Option<string> Decision { get; } = new("--decision") { Description = "calibrated (the default: the classifier's P corrected for the class weight w of its training loss, P ≥ w/(1+w)), classifier (the paper's P ≥ 0.5), validation (best-F1 threshold of P on the validation split), reconstruction (best-F1 threshold of the reconstruction error on the validation split) or extreme-value (SPOT on the reconstruction error).", DefaultValueFactory = _ => "calibrated" };
+    public Option<string> Decision { get; } = new("--decision") { Description = DecisionDescription, DefaultValueFactory = _ => "combined" };
+
+    public UnsupervisedCommandOptions Unsupervised { get; } = new();
+
+    public const string DecisionDescription = "combined (the default: the unsupervised anomaly score above its alarm-budget threshold, or the calibrated classifier when training had abnormal labels), unsupervised (the anomaly score alone; no labels needed), calibrated (the classifier's P corrected for the class weight w of its training loss, P ≥ w/(1+w)), classifier (the paper's P ≥ 0.5), validation (best-F1 threshold of P on the validation split), reconstruction (best-F1 threshold of the reconstruction error on the validation split) or extreme-value (SPOT on the reconstruction error).";
 
     public Option<int> Epochs { get; } = new("--epochs") { Description = "Maximum epochs.", DefaultValueFactory = _ => 100 };
 
@@ -55,6 +59,7 @@ internal sealed class DetectorCommandOptions
 
     public void AddTo(Command command)
     {
+        Unsupervised.AddTo(command);
         foreach (var option in new Option[] { Interval, Window, Clip, MetricScaling, InstanceKey, Decision, Epochs, TimeBudget, Patience, LearningRate, BatchSize, TrainFraction, ValidationFraction, SplitBy, HiddenLabels, Seed, Threads, NoMetrics, NoLogs, NoTraces, NoSam, NoTam, NoC })
         {
             command.Add(option);
@@ -63,19 +68,18 @@ internal sealed class DetectorCommandOptions
 
     public DetectorBuilder CreateBuilder(ParseResult result)
     {
-        var decision = result.GetValue(Decision) switch
-        {
-            "calibrated" => DecisionRule.CalibratedClassifier,
-            "classifier" => DecisionRule.Classifier,
-            "validation" => DecisionRule.ValidationThreshold,
-            "extreme-value" => DecisionRule.ExtremeValue,
-            "reconstruction" => DecisionRule.ReconstructionThreshold,
-            var other => throw new FormatException($"--decision '{other}' is not one of calibrated, classifier, validation, reconstruction, extreme-value."),
-        };
+        var decision = ParseDecision(result.GetValue(Decision)!);
+        var unsupervised = Unsupervised.Create(result);
         return new DetectorBuilder()
             .WithInterval(Durations.Parse(result.GetValue(Interval)!))
             .WithWindow(result.GetValue(Window))
             .WithDecisionRule(decision)
+            .ConfigureUnsupervised(o =>
+            {
+                o.AlarmBudgetPerHour = unsupervised.AlarmBudgetPerHour;
+                o.TopFeatures = unsupervised.TopFeatures;
+                o.RelativeToStep = unsupervised.RelativeToStep;
+            })
             .ConfigureFeatures(o =>
             {
                 o.InstanceKey = Features.InstanceKey.FromName(result.GetValue(InstanceKey)!);
@@ -114,6 +118,20 @@ internal sealed class DetectorCommandOptions
             .UseDevice("cpu", result.GetValue(Threads));
     }
 
+    /// <summary>Parses a <c>--decision</c> value.</summary>
+    /// <exception cref="FormatException">Not a rule's name.</exception>
+    public static DecisionRule ParseDecision(string value) => value switch
+    {
+        "combined" => DecisionRule.Combined,
+        "unsupervised" => DecisionRule.Unsupervised,
+        "calibrated" => DecisionRule.CalibratedClassifier,
+        "classifier" => DecisionRule.Classifier,
+        "validation" => DecisionRule.ValidationThreshold,
+        "extreme-value" => DecisionRule.ExtremeValue,
+        "reconstruction" => DecisionRule.ReconstructionThreshold,
+        var other => throw new FormatException($"--decision '{other}' is not one of combined, unsupervised, calibrated, classifier, validation, reconstruction, extreme-value."),
+    };
+
     private void ApplyAblations(ModelOptions o, ParseResult result)
     {
         o.UseMetrics = !result.GetValue(NoMetrics);
@@ -122,5 +140,60 @@ internal sealed class DetectorCommandOptions
         o.UseSpatialAttention = !result.GetValue(NoSam);
         o.UseTemporalAttention = !result.GetValue(NoTam);
         o.UseCommonBias = !result.GetValue(NoC);
+    }
+}
+
+/// <summary>The options of the unsupervised anomaly score (train and calibrate).</summary>
+internal sealed class UnsupervisedCommandOptions
+{
+    public Option<string> AlarmBudget { get; } = new("--alarm-budget") { Description = "False alarms per hour over the whole system that the anomaly threshold is set for on normal training/validation time, such as 0.5/h, 2/h, 12/d or 0.5.", DefaultValueFactory = _ => "0.5/h" };
+
+    public Option<int> TopFeatures { get; } = new("--top-features") { Description = "How many of a modality's largest standard scores are averaged into its score.", DefaultValueFactory = _ => 2 };
+
+    public Option<bool> AbsoluteScores { get; } = new("--absolute-scores") { Description = "Do not subtract the median anomaly score of the step's instances (by default only an instance that stands out from the others in the same step scores high)." };
+
+    public void AddTo(Command command)
+    {
+        command.Add(AlarmBudget);
+        command.Add(TopFeatures);
+        command.Add(AbsoluteScores);
+    }
+
+    /// <exception cref="FormatException">The alarm budget is not a rate.</exception>
+    public UnsupervisedOptions Create(ParseResult result) => new()
+    {
+        AlarmBudgetPerHour = ParseRate(result.GetValue(AlarmBudget)!),
+        TopFeatures = result.GetValue(TopFeatures),
+        RelativeToStep = !result.GetValue(AbsoluteScores),
+    };
+
+    /// <summary>Parses a rate per hour: <c>0.5</c>, <c>0.5/h</c>, <c>12/d</c>, <c>1/30m</c>.</summary>
+    /// <exception cref="FormatException">Not a positive finite rate.</exception>
+    public static double ParseRate(string text)
+    {
+        var slash = text.IndexOf('/', StringComparison.Ordinal);
+        var count = slash < 0 ? text : text[..slash];
+        var per = slash < 0 ? "h" : text[(slash + 1)..];
+        if (!double.TryParse(count, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var alarms) || !(alarms > 0) || !double.IsFinite(alarms))
+        {
+            throw new FormatException($"--alarm-budget '{text}' is not a positive number of alarms per period, such as 0.5/h or 12/d.");
+        }
+
+        TimeSpan period;
+        try
+        {
+            period = per switch
+            {
+                "h" => TimeSpan.FromHours(1),
+                "d" => TimeSpan.FromDays(1),
+                _ => Durations.Parse(char.IsDigit(per[0]) ? per : "1" + per),
+            };
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException or IndexOutOfRangeException)
+        {
+            throw new FormatException($"--alarm-budget '{text}' has an unknown period '{per}': use h, d or a duration such as 30m.", ex);
+        }
+
+        return alarms / period.TotalHours;
     }
 }

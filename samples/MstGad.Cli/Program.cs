@@ -7,6 +7,7 @@ var root = new RootCommand("mstgad: multimodal anomaly detection for microservic
     ParseCommand.Create(),
     InspectCommand.Create(),
     TrainCommand.Create(),
+    CalibrateCommand.Create(),
     DetectCommand.Create(),
     EvaluateCommand.Create(),
     BaselineCommand.Create(),

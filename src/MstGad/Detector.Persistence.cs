@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using MstGad.Features;
 using MstGad.Model;
 using MstGad.Parsing;
+using MstGad.Scoring;
 
 namespace MstGad;
 
@@ -36,6 +37,10 @@ public sealed partial class Detector
             ("state", JsonSerializer.SerializeToUtf8Bytes(new SavedState(trained.Threshold, trained.TrainedUntil, [.. trained.Examples.Select(p => new SavedExample(p.Key, p.Value))]), ArtifactJson.Default.SavedState)),
             ("model", Bytes(trained.Model.Save)),
         };
+        if (trained.Calibration is { } calibration)
+        {
+            sections.Add(("calibration", Bytes(stream => CalibrationFile.Write(stream, calibration))));
+        }
 
         SectionFile.Write(stream, Magic, ArtifactVersion, sections);
     }
@@ -71,11 +76,19 @@ public sealed partial class Detector
             var state = JsonSerializer.Deserialize(sections["state"], ArtifactJson.Default.SavedState)
                 ?? throw new InvalidDataException("MstGad artifact: the state section is empty.");
             model = MstgadModel.Load(new MemoryStream(sections["model"], writable: false), device ?? settings.Device);
+            var calibration = sections.TryGetValue("calibration", out var calibrationBytes)
+                ? CalibrationFile.Read(new MemoryStream(calibrationBytes, writable: false), model.ErrorLayout)
+                : null;
+            if (calibration is null && settings.Decision is DecisionRule.Unsupervised or DecisionRule.Combined)
+            {
+                throw new InvalidDataException($"MstGad artifact is incomplete: decision rule {settings.Decision} needs the calibration section.");
+            }
+
             var features = space.Options;
-            var detectorSettings = new DetectorSettings(features, model.Options, settings.Training, settings.Split, settings.Window, settings.Decision, settings.ExtremeValueRisk, device ?? settings.Device, settings.Threads);
+            var detectorSettings = new DetectorSettings(features, model.Options, settings.Training, settings.Split, settings.Window, settings.Decision, settings.ExtremeValueRisk, device ?? settings.Device, settings.Threads, settings.Unsupervised ?? new UnsupervisedOptions());
             var detector = new Detector(detectorSettings, loggerFactory ?? NullLoggerFactory.Instance, TimeProvider.System)
             {
-                _trained = new Trained(parser, space, instances, model, state.Threshold, state.TrainedUntil, state.Examples.ToDictionary(e => e.TemplateId, e => e.Message)),
+                _trained = new Trained(parser, space, instances, model, state.Threshold, state.TrainedUntil, state.Examples.ToDictionary(e => e.TemplateId, e => e.Message), calibration),
             };
             model = null;
             return detector;
@@ -115,7 +128,10 @@ public sealed partial class Detector
 /// <summary>The settings saved in an artifact (features and the network's options are saved with their parts).</summary>
 internal sealed record SavedSettings(TrainingOptions Training, SplitOptions Split, int Window, DecisionRule Decision, double ExtremeValueRisk, string Device, int Threads)
 {
-    public static SavedSettings From(DetectorSettings s) => new(s.Training, s.Split, s.Window, s.Decision, s.ExtremeValueRisk, s.Device, s.Threads);
+    /// <summary>The unsupervised settings (absent in artifacts saved before they existed).</summary>
+    public UnsupervisedOptions? Unsupervised { get; init; }
+
+    public static SavedSettings From(DetectorSettings s) => new(s.Training, s.Split, s.Window, s.Decision, s.ExtremeValueRisk, s.Device, s.Threads) { Unsupervised = s.Unsupervised };
 }
 
 internal sealed record SavedExample(int TemplateId, string Message);

@@ -6,6 +6,7 @@ using MstGad.Features;
 using MstGad.Graph;
 using MstGad.Model;
 using MstGad.Parsing;
+using MstGad.Scoring;
 using TorchSharp;
 
 namespace MstGad;
@@ -23,7 +24,7 @@ namespace MstGad;
 /// </remarks>
 public sealed partial class Detector : IDisposable
 {
-    private readonly DetectorSettings _settings;
+    private DetectorSettings _settings;
     private readonly ILogger _logger;
     private readonly TimeProvider _timeProvider;
     private Trained? _trained;
@@ -48,9 +49,20 @@ public sealed partial class Detector : IDisposable
     /// <summary>The decision rule.</summary>
     public DecisionRule DecisionRule => _settings.Decision;
 
-    /// <summary>The decision threshold in use (on P, or on RE for <see cref="DecisionRule.ExtremeValue"/> and <see cref="DecisionRule.ReconstructionThreshold"/>).</summary>
+    /// <summary>The decision threshold in use: on P, on RE for <see cref="DecisionRule.ExtremeValue"/> and
+    /// <see cref="DecisionRule.ReconstructionThreshold"/>, on the anomaly score for <see cref="DecisionRule.Unsupervised"/>,
+    /// and 1 for <see cref="DecisionRule.Combined"/> (whose score is a multiple of each part's own threshold).</summary>
     /// <exception cref="InvalidOperationException">Not trained.</exception>
     public double Threshold => Require().Threshold;
+
+    /// <summary>The threshold of the unsupervised anomaly score, set by the alarm budget on normal time, or
+    /// <see langword="null"/> for an artifact saved before the anomaly score existed.</summary>
+    /// <exception cref="InvalidOperationException">Not trained.</exception>
+    public double? AnomalyThreshold => Require().Calibration?.Threshold;
+
+    /// <summary>The alarm budget (false alarms per hour over the whole system) the anomaly threshold was set for.</summary>
+    /// <exception cref="InvalidOperationException">Not trained.</exception>
+    public double? AlarmBudgetPerHour => Require().Calibration?.AlarmBudgetPerHour;
 
     /// <summary>The instance keys the detector knows, in node order.</summary>
     public IReadOnlyList<string> Instances => Require().Instances;
@@ -126,7 +138,8 @@ public sealed partial class Detector : IDisposable
             var report = model.Train(training, validation, _settings.Training, new EpochLogger(this, epochs), cancellationToken);
 
             progress?.Report(new FitProgress("thresholds", report.Epochs.Count, _settings.Training.MaxEpochs, null, null));
-            var threshold = ChooseThreshold(model, training, validation, report.ClassWeight);
+            var calibration = Calibrate(model, training, validation, registry.Count, report.ClassWeight, _settings.Unsupervised);
+            var threshold = ChooseThreshold(model, training, validation, report.ClassWeight, calibration);
             var trained = new Trained(
                 data.LogParser,
                 space,
@@ -134,7 +147,8 @@ public sealed partial class Detector : IDisposable
                 model,
                 threshold,
                 data.Clock.EndOf(validationEnd - 1),
-                new Dictionary<int, string>(data.ExampleMessages));
+                new Dictionary<int, string>(data.ExampleMessages),
+                calibration);
             _trained?.Model.Dispose();
             _trained = trained;
             model = null!;
@@ -230,6 +244,16 @@ public sealed partial class Detector : IDisposable
         torch.set_num_threads(_settings.Threads);
         var score = trained.Model.Score([window])[0];
         var time = clock.EndOf(step);
+        var calibration = trained.Calibration;
+        float[]? z = null;
+        double[]? anomaly = null;
+        if (calibration is not null)
+        {
+            z = new float[score.Present.Length * calibration.Profile.Width];
+            anomaly = calibration.Profile.ScoreNodes(score, window, z);
+            calibration.Profile.Relative(anomaly);
+        }
+
         var verdicts = new List<InstanceVerdict>();
         for (var node = 0; node < keys.Count; node++)
         {
@@ -240,8 +264,18 @@ public sealed partial class Detector : IDisposable
 
             var p = score.Probability[node];
             var re = score.ReconstructionError[node];
-            var decisionScore = _settings.Decision is DecisionRule.ExtremeValue or DecisionRule.ReconstructionThreshold ? re : p;
-            verdicts.Add(new InstanceVerdict(keys[node], time, decisionScore, p, re, decisionScore >= trained.Threshold, Explain(trained, score, node, keys)));
+            var a = anomaly?[node] ?? double.NaN;
+            var decisionScore = _settings.Decision switch
+            {
+                DecisionRule.ExtremeValue or DecisionRule.ReconstructionThreshold => re,
+                DecisionRule.Unsupervised => a,
+                DecisionRule.Combined => calibration!.CombinedScore(a, p),
+                _ => p,
+            };
+            verdicts.Add(new InstanceVerdict(keys[node], time, decisionScore, p, re, decisionScore >= trained.Threshold, Explain(trained, score, node, keys, z))
+            {
+                AnomalyScore = a,
+            });
         }
 
         return verdicts;
@@ -262,6 +296,11 @@ public sealed partial class Detector : IDisposable
         bytes.AddRange(BitConverter.GetBytes(trained.Threshold));
         bytes.AddRange(BitConverter.GetBytes(_settings.Window));
         bytes.AddRange(BitConverter.GetBytes((int)_settings.Decision));
+        if (trained.Calibration is { } calibration)
+        {
+            bytes.AddRange(SectionFile.Bytes(stream => CalibrationFile.Write(stream, calibration)));
+        }
+
         return Checksum.Fnv1a([.. bytes]);
     }
 
@@ -333,11 +372,142 @@ public sealed partial class Detector : IDisposable
         }
     }
 
-    private double ChooseThreshold(MstgadModel model, List<GraphWindow> training, List<GraphWindow> validation, double classWeight)
+    /// <summary>
+    /// Sets the unsupervised anomaly score and its alarm-budget threshold again on the training and
+    /// validation parts of the data the detector was trained on (the same split), without retraining the
+    /// network — for example to change the alarm budget — and optionally changes the decision rule.
+    /// </summary>
+    /// <param name="data">The training telemetry, aggregated with <see cref="CreateAggregator"/>.</param>
+    /// <param name="faults">Its fault labels (points labelled abnormal are left out of the calibration).</param>
+    /// <param name="options">The unsupervised settings (default: the current ones).</param>
+    /// <param name="decision">The decision rule (default: the current one).</param>
+    /// <returns>The new anomaly threshold.</returns>
+    /// <exception cref="ArgumentException">The options are not valid.</exception>
+    /// <exception cref="InvalidOperationException">Not trained, or the data has too few steps for a window.</exception>
+    public double Recalibrate(TelemetryAggregate data, IReadOnlyList<FaultLabel> faults, UnsupervisedOptions? options = null, DecisionRule? decision = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(faults);
+        var trained = Require();
+        options = (options ?? _settings.Unsupervised).Clone();
+        var problems = options.Validate().ToList();
+        if (decision is { } d && !Enum.IsDefined(d))
+        {
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"DecisionRule {(int)d} is not defined."));
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new DetectorConfigurationException(problems);
+        }
+
+        var split = _settings.Split;
+        var first = data.FirstStep;
+        var (trainEnd, validationEnd) = SplitSteps(data, faults, split);
+        var frame = trained.Space.Transform(data, first, validationEnd);
+        var registry = new InstanceRegistry(trained.Instances);
+        var graphs = GraphBuilder.Build(frame, registry);
+        var labels = Labels.FromFaults(faults, _settings.Features.InstanceKey, registry, data.Clock, first, (int)(validationEnd - first), out _);
+        var windows = GraphWindow.Slide(graphs, _settings.Window, 1, labels).ToList();
+        if (windows.Count == 0)
+        {
+            throw new InvalidOperationException("Too little data to recalibrate: no full window in the training and validation parts.");
+        }
+
+        var training = windows.Where(w => w.Last.Step < trainEnd).ToList();
+        var validation = windows.Where(w => w.Last.Step >= trainEnd).ToList();
+        torch.set_num_threads(_settings.Threads);
+        var calibration = Calibrate(trained.Model, training, validation, trained.Instances.Count, trained.Calibration?.ClassWeight ?? ClassWeightOf(training), options);
+        _settings = _settings with { Unsupervised = options, Decision = decision ?? _settings.Decision };
+        var threshold = _settings.Decision switch
+        {
+            DecisionRule.Unsupervised => calibration.Threshold,
+            DecisionRule.Combined => 1,
+            _ => trained.Threshold,
+        };
+        _trained = trained with { Calibration = calibration, Threshold = threshold };
+        return calibration.Threshold;
+    }
+
+    /// <summary>n_normal / n_abnormal of the labelled nodes (1 without abnormal labels), as the loss weighs them.</summary>
+    private static double ClassWeightOf(IReadOnlyList<GraphWindow> windows)
+    {
+        long normal = 0, abnormal = 0;
+        foreach (var w in windows)
+        {
+            for (var node = 0; node < w.NodeCount; node++)
+            {
+                switch (w.LastLabel(node))
+                {
+                    case Labels.Abnormal: abnormal++; break;
+                    case Labels.Normal: normal++; break;
+                }
+            }
+        }
+
+        return abnormal == 0 ? 1 : Math.Max(1, (double)normal / abnormal);
+    }
+
+    /// <summary>Fits the anomaly score's profile on the training windows and its threshold on the normal points of training and validation.</summary>
+    private Calibration Calibrate(MstgadModel model, List<GraphWindow> training, List<GraphWindow> validation, int instances, double classWeight, UnsupervisedOptions options)
+    {
+        var trainingScores = model.Score(training);
+        var profile = ErrorProfile.Fit(trainingScores, training, instances, model.ErrorLayout, options);
+        var normal = new List<double>();
+        long present = 0;
+        var windows = 0;
+        var labelledAbnormal = false;
+        foreach (var (scores, part) in new[] { (trainingScores, training), (validation.Count > 0 ? model.Score(validation) : [], validation) })
+        {
+            for (var w = 0; w < scores.Count; w++)
+            {
+                var z = new float[scores[w].Present.Length * profile.Width];
+                var a = profile.ScoreNodes(scores[w], part[w], z);
+                profile.Relative(a);
+                windows++;
+                for (var node = 0; node < a.Length; node++)
+                {
+                    if (!scores[w].Present[node])
+                    {
+                        continue;
+                    }
+
+                    present++;
+                    if (part[w].LastLabel(node) == Labels.Abnormal)
+                    {
+                        labelledAbnormal = true;
+                    }
+                    else
+                    {
+                        normal.Add(a[node]);
+                    }
+                }
+            }
+        }
+
+        if (normal.Count == 0)
+        {
+            throw new InvalidOperationException("No normal point to set the alarm threshold from.");
+        }
+
+        var risk = AlarmBudget.Risk(options.AlarmBudgetPerHour, _settings.Features.Interval, (double)present / Math.Max(1, windows));
+        var (threshold, extremeValue) = AlarmBudget.Fit(normal, risk);
+        threshold = Math.Max(threshold, 1e-6);
+        LogCalibrated(_logger, threshold, options.AlarmBudgetPerHour, risk, normal.Count, extremeValue);
+        return new Calibration(profile, threshold, classWeight, labelledAbnormal || classWeight > 1, options.AlarmBudgetPerHour, risk, normal.Count, extremeValue);
+    }
+
+    private double ChooseThreshold(MstgadModel model, List<GraphWindow> training, List<GraphWindow> validation, double classWeight, Calibration unsupervised)
     {
         var calibrated = classWeight / (1 + classWeight);
         switch (_settings.Decision)
         {
+            case DecisionRule.Unsupervised:
+                return unsupervised.Threshold;
+
+            case DecisionRule.Combined:
+                return 1;
+
             case DecisionRule.CalibratedClassifier:
                 return calibrated;
 
@@ -358,8 +528,8 @@ public sealed partial class Detector : IDisposable
             {
                 // Calibrate on training points not labelled abnormal (the user may have no labels at all).
                 var (scores, labels) = Points(model.Score(training), training, useProbability: false);
-                var calibration = scores.Where((_, i) => labels[i] != 1).ToList();
-                return new Spot(calibration, new SpotOptions { Risk = _settings.ExtremeValueRisk }).Threshold;
+                var normal = scores.Where((_, i) => labels[i] != 1).ToList();
+                return new Spot(normal, new SpotOptions { Risk = _settings.ExtremeValueRisk }).Threshold;
             }
 
             default:
@@ -388,40 +558,38 @@ public sealed partial class Detector : IDisposable
         return (values, labels);
     }
 
-    private static Evidence Explain(Trained trained, WindowScores score, int node, IReadOnlyList<string> keys)
+    private static Evidence Explain(Trained trained, WindowScores score, int node, IReadOnlyList<string> keys, float[]? z)
     {
         const int top = 3;
         var (metrics, logs, _) = trained.Model.ErrorLayout;
-        var errors = score.Errors.AsSpan(node * score.ErrorWidth, score.ErrorWidth);
+        var errors = score.Errors.AsSpan(node * score.ErrorWidth, score.ErrorWidth).ToArray();
+        var standard = z?.AsSpan(node * score.ErrorWidth, score.ErrorWidth).ToArray();
+        double Rank(int feature) => standard is null ? errors[feature] : standard[feature];
+        double? StandardScore(int feature) => standard is null ? null : standard[feature];
         var space = trained.Space;
-        var metricEvidence = new List<MetricEvidence>();
-        var offset = 0;
-        if (metrics > 0)
+        var metricEvidence = new List<(MetricEvidence Evidence, double Rank)>();
+        for (var i = 0; i < metrics; i++)
         {
-            for (var i = 0; i < metrics; i++)
+            if (errors[i] > 0)
             {
-                metricEvidence.Add(new MetricEvidence(space.Metrics[i], errors[i]));
+                metricEvidence.Add((new MetricEvidence(space.Metrics[i], errors[i]) { StandardScore = StandardScore(i) }, Rank(i)));
             }
-
-            offset = metrics;
         }
 
-        var logEvidence = new List<LogEvidence>();
-        if (logs > 0)
+        var logEvidence = new List<(LogEvidence Evidence, double Rank)>();
+        for (var i = 0; i < logs; i++)
         {
-            for (var i = 0; i < logs; i++)
+            var f = metrics + i;
+            if (errors[f] <= 0)
             {
-                var name = space.NodeFeatureNames[space.MetricFeatureCount + i];
-                if (i < space.Vocabulary.Count)
-                {
-                    var template = space.Vocabulary[i];
-                    logEvidence.Add(new LogEvidence(name, template.Id, template.Text, trained.Examples.GetValueOrDefault(template.Id), errors[offset + i]));
-                }
-                else
-                {
-                    logEvidence.Add(new LogEvidence(name, null, null, null, errors[offset + i]));
-                }
+                continue;
             }
+
+            var name = space.NodeFeatureNames[space.MetricFeatureCount + i];
+            var evidence = i < space.Vocabulary.Count
+                ? new LogEvidence(name, space.Vocabulary[i].Id, space.Vocabulary[i].Text, trained.Examples.GetValueOrDefault(space.Vocabulary[i].Id), errors[f])
+                : new LogEvidence(name, null, null, null, errors[f]);
+            logEvidence.Add((evidence with { StandardScore = StandardScore(f) }, Rank(f)));
         }
 
         var edgeEvidence = score.EdgeErrors
@@ -431,8 +599,8 @@ public sealed partial class Detector : IDisposable
             .Select(e => new EdgeEvidence(keys[e.Source], keys[e.Target], e.Error))
             .ToList();
         return new Evidence(
-            [.. metricEvidence.Where(m => m.Error > 0).OrderByDescending(m => m.Error).Take(top)],
-            [.. logEvidence.Where(l => l.Error > 0).OrderByDescending(l => l.Error).Take(top)],
+            [.. metricEvidence.OrderByDescending(m => m.Rank).Take(top).Select(m => m.Evidence)],
+            [.. logEvidence.OrderByDescending(l => l.Rank).Take(top).Select(l => l.Evidence)],
             edgeEvidence);
     }
 
@@ -453,6 +621,9 @@ public sealed partial class Detector : IDisposable
     [LoggerMessage(EventId = 5003, Level = LogLevel.Information, Message = "Epoch {Epoch}: training loss {TrainingLoss:F4}, validation loss {ValidationLoss:F4}, learning rate {LearningRate:G3}")]
     private static partial void LogEpoch(ILogger logger, int epoch, double trainingLoss, double validationLoss, double learningRate);
 
+    [LoggerMessage(EventId = 5005, Level = LogLevel.Information, Message = "Anomaly threshold {Threshold:G4} for an alarm budget of {Budget} per hour (risk {Risk:G3} per point; {Points} normal points; extreme-value fit: {ExtremeValue})")]
+    private static partial void LogCalibrated(ILogger logger, double threshold, double budget, double risk, int points, bool extremeValue);
+
     [LoggerMessage(EventId = 5004, Level = LogLevel.Information, Message = "Trained for {Epochs} epochs (best {BestEpoch}); threshold {Threshold:G4}; {Seconds:F1} s")]
     private static partial void LogTrained(ILogger logger, int epochs, int bestEpoch, double threshold, double seconds);
 
@@ -464,7 +635,8 @@ public sealed partial class Detector : IDisposable
         MstgadModel Model,
         double Threshold,
         DateTimeOffset TrainedUntil,
-        IReadOnlyDictionary<int, string> Examples);
+        IReadOnlyDictionary<int, string> Examples,
+        Calibration? Calibration);
 
     private sealed class EpochLogger(Detector owner, IProgress<EpochReport>? next) : IProgress<EpochReport>
     {

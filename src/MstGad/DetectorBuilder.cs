@@ -28,7 +28,8 @@ public sealed class DetectorBuilder
     private readonly TrainingOptions _training = new();
     private readonly SplitOptions _split = new();
     private int _window = 10;
-    private DecisionRule _decision = DecisionRule.CalibratedClassifier;
+    private readonly UnsupervisedOptions _unsupervised = new();
+    private DecisionRule _decision = DecisionRule.Combined;
     private double _extremeValueRisk = 1e-3;
     private string _device = "cpu";
     private int _threads = Math.Max(1, Environment.ProcessorCount);
@@ -54,13 +55,36 @@ public sealed class DetectorBuilder
     }
 
     /// <summary>Sets the decision rule.</summary>
-    /// <param name="rule">Default <see cref="DecisionRule.CalibratedClassifier"/> (without training labels its threshold is 0.5, the paper's).</param>
+    /// <param name="rule">Default <see cref="DecisionRule.Combined"/>: the unsupervised anomaly score under the alarm budget, or the
+    /// class-weight-corrected classifier when training had abnormal labels.</param>
     /// <param name="extremeValueRisk">The risk q of <see cref="DecisionRule.ExtremeValue"/> (default 1e-3).</param>
     /// <returns>This builder.</returns>
     public DetectorBuilder WithDecisionRule(DecisionRule rule, double extremeValueRisk = 1e-3)
     {
         _decision = rule;
         _extremeValueRisk = extremeValueRisk;
+        return this;
+    }
+
+    /// <summary>
+    /// Sets the alarm budget: the false alarms per hour, over the whole system, that the threshold of the
+    /// unsupervised anomaly score is set for on normal training and validation time (extreme-value fit).
+    /// </summary>
+    /// <param name="alarmsPerHour">Default 0.5; greater than zero.</param>
+    /// <returns>This builder.</returns>
+    public DetectorBuilder WithAlarmBudget(double alarmsPerHour)
+    {
+        _unsupervised.AlarmBudgetPerHour = alarmsPerHour;
+        return this;
+    }
+
+    /// <summary>Configures the unsupervised anomaly score (defaults: <see cref="UnsupervisedOptions"/>).</summary>
+    /// <param name="configure">Changes to apply.</param>
+    /// <returns>This builder.</returns>
+    public DetectorBuilder ConfigureUnsupervised(Action<UnsupervisedOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        configure(_unsupervised);
         return this;
     }
 
@@ -158,6 +182,7 @@ public sealed class DetectorBuilder
         problems.AddRange(_model.Validate().Select(p => "Model: " + p));
         problems.AddRange(_training.Validate().Select(p => "Training: " + p));
         problems.AddRange(_split.Validate());
+        problems.AddRange(_unsupervised.Validate());
         if (_window < 2)
         {
             problems.Add(string.Create(CultureInfo.InvariantCulture, $"Window must be at least 2 steps; it is {_window}."));
@@ -197,7 +222,8 @@ public sealed class DetectorBuilder
             _decision,
             _extremeValueRisk,
             _device,
-            _threads);
+            _threads,
+            _unsupervised.Clone());
         return new Detector(settings, _loggerFactory, _timeProvider);
     }
 }
@@ -212,4 +238,5 @@ internal sealed record DetectorSettings(
     DecisionRule Decision,
     double ExtremeValueRisk,
     string Device,
-    int Threads);
+    int Threads,
+    UnsupervisedOptions Unsupervised);

@@ -30,6 +30,57 @@ public enum DecisionRule
     /// P ≥ w / (1 + w). Needs no validation labels; the recommended rule when training has labels.
     /// </summary>
     CalibratedClassifier = 4,
+
+    /// <summary>
+    /// Needs no labels and works for kinds of failure never labelled: abnormal when the instance's
+    /// anomaly score — its reconstruction errors, each measured against its own spread on normal training
+    /// time, combined per modality (see <see cref="UnsupervisedOptions"/>) — exceeds the threshold set by
+    /// the alarm budget on normal time (<see cref="UnsupervisedOptions.AlarmBudgetPerHour"/>).
+    /// </summary>
+    Unsupervised = 5,
+
+    /// <summary>
+    /// The default: abnormal when either <see cref="Unsupervised"/> or <see cref="CalibratedClassifier"/> is
+    /// confident — the anomaly score above its alarm-budget threshold, or the class-weight-corrected
+    /// probability of the classifier ≥ 0.5 (only when training had abnormal labels). The verdict's score is
+    /// the larger of the two as a multiple of its own threshold, so that a score ≥ 1 is abnormal.
+    /// </summary>
+    Combined = 6,
+}
+
+/// <summary>The unsupervised anomaly score and its alarm budget (<see cref="DecisionRule.Unsupervised"/>, <see cref="DecisionRule.Combined"/>).</summary>
+public sealed class UnsupervisedOptions
+{
+    /// <summary>
+    /// The false alarms per hour, over the whole system, that the threshold of the anomaly score is set for
+    /// on normal training and validation time (extreme-value fit; every flagged step counted as an alarm).
+    /// </summary>
+    /// <value>Default 0.5. Greater than zero.</value>
+    public double AlarmBudgetPerHour { get; set; } = 0.5;
+
+    /// <summary>How many of a modality's largest standard scores are averaged into its score.</summary>
+    /// <value>Default 2. At least 1.</value>
+    public int TopFeatures { get; set; } = 2;
+
+    /// <summary>Whether the median score of the instances present in the step is subtracted, so that
+    /// only an instance that stands out from the others in the same step scores high.</summary>
+    /// <value>Default <see langword="true"/>.</value>
+    public bool RelativeToStep { get; set; } = true;
+
+    internal IEnumerable<string> Validate()
+    {
+        if (!(AlarmBudgetPerHour > 0 && double.IsFinite(AlarmBudgetPerHour)))
+        {
+            yield return string.Create(CultureInfo.InvariantCulture, $"Unsupervised.AlarmBudgetPerHour must be a finite number greater than 0; it is {AlarmBudgetPerHour}.");
+        }
+
+        if (TopFeatures < 1)
+        {
+            yield return string.Create(CultureInfo.InvariantCulture, $"Unsupervised.TopFeatures must be at least 1; it is {TopFeatures}.");
+        }
+    }
+
+    internal UnsupervisedOptions Clone() => (UnsupervisedOptions)MemberwiseClone();
 }
 
 /// <summary>What the split fractions count.</summary>

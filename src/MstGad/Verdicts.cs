@@ -3,7 +3,13 @@ namespace MstGad;
 /// <summary>A metric that contributed to an instance's score.</summary>
 /// <param name="Name">The metric name.</param>
 /// <param name="Error">Its squared reconstruction error.</param>
-public sealed record MetricEvidence(string Name, double Error);
+public sealed record MetricEvidence(string Name, double Error)
+{
+    /// <summary>Its error as a standard score against its own spread on normal training time (how unusual it is for
+    /// this metric of this instance), or <see langword="null"/> for an artifact without the anomaly score. Evidence is
+    /// ranked by it when present.</summary>
+    public double? StandardScore { get; init; }
+}
 
 /// <summary>A log template (or log level) that contributed to an instance's score.</summary>
 /// <param name="Feature">The feature name (<c>log:&lt;id&gt;:&lt;template&gt;</c>, <c>log:unseen</c> or <c>level:&lt;LEVEL&gt;</c>).</param>
@@ -11,7 +17,12 @@ public sealed record MetricEvidence(string Name, double Error);
 /// <param name="Template">The template text, when a template.</param>
 /// <param name="ExampleMessage">An example message of the template, when one was seen.</param>
 /// <param name="Error">Its squared reconstruction error.</param>
-public sealed record LogEvidence(string Feature, int? TemplateId, string? Template, string? ExampleMessage, double Error);
+public sealed record LogEvidence(string Feature, int? TemplateId, string? Template, string? ExampleMessage, double Error)
+{
+    /// <summary>Its error as a standard score against its own spread on normal training time when logs were
+    /// collected, or <see langword="null"/> for an artifact without the anomaly score.</summary>
+    public double? StandardScore { get; init; }
+}
 
 /// <summary>A call edge at the instance that contributed to its score.</summary>
 /// <param name="Caller">The caller instance.</param>
@@ -30,13 +41,23 @@ public sealed record Evidence(IReadOnlyList<MetricEvidence> Metrics, IReadOnlyLi
 /// <param name="Time">The end of the step (UTC).</param>
 /// <param name="Score">The decision score: P for <see cref="DecisionRule.Classifier"/>, <see cref="DecisionRule.CalibratedClassifier"/> and
 /// <see cref="DecisionRule.ValidationThreshold"/>, the reconstruction error for <see cref="DecisionRule.ExtremeValue"/>
-/// and <see cref="DecisionRule.ReconstructionThreshold"/>.</param>
+/// and <see cref="DecisionRule.ReconstructionThreshold"/>, <see cref="AnomalyScore"/> for <see cref="DecisionRule.Unsupervised"/>,
+/// and for <see cref="DecisionRule.Combined"/> the larger of the anomaly score and the corrected probability, each as a
+/// multiple of its own threshold.</param>
 /// <param name="Probability">The classifier's abnormal probability P as trained, with the class weight w of the loss
 /// (the probability corrected for it is P / (P + w·(1 − P)); see <see cref="DecisionRule.CalibratedClassifier"/>).</param>
 /// <param name="ReconstructionError">The reconstruction error RE.</param>
 /// <param name="IsAbnormal">The decision.</param>
 /// <param name="Evidence">What contributed most.</param>
-public sealed record InstanceVerdict(string Instance, DateTimeOffset Time, double Score, double Probability, double ReconstructionError, bool IsAbnormal, Evidence Evidence);
+public sealed record InstanceVerdict(string Instance, DateTimeOffset Time, double Score, double Probability, double ReconstructionError, bool IsAbnormal, Evidence Evidence)
+{
+    /// <summary>
+    /// The unsupervised anomaly score: the instance's reconstruction errors, each as a standard score against
+    /// its own spread on normal training time, combined per modality and relative to the other instances of
+    /// the step (see <see cref="UnsupervisedOptions"/>); NaN for an artifact saved without it.
+    /// </summary>
+    public double AnomalyScore { get; init; } = double.NaN;
+}
 
 /// <summary>Progress of <see cref="Detector.FitAsync(MstGad.Features.ITelemetrySource, IProgress{FitProgress}?, CancellationToken)"/>.</summary>
 /// <param name="Stage">What is happening (<c>reading</c>, <c>features</c>, <c>training</c>, <c>thresholds</c>).</param>

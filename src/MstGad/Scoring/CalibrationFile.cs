@@ -1,0 +1,98 @@
+using System.Globalization;
+using System.Text;
+
+namespace MstGad.Scoring;
+
+/// <summary>The binary layout of the artifact's <c>calibration</c> section (versioned).</summary>
+internal static class CalibrationFile
+{
+    private const int Version = 1;
+
+    public static void Write(Stream stream, Calibration calibration)
+    {
+        using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+        var profile = calibration.Profile;
+        writer.Write(Version);
+        writer.Write(profile.Instances);
+        writer.Write(profile.MetricWidth);
+        writer.Write(profile.LogWidth);
+        writer.Write(profile.TraceWidth);
+        writer.Write(profile.TopFeatures);
+        writer.Write(profile.RelativeToStep);
+        WriteFloats(writer, profile.Centre);
+        WriteFloats(writer, profile.Spread);
+        WriteFloats(writer, profile.PooledCentre);
+        WriteFloats(writer, profile.PooledSpread);
+        writer.Write(calibration.Threshold);
+        writer.Write(calibration.ClassWeight);
+        writer.Write(calibration.ClassifierTrained);
+        writer.Write(calibration.AlarmBudgetPerHour);
+        writer.Write(calibration.Risk);
+        writer.Write(calibration.CalibrationPoints);
+        writer.Write(calibration.ExtremeValue);
+    }
+
+    /// <exception cref="InvalidDataException">Another version, or widths that do not match the model's.</exception>
+    public static Calibration Read(Stream stream, (int Metrics, int Logs, int Traces) layout)
+    {
+        using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
+        try
+        {
+            var version = reader.ReadInt32();
+            if (version != Version)
+            {
+                throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"MstGad artifact: calibration version {version} is not supported; this build reads version {Version}."));
+            }
+
+            var instances = reader.ReadInt32();
+            var metrics = reader.ReadInt32();
+            var logs = reader.ReadInt32();
+            var traces = reader.ReadInt32();
+            if ((metrics, logs, traces) != layout || instances is < 0 or > 10_000_000)
+            {
+                throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                    $"MstGad artifact is corrupt: the calibration has error widths {metrics}/{logs}/{traces} for {instances} instances; the model has {layout.Metrics}/{layout.Logs}/{layout.Traces}."));
+            }
+
+            var top = reader.ReadInt32();
+            var relative = reader.ReadBoolean();
+            var width = metrics + logs + traces;
+            var centre = ReadFloats(reader, instances * width);
+            var spread = ReadFloats(reader, instances * width);
+            var pooledCentre = ReadFloats(reader, width);
+            var pooledSpread = ReadFloats(reader, width);
+            var profile = new ErrorProfile(instances, metrics, logs, traces, centre, spread, pooledCentre, pooledSpread, top, relative);
+            return new Calibration(profile, reader.ReadDouble(), reader.ReadDouble(), reader.ReadBoolean(), reader.ReadDouble(), reader.ReadDouble(), reader.ReadInt32(), reader.ReadBoolean());
+        }
+        catch (EndOfStreamException ex)
+        {
+            throw new InvalidDataException("MstGad artifact is corrupt: the calibration section is truncated.", ex);
+        }
+    }
+
+    private static void WriteFloats(BinaryWriter writer, ReadOnlySpan<float> values)
+    {
+        writer.Write(values.Length);
+        foreach (var v in values)
+        {
+            writer.Write(v);
+        }
+    }
+
+    private static float[] ReadFloats(BinaryReader reader, int expected)
+    {
+        var count = reader.ReadInt32();
+        if (count != expected)
+        {
+            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"MstGad artifact is corrupt: the calibration holds {count} values where {expected} are expected."));
+        }
+
+        var values = new float[count];
+        for (var i = 0; i < count; i++)
+        {
+            values[i] = reader.ReadSingle();
+        }
+
+        return values;
+    }
+}

@@ -1,0 +1,206 @@
+using MstGad.Features;
+using MstGad.Graph;
+using MstGad.Model;
+using MstGad.Scoring;
+
+namespace MstGad.Tests.Scoring;
+
+[TestFixture]
+public sealed class ErrorProfileTests
+{
+    private static readonly StepClock Clock = new(TimeSpan.FromMinutes(1));
+
+    [Test]
+    public void Fit_OneFeature_CentreIsTheMedianAndSpreadTheLargestOfMadQuantileAndFloor()
+    {
+        // Residuals 0.0, 0.1, …, 2.9 (30 samples) on node 0, one metric feature. Median 1.45; MAD 0.75 → 1.112;
+        // q99 = 2.871 → (2.871 − 1.45) / 2.326 = 0.6109. The spread is 1.4826 · 0.75 = 1.11195.
+        var residuals = Enumerable.Range(0, 30).Select(i => i * 0.1f).ToArray();
+        var (scores, windows) = Windows(residuals.Select(r => new[] { r }).ToArray(), nodes: 1, metrics: 1, logs: 0, mask: ModalityMask.Metrics);
+
+        var profile = ErrorProfile.Fit(scores, windows, 1, (1, 0, 0), new UnsupervisedOptions());
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(profile.Centre[0], Is.EqualTo(1.45f).Within(1e-5));
+            Assert.That(profile.Spread[0], Is.EqualTo(1.4826f * 0.75f).Within(1e-4));
+        });
+    }
+
+    [Test]
+    public void Fit_SpikyFeature_SpreadComesFromTheUpperQuantile()
+    {
+        // 29 residuals of 1 and one of 100: MAD 0, q99 = 1 + 0.71 · 99 = 71.29 → spread (71.29 − 1) / 2.326.
+        var residuals = Enumerable.Repeat(1f, 29).Append(100f).ToArray();
+        var (scores, windows) = Windows(residuals.Select(r => new[] { r }).ToArray(), nodes: 1, metrics: 1, logs: 0, mask: ModalityMask.Metrics);
+
+        var profile = ErrorProfile.Fit(scores, windows, 1, (1, 0, 0), new UnsupervisedOptions());
+
+        Assert.That(profile.Spread[0], Is.EqualTo((71.29f - 1) / 2.326f).Within(1e-3));
+    }
+
+    [Test]
+    public void Fit_ConstantFeature_SpreadIsTheFloor()
+    {
+        var (scores, windows) = Windows(Enumerable.Repeat(new[] { 0.5f }, 30).ToArray(), nodes: 1, metrics: 1, logs: 0, mask: ModalityMask.Metrics);
+
+        var profile = ErrorProfile.Fit(scores, windows, 1, (1, 0, 0), new UnsupervisedOptions());
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(profile.Centre[0], Is.EqualTo(0.5f));
+            Assert.That(profile.Spread[0], Is.EqualTo(ErrorProfile.SpreadFloor));
+        });
+    }
+
+    [Test]
+    public void Fit_LogFeature_UsesOnlyStepsWithLogs()
+    {
+        // Feature 1 is a log feature: 30 steps with logs (residual 2) and 30 without (residual 0, masked).
+        var rows = new List<float[]>();
+        var masks = new List<ModalityMask>();
+        for (var i = 0; i < 60; i++)
+        {
+            var withLogs = i % 2 == 0;
+            rows.Add([0.1f, withLogs ? 2f : 0f]);
+            masks.Add(withLogs ? ModalityMask.Metrics | ModalityMask.Logs : ModalityMask.Metrics);
+        }
+
+        var (scores, windows) = Windows([.. rows], nodes: 1, metrics: 1, logs: 1, masks: [.. masks]);
+
+        var profile = ErrorProfile.Fit(scores, windows, 1, (1, 1, 0), new UnsupervisedOptions());
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(profile.Centre[1], Is.EqualTo(2f));
+            Assert.That(profile.Centre[0], Is.EqualTo(0.1f).Within(1e-6));
+        });
+    }
+
+    [Test]
+    public void Fit_PointsLabelledAbnormal_AreLeftOut()
+    {
+        // 30 normal residuals of 1, 30 abnormal of 50: the centre stays 1.
+        var rows = Enumerable.Repeat(new[] { 1f }, 30).Concat(Enumerable.Repeat(new[] { 50f }, 30)).ToArray();
+        var labels = Enumerable.Repeat(Labels.Normal, 30).Concat(Enumerable.Repeat(Labels.Abnormal, 30)).ToArray();
+        var (scores, windows) = Windows(rows, nodes: 1, metrics: 1, logs: 0, mask: ModalityMask.Metrics, labels: labels);
+
+        var profile = ErrorProfile.Fit(scores, windows, 1, (1, 0, 0), new UnsupervisedOptions());
+
+        Assert.That(profile.Centre[0], Is.EqualTo(1f));
+    }
+
+    [Test]
+    public void Fit_InstanceWithTooFewSamples_UsesTheMedianOfTheOtherInstances()
+    {
+        // Nodes 0, 1, 2 present throughout with constant residuals 1, 2, 4; node 3 present in 5 steps only (residual 100).
+        var rows = new List<float[]>();
+        var present = new List<bool[]>();
+        for (var i = 0; i < 30; i++)
+        {
+            rows.Add([1f, 2f, 4f, 100f]);
+            present.Add([true, true, true, i < 5]);
+        }
+
+        var (scores, windows) = Windows([.. rows], nodes: 4, metrics: 1, logs: 0, mask: ModalityMask.Metrics, present: [.. present]);
+
+        var profile = ErrorProfile.Fit(scores, windows, 4, (1, 0, 0), new UnsupervisedOptions());
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(profile.Centre[3], Is.EqualTo(2f));
+            Assert.That(profile.PooledCentre[0], Is.EqualTo(2f));
+            Assert.That(profile.Spread[3], Is.EqualTo(ErrorProfile.SpreadFloor));
+        });
+    }
+
+    [Test]
+    public void ScoreNodes_TopTwoMeanPerModalityThenTheLargestModality()
+    {
+        // Profile: centre 0, spread 1 for 3 metric and 2 log features. Residuals: metrics 3, 1, 2 → top-2 mean 2.5;
+        // logs 4, 0 → 2. Score 2.5. With logs absent the log z are 0 and the score is still 2.5.
+        var profile = new ErrorProfile(1, 3, 2, 0, new float[5], [1, 1, 1, 1, 1], new float[5], [1, 1, 1, 1, 1], topFeatures: 2, relativeToStep: false);
+        var (scores, windows) = Windows([[3f, 1f, 2f, 4f, 0f]], nodes: 1, metrics: 3, logs: 2, mask: ModalityMask.Metrics | ModalityMask.Logs);
+        var z = new float[5];
+
+        var score = profile.ScoreNodes(scores[0], windows[0], z);
+        var (_, noLogs) = Windows([[3f, 1f, 2f, 9f, 9f]], nodes: 1, metrics: 3, logs: 2, mask: ModalityMask.Metrics);
+        var z2 = new float[5];
+        var withoutLogs = profile.ScoreNodes(Windows([[3f, 1f, 2f, 9f, 9f]], nodes: 1, metrics: 3, logs: 2, mask: ModalityMask.Metrics).Scores[0], noLogs[0], z2);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(score[0], Is.EqualTo(2.5).Within(1e-6));
+            Assert.That(z, Is.EqualTo(new[] { 3f, 1f, 2f, 4f, 0f }));
+            Assert.That(withoutLogs[0], Is.EqualTo(2.5).Within(1e-6));
+            Assert.That(z2[3..], Is.EqualTo(new[] { 0f, 0f }));
+        });
+    }
+
+    [Test]
+    public void ScoreNodes_InstanceUnknownAtTraining_UsesThePooledStatistics()
+    {
+        var profile = new ErrorProfile(1, 1, 0, 0, [0f], [1f], [10f], [2f], topFeatures: 1, relativeToStep: false);
+        var (scores, windows) = Windows([[0f, 14f]], nodes: 2, metrics: 1, logs: 0, mask: ModalityMask.Metrics);
+
+        var score = profile.ScoreNodes(scores[0], windows[0], new float[2]);
+
+        Assert.That(score, Is.EqualTo(new[] { 0.0, 2.0 }));
+    }
+
+    [Test]
+    public void Relative_Enabled_SubtractsTheMedianOfThePresentNodes()
+    {
+        var on = new ErrorProfile(1, 1, 0, 0, [0f], [1f], [0f], [1f], topFeatures: 1, relativeToStep: true);
+        var off = new ErrorProfile(1, 1, 0, 0, [0f], [1f], [0f], [1f], topFeatures: 1, relativeToStep: false);
+        double[] a = [1, 5, double.NaN, 3, 10];
+        double[] b = [1, 5, double.NaN, 3, 10];
+
+        on.Relative(a);
+        off.Relative(b);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(a, Is.EqualTo(new[] { -3, 1, double.NaN, -1, 6 }));
+            Assert.That(b, Is.EqualTo(new[] { 1, 5, double.NaN, 3, 10 }));
+        });
+    }
+
+    [Test]
+    public void CombinedScore_IsTheLargerPartAsAMultipleOfItsThreshold()
+    {
+        var profile = new ErrorProfile(1, 1, 0, 0, [0f], [1f], [0f], [1f], 1, false);
+        var trained = new Calibration(profile, Threshold: 4, ClassWeight: 99, ClassifierTrained: true, 1, 1e-4, 100, true);
+        var untrained = trained with { ClassifierTrained = false };
+
+        Assert.Multiple(() =>
+        {
+            // P = 0.99 with w = 99: corrected 0.99 / (0.99 + 99 · 0.01) = 0.5 → 1.0.
+            Assert.That(trained.CombinedScore(2, 0.99), Is.EqualTo(1.0).Within(1e-9));
+            Assert.That(trained.CombinedScore(8, 0.5), Is.EqualTo(2.0).Within(1e-9));
+            Assert.That(untrained.CombinedScore(2, 0.999), Is.EqualTo(0.5).Within(1e-9));
+            Assert.That(trained.CombinedScore(double.NaN, 0.99), Is.EqualTo(1.0).Within(1e-9));
+        });
+    }
+
+    /// <summary>One window per row: node errors are the squared residuals of the row (node-major, width features per node).</summary>
+    private static (List<WindowScores> Scores, List<GraphWindow> Windows) Windows(
+        float[][] rows, int nodes, int metrics, int logs, ModalityMask mask = ModalityMask.None, ModalityMask[]? masks = null, sbyte[]? labels = null, bool[][]? present = null)
+    {
+        var width = rows[0].Length / nodes;
+        var scores = new List<WindowScores>();
+        var windows = new List<GraphWindow>();
+        for (var i = 0; i < rows.Length; i++)
+        {
+            var errors = rows[i].Select(r => r * r).ToArray();
+            var here = present?[i] ?? [.. Enumerable.Repeat(true, nodes)];
+            var m = masks?[i] ?? mask;
+            var graph = new MstGraph(i, Clock, nodes, metrics + logs, new float[nodes * (metrics + logs)], [.. here.Select(p => p ? (byte)m : (byte)0)], [], [], 0, []);
+            scores.Add(new WindowScores(i, new float[nodes], new float[nodes], errors, width, [], here));
+            var label = labels?[i] ?? Labels.Unknown;
+            windows.Add(new GraphWindow([graph], [.. Enumerable.Repeat(label, nodes)]));
+        }
+
+        return (scores, windows);
+    }
+}
