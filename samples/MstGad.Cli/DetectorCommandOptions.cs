@@ -21,6 +21,8 @@ internal sealed class DetectorCommandOptions
 
     public UnsupervisedCommandOptions Unsupervised { get; } = new();
 
+    public Option<string> Method { get; } = new("--method") { Description = "mstgad (the network, the default) or statistical (robust statistics of every feature, no network: the cold-start fallback and a baseline).", DefaultValueFactory = _ => "mstgad" };
+
     public const string DecisionDescription = "combined (the default: the unsupervised anomaly score above its alarm-budget threshold, or the calibrated classifier when training had abnormal labels), unsupervised (the anomaly score alone; no labels needed), calibrated (the classifier's P corrected for the class weight w of its training loss, P ≥ w/(1+w)), classifier (the paper's P ≥ 0.5), validation (best-F1 threshold of P on the validation split), reconstruction (best-F1 threshold of the reconstruction error on the validation split) or extreme-value (SPOT on the reconstruction error).";
 
     public Option<int> Epochs { get; } = new("--epochs") { Description = "Maximum epochs.", DefaultValueFactory = _ => 100 };
@@ -60,7 +62,7 @@ internal sealed class DetectorCommandOptions
     public void AddTo(Command command)
     {
         Unsupervised.AddTo(command);
-        foreach (var option in new Option[] { Interval, Window, Clip, MetricScaling, InstanceKey, Decision, Epochs, TimeBudget, Patience, LearningRate, BatchSize, TrainFraction, ValidationFraction, SplitBy, HiddenLabels, Seed, Threads, NoMetrics, NoLogs, NoTraces, NoSam, NoTam, NoC })
+        foreach (var option in new Option[] { Method, Interval, Window, Clip, MetricScaling, InstanceKey, Decision, Epochs, TimeBudget, Patience, LearningRate, BatchSize, TrainFraction, ValidationFraction, SplitBy, HiddenLabels, Seed, Threads, NoMetrics, NoLogs, NoTraces, NoSam, NoTam, NoC })
         {
             command.Add(option);
         }
@@ -70,7 +72,14 @@ internal sealed class DetectorCommandOptions
     {
         var decision = ParseDecision(result.GetValue(Decision)!);
         var unsupervised = Unsupervised.Create(result);
+        var method = result.GetValue(Method) switch
+        {
+            "mstgad" => DetectionMethod.Mstgad,
+            "statistical" => DetectionMethod.Statistical,
+            var other => throw new FormatException($"--method '{other}' is not one of mstgad, statistical."),
+        };
         return new DetectorBuilder()
+            .UseMethod(method)
             .WithInterval(Durations.Parse(result.GetValue(Interval)!))
             .WithWindow(result.GetValue(Window))
             .WithDecisionRule(decision)

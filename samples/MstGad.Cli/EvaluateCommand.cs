@@ -22,9 +22,10 @@ internal static class EvaluateCommand
         var verdicts = new Option<FileInfo?>("--verdicts") { Description = "Also write the verdicts CSV." };
         var threshold = new Option<double?>("--threshold") { Description = "Decide at this threshold on the model's decision score instead of its own (e.g. 0.5 for the paper's P ≥ 0.5 with a model trained with --decision calibrated)." };
         var plot = new Option<FileInfo?>("--plot") { Description = "Also draw a PNG: each instance's score over time, the threshold, its labelled fault windows shaded and its flagged steps marked." };
+        var perFault = new Option<bool>("--faults") { Description = "Also print one line per fault: detected or not, when, the largest anomaly score and probability of its instance in the window, and the root-cause ranking at the trigger." };
         var command = new Command("evaluate", "Score labelled telemetry and report precision, recall, F1, ROC-AUC, AP, event recall, time to detect and false alarms per hour.")
         {
-            model, data, all, tolerance, json, verdicts, threshold, plot,
+            model, data, all, tolerance, json, verdicts, threshold, plot, perFault,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -67,7 +68,13 @@ internal static class EvaluateCommand
             }
 
             var decideAt = given ?? detector.Threshold;
-            var list = Redecide(detector.Detect(aggregate, from), given);
+            var steps = detector.DetectSteps(aggregate, from);
+            if (given is not null)
+            {
+                steps = [.. steps.Select(s => s with { Verdicts = Redecide(s.Verdicts, given) })];
+            }
+
+            var list = steps.SelectMany(s => s.Verdicts).ToList();
             if (result.GetValue(verdicts) is { } file)
             {
                 using var writer = new StreamWriter(file.FullName);
@@ -75,7 +82,11 @@ internal static class EvaluateCommand
             }
 
             var key = detector.Features.Options.InstanceKey;
-            var report = Evaluate(list, faults, key, clock, Durations.Parse(result.GetValue(tolerance)!), decideAt);
+            var toleranceValue = Durations.Parse(result.GetValue(tolerance)!);
+            var report = Evaluate(list, faults, key, clock, toleranceValue, decideAt);
+            var events = InRange(FaultEvents(faults, key), list, clock.Interval);
+            var rootCause = RootCauseMetrics.Evaluate(steps, events, toleranceValue);
+            report = report with { RootCause = new RootCauseFigures(rootCause.Faults, rootCause.Triggered, rootCause.AccuracyAt1, rootCause.AccuracyAt3) };
             if (result.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(report, Indented));
@@ -83,6 +94,11 @@ internal static class EvaluateCommand
             else
             {
                 Print(report);
+            }
+
+            if (result.GetValue(perFault))
+            {
+                PrintFaults(list, rootCause, toleranceValue, result.GetValue(json) ? Console.Error : Console.Out);
             }
 
             if (plotFile is not null)
@@ -151,6 +167,13 @@ internal static class EvaluateCommand
         }
 
         var point = PointMetrics.Evaluate(pointScores, pointLabels, threshold);
+        ScoreRankings? rankings = null;
+        if (verdicts.All(v => !double.IsNaN(v.AnomalyScore)))
+        {
+            var anomaly = PointMetrics.Evaluate([.. verdicts.Select(v => v.AnomalyScore)], pointLabels, double.PositiveInfinity);
+            var probability = PointMetrics.Evaluate([.. verdicts.Select(v => v.Probability)], pointLabels, double.PositiveInfinity);
+            rankings = new ScoreRankings(anomaly.RocAuc, anomaly.AveragePrecision, probability.RocAuc, probability.AveragePrecision);
+        }
         var flags = FlaggedSteps(verdicts);
         var duration = last - first + clock.Interval;
         var eventMetrics = EventMetrics.Evaluate(inRange, flags, tolerance, duration, clock.Interval);
@@ -164,7 +187,42 @@ internal static class EvaluateCommand
             threshold,
             new PointFigures(point.Precision, point.Recall, point.F1, point.RocAuc, point.AveragePrecision),
             new EventFigures(eventMetrics.Events, eventMetrics.DetectedEvents, eventMetrics.EventRecall, eventMetrics.MeanTimeToDetect?.TotalSeconds, eventMetrics.FalseAlarms, eventMetrics.FalseAlarmsPerHour),
-            adjusted.F1);
+            adjusted.F1)
+        {
+            Scores = rankings,
+        };
+    }
+
+    /// <summary>The events whose windows overlap the verdicts' period.</summary>
+    internal static List<FaultEvent> InRange(IReadOnlyList<FaultEvent> events, IReadOnlyList<InstanceVerdict> verdicts, TimeSpan interval)
+    {
+        if (verdicts.Count == 0)
+        {
+            return [];
+        }
+
+        var first = verdicts.Min(v => v.Time);
+        var last = verdicts.Max(v => v.Time);
+        return [.. events.Where(e => e.End > first - interval && e.Start <= last)];
+    }
+
+    /// <summary>One line per fault: detected or not, the largest scores of its instance in its window, and the root-cause ranking at the trigger.</summary>
+    internal static void PrintFaults(IReadOnlyList<InstanceVerdict> verdicts, RootCauseMetrics rootCause, TimeSpan tolerance, TextWriter output)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var byInstance = verdicts.ToLookup(v => v.Instance, StringComparer.Ordinal);
+        foreach (var o in rootCause.Outcomes)
+        {
+            var e = o.Event;
+            var window = byInstance[e.Instance].Where(v => v.Time >= e.Start - tolerance && v.Time - TimeSpan.Zero <= e.End + tolerance).ToList();
+            var firstFlag = window.Where(v => v.IsAbnormal).Select(v => (DateTimeOffset?)v.Time).Min();
+            var maxAnomaly = window.Select(v => v.AnomalyScore).Where(a => !double.IsNaN(a)).DefaultIfEmpty(double.NaN).Max();
+            var maxP = window.Select(v => v.Probability).DefaultIfEmpty(double.NaN).Max();
+            var maxScore = window.Select(v => v.Score).DefaultIfEmpty(double.NaN).Max();
+            output.WriteLine(string.Create(c,
+                $"fault {e.Start.UtcDateTime:HH:mm:ss} {e.Instance}: {(firstFlag is { } f ? $"detected at {f.UtcDateTime:HH:mm:ss}" : "missed")}; max score {maxScore:0.###}, anomaly {maxAnomaly:0.##}, P {maxP:0.###}; " +
+                $"{(o.Trigger is { } t ? $"trigger {t.UtcDateTime:HH:mm:ss}, rank {o.Rank?.ToString(c) ?? "-"}, top {o.Top}" : "no trigger")}"));
+        }
     }
 
     /// <summary>Point labels: a verdict is abnormal when its step (ending at its time) overlaps a fault of its instance.</summary>
@@ -234,6 +292,15 @@ internal static class EvaluateCommand
         Console.WriteLine(string.Create(c, $"point-wise:     precision {r.Point.Precision:0.000}  recall {r.Point.Recall:0.000}  F1 {r.Point.F1:0.000}  ROC-AUC {r.Point.RocAuc:0.000}  AP {r.Point.AveragePrecision:0.000}"));
         Console.WriteLine(string.Create(c, $"event-level:    recall {r.Event.Recall:0.000} ({r.Event.Detected}/{r.Event.Events})  mean time to detect {r.Event.MeanTimeToDetectSeconds?.ToString("0", c) ?? "-"} s  false alarms {r.Event.FalseAlarms} ({r.Event.FalseAlarmsPerHour:0.00}/h)"));
         Console.WriteLine(string.Create(c, $"point-adjusted: F1 {r.PointAdjustedF1:0.000} (inflated by construction; shown only beside the figures above)"));
+        if (r.Scores is { } s)
+        {
+            Console.WriteLine(string.Create(c, $"ranking:        anomaly score ROC-AUC {s.AnomalyRocAuc:0.000} AP {s.AnomalyAveragePrecision:0.000}; classifier P ROC-AUC {s.ProbabilityRocAuc:0.000} AP {s.ProbabilityAveragePrecision:0.000}"));
+        }
+
+        if (r.RootCause is { } rc)
+        {
+            Console.WriteLine(string.Create(c, $"root cause:     AC@1 {rc.AccuracyAt1:0.000}  AC@3 {rc.AccuracyAt3:0.000} over {rc.Faults} faults ({rc.Triggered} with a trigger: a flag within the fault window ± tolerance)"));
+        }
     }
 }
 
@@ -244,4 +311,17 @@ internal sealed record PointFigures(double Precision, double Recall, double F1, 
 internal sealed record EventFigures(int Events, int Detected, double Recall, double? MeanTimeToDetectSeconds, int FalseAlarms, double FalseAlarmsPerHour);
 
 /// <summary>Everything mstgad evaluate reports.</summary>
-internal sealed record EvaluationReport(DateTimeOffset From, DateTimeOffset To, int Steps, int Instances, int AbnormalPoints, double Threshold, PointFigures Point, EventFigures Event, double PointAdjustedF1);
+internal sealed record EvaluationReport(DateTimeOffset From, DateTimeOffset To, int Steps, int Instances, int AbnormalPoints, double Threshold, PointFigures Point, EventFigures Event, double PointAdjustedF1)
+{
+    /// <summary>How well each part of the score ranks the labelled points, whatever the decision rule.</summary>
+    public ScoreRankings? Scores { get; init; }
+
+    /// <summary>Root-cause accuracy with the detector's own trigger.</summary>
+    public RootCauseFigures? RootCause { get; init; }
+}
+
+/// <summary>ROC-AUC and AP of the unsupervised anomaly score and of the classifier's P on the same points.</summary>
+internal sealed record ScoreRankings(double AnomalyRocAuc, double AnomalyAveragePrecision, double ProbabilityRocAuc, double ProbabilityAveragePrecision);
+
+/// <summary>Root-cause figures.</summary>
+internal sealed record RootCauseFigures(int Faults, int Triggered, double AccuracyAt1, double AccuracyAt3);

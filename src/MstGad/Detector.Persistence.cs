@@ -6,6 +6,7 @@ using System.Text.Json.Serialization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using MstGad.Features;
+using MstGad.Methods;
 using MstGad.Model;
 using MstGad.Parsing;
 using MstGad.Scoring;
@@ -64,7 +65,7 @@ public sealed partial class Detector
     {
         ArgumentNullException.ThrowIfNull(stream);
         var sections = SectionFile.Read(stream, Magic, ArtifactVersion, "detector artifact", "MstGad artifact", RequiredSections);
-        MstgadModel? model = null;
+        IAnomalyModel? model = null;
         try
         {
             var settings = JsonSerializer.Deserialize(sections["settings"], ArtifactJson.Default.SavedSettings)
@@ -75,7 +76,10 @@ public sealed partial class Detector
                 ?? throw new InvalidDataException("MstGad artifact: the instances section is empty.");
             var state = JsonSerializer.Deserialize(sections["state"], ArtifactJson.Default.SavedState)
                 ?? throw new InvalidDataException("MstGad artifact: the state section is empty.");
-            model = MstgadModel.Load(new MemoryStream(sections["model"], writable: false), device ?? settings.Device);
+            var modelStream = new MemoryStream(sections["model"], writable: false);
+            model = settings.Method == DetectionMethod.Statistical
+                ? StatisticalModel.Load(modelStream)
+                : new MstgadMethod(MstgadModel.Load(modelStream, device ?? settings.Device));
             var calibration = sections.TryGetValue("calibration", out var calibrationBytes)
                 ? CalibrationFile.Read(new MemoryStream(calibrationBytes, writable: false), model.ErrorLayout)
                 : null;
@@ -85,7 +89,8 @@ public sealed partial class Detector
             }
 
             var features = space.Options;
-            var detectorSettings = new DetectorSettings(features, model.Options, settings.Training, settings.Split, settings.Window, settings.Decision, settings.ExtremeValueRisk, device ?? settings.Device, settings.Threads, settings.Unsupervised ?? new UnsupervisedOptions());
+            var modelOptions = model is MstgadMethod network ? network.Model.Options : new ModelOptions();
+            var detectorSettings = new DetectorSettings(features, modelOptions, settings.Training, settings.Split, settings.Window, settings.Decision, settings.ExtremeValueRisk, device ?? settings.Device, settings.Threads, settings.Unsupervised ?? new UnsupervisedOptions(), settings.Method);
             var detector = new Detector(detectorSettings, loggerFactory ?? NullLoggerFactory.Instance, TimeProvider.System)
             {
                 _trained = new Trained(parser, space, instances, model, state.Threshold, state.TrainedUntil, state.Examples.ToDictionary(e => e.TemplateId, e => e.Message), calibration),
@@ -131,7 +136,10 @@ internal sealed record SavedSettings(TrainingOptions Training, SplitOptions Spli
     /// <summary>The unsupervised settings (absent in artifacts saved before they existed).</summary>
     public UnsupervisedOptions? Unsupervised { get; init; }
 
-    public static SavedSettings From(DetectorSettings s) => new(s.Training, s.Split, s.Window, s.Decision, s.ExtremeValueRisk, s.Device, s.Threads) { Unsupervised = s.Unsupervised };
+    /// <summary>The detection method (absent, meaning MSTGAD, in artifacts saved before there was a choice).</summary>
+    public DetectionMethod Method { get; init; }
+
+    public static SavedSettings From(DetectorSettings s) => new(s.Training, s.Split, s.Window, s.Decision, s.ExtremeValueRisk, s.Device, s.Threads) { Unsupervised = s.Unsupervised, Method = s.Method };
 }
 
 internal sealed record SavedExample(int TemplateId, string Message);

@@ -4,6 +4,7 @@ using MstGad.Datasets;
 using MstGad.Evaluation;
 using MstGad.Features;
 using MstGad.Graph;
+using MstGad.Methods;
 using MstGad.Model;
 using MstGad.Parsing;
 using MstGad.Scoring;
@@ -48,6 +49,9 @@ public sealed partial class Detector : IDisposable
 
     /// <summary>The decision rule.</summary>
     public DecisionRule DecisionRule => _settings.Decision;
+
+    /// <summary>The detection method.</summary>
+    public DetectionMethod Method => _settings.Method;
 
     /// <summary>The decision threshold in use: on P, on RE for <see cref="DecisionRule.ExtremeValue"/> and
     /// <see cref="DecisionRule.ReconstructionThreshold"/>, on the anomaly score for <see cref="DecisionRule.Unsupervised"/>,
@@ -128,14 +132,25 @@ public sealed partial class Detector : IDisposable
         var training = windows.Where(w => w.Last.Step < trainEnd).ToList();
         var validation = windows.Where(w => w.Last.Step >= trainEnd).ToList();
 
-        torch.set_num_threads(_settings.Threads);
-        var shape = new InputShape(space.MetricFeatureCount, space.LogFeatureCount, space.EdgeFeatureNames.Count);
-        var model = new MstgadModel(_settings.Model, shape, _settings.Training.Seed, _settings.Device);
+        IAnomalyModel? model = null;
         try
         {
-            var epochs = progress is null ? null : new Progress<EpochReport>(e =>
-                progress.Report(new FitProgress("training", e.Epoch, _settings.Training.MaxEpochs, e.TrainingLoss, double.IsNaN(e.ValidationLoss) ? null : e.ValidationLoss)));
-            var report = model.Train(training, validation, _settings.Training, new EpochLogger(this, epochs), cancellationToken);
+            TrainingReport report;
+            if (_settings.Method == DetectionMethod.Statistical)
+            {
+                model = StatisticalModel.Fit(training, registry.Count, space.MetricFeatureCount, space.LogFeatureCount, space.EdgeFeatureNames.Count);
+                report = new TrainingReport([], 0, false, ClassWeightOf(training));
+            }
+            else
+            {
+                torch.set_num_threads(_settings.Threads);
+                var shape = new InputShape(space.MetricFeatureCount, space.LogFeatureCount, space.EdgeFeatureNames.Count);
+                var network = new MstgadModel(_settings.Model, shape, _settings.Training.Seed, _settings.Device);
+                model = new MstgadMethod(network);
+                var epochs = progress is null ? null : new Progress<EpochReport>(e =>
+                    progress.Report(new FitProgress("training", e.Epoch, _settings.Training.MaxEpochs, e.TrainingLoss, double.IsNaN(e.ValidationLoss) ? null : e.ValidationLoss)));
+                report = network.Train(training, validation, _settings.Training, new EpochLogger(this, epochs), cancellationToken);
+            }
 
             progress?.Report(new FitProgress("thresholds", report.Epochs.Count, _settings.Training.MaxEpochs, null, null));
             var calibration = Calibrate(model, training, validation, registry.Count, report.ClassWeight, _settings.Unsupervised);
@@ -151,7 +166,7 @@ public sealed partial class Detector : IDisposable
                 calibration);
             _trained?.Model.Dispose();
             _trained = trained;
-            model = null!;
+            model = null;
             var elapsed = _timeProvider.GetElapsedTime(started);
             LogTrained(_logger, report.Epochs.Count, report.BestEpoch, threshold, elapsed.TotalSeconds);
             return new FitReport(
@@ -198,7 +213,16 @@ public sealed partial class Detector : IDisposable
     /// Each step goes through the same code as in <see cref="OnlineDetector"/> (features of the step, its
     /// window, one window per network call), so streaming the same records gives the same verdicts.
     /// </remarks>
-    public IReadOnlyList<InstanceVerdict> Detect(TelemetryAggregate data, long? from = null, long? to = null)
+    public IReadOnlyList<InstanceVerdict> Detect(TelemetryAggregate data, long? from = null, long? to = null) =>
+        [.. DetectSteps(data, from, to).SelectMany(s => s.Verdicts)];
+
+    /// <summary>Like <see cref="Detect(TelemetryAggregate, long?, long?)"/>, step by step, with each step's call edges
+    /// (the same records as <see cref="OnlineDetector.StepClosed"/> gives), for example for <see cref="RootCauseRanker"/>.</summary>
+    /// <param name="data">The aggregates.</param>
+    /// <param name="from">The first step to score (default: the first with a full window).</param>
+    /// <param name="to">The step after the last to score (default: the end of the data).</param>
+    /// <returns>One entry per scored step that had anything to score, in time order.</returns>
+    public IReadOnlyList<StepVerdicts> DetectSteps(TelemetryAggregate data, long? from = null, long? to = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         var trained = Require();
@@ -212,17 +236,35 @@ public sealed partial class Detector : IDisposable
 
         var windows = CreateWindowBuilder(data.Clock);
         var metricIndex = trained.Space.ResolveMetrics(data.Metrics);
-        var verdicts = new List<InstanceVerdict>();
+        var steps = new List<StepVerdicts>();
         for (var step = start - k + 1; step < end; step++)
         {
-            windows.Add(trained.Space.TransformStep(data.Sealed(step), data.Operations, metricIndex));
+            var features = trained.Space.TransformStep(data.Sealed(step), data.Operations, metricIndex);
+            windows.Add(features);
             if (step >= start)
             {
-                verdicts.AddRange(ScoreStep(windows, step, data.Clock));
+                var verdicts = ScoreStep(windows, step, data.Clock);
+                if (verdicts.Count > 0)
+                {
+                    steps.Add(new StepVerdicts(step, data.Clock.StartOf(step), data.Clock.EndOf(step), true, verdicts, CallsOf(features)));
+                }
             }
         }
 
-        return verdicts;
+        return steps;
+    }
+
+    /// <summary>The call edges (caller, callee instance keys) of a step's features.</summary>
+    internal static (string Caller, string Callee)[] CallsOf(StepFeatures step)
+    {
+        var edges = step.Edges;
+        var calls = new (string, string)[edges.Count];
+        for (var e = 0; e < calls.Length; e++)
+        {
+            calls[e] = (step.Instances[edges.Sources[e]], step.Instances[edges.Targets[e]]);
+        }
+
+        return calls;
     }
 
     /// <summary>A window builder for this detector's trained instances and feature widths.</summary>
@@ -241,7 +283,7 @@ public sealed partial class Detector : IDisposable
             return [];
         }
 
-        torch.set_num_threads(_settings.Threads);
+        SetThreads(trained.Model);
         var score = trained.Model.Score([window])[0];
         var time = clock.EndOf(step);
         var calibration = trained.Calibration;
@@ -416,7 +458,7 @@ public sealed partial class Detector : IDisposable
 
         var training = windows.Where(w => w.Last.Step < trainEnd).ToList();
         var validation = windows.Where(w => w.Last.Step >= trainEnd).ToList();
-        torch.set_num_threads(_settings.Threads);
+        SetThreads(trained.Model);
         var calibration = Calibrate(trained.Model, training, validation, trained.Instances.Count, trained.Calibration?.ClassWeight ?? ClassWeightOf(training), options);
         _settings = _settings with { Unsupervised = options, Decision = decision ?? _settings.Decision };
         var threshold = _settings.Decision switch
@@ -427,6 +469,15 @@ public sealed partial class Detector : IDisposable
         };
         _trained = trained with { Calibration = calibration, Threshold = threshold };
         return calibration.Threshold;
+    }
+
+    /// <summary>Pins libtorch's intra-op threads (results depend on their number) for a method that uses it.</summary>
+    private void SetThreads(IAnomalyModel model)
+    {
+        if (model is MstgadMethod)
+        {
+            torch.set_num_threads(_settings.Threads);
+        }
     }
 
     /// <summary>n_normal / n_abnormal of the labelled nodes (1 without abnormal labels), as the loss weighs them.</summary>
@@ -449,7 +500,7 @@ public sealed partial class Detector : IDisposable
     }
 
     /// <summary>Fits the anomaly score's profile on the training windows and its threshold on the normal points of training and validation.</summary>
-    private Calibration Calibrate(MstgadModel model, List<GraphWindow> training, List<GraphWindow> validation, int instances, double classWeight, UnsupervisedOptions options)
+    private Calibration Calibrate(IAnomalyModel model, List<GraphWindow> training, List<GraphWindow> validation, int instances, double classWeight, UnsupervisedOptions options)
     {
         var trainingScores = model.Score(training);
         var profile = ErrorProfile.Fit(trainingScores, training, instances, model.ErrorLayout, options);
@@ -497,7 +548,7 @@ public sealed partial class Detector : IDisposable
         return new Calibration(profile, threshold, classWeight, labelledAbnormal || classWeight > 1, options.AlarmBudgetPerHour, risk, normal.Count, extremeValue);
     }
 
-    private double ChooseThreshold(MstgadModel model, List<GraphWindow> training, List<GraphWindow> validation, double classWeight, Calibration unsupervised)
+    private double ChooseThreshold(IAnomalyModel model, List<GraphWindow> training, List<GraphWindow> validation, double classWeight, Calibration unsupervised)
     {
         var calibrated = classWeight / (1 + classWeight);
         switch (_settings.Decision)
@@ -632,7 +683,7 @@ public sealed partial class Detector : IDisposable
         DrainParser Parser,
         FeatureSpace Space,
         IReadOnlyList<string> Instances,
-        MstgadModel Model,
+        IAnomalyModel Model,
         double Threshold,
         DateTimeOffset TrainedUntil,
         IReadOnlyDictionary<int, string> Examples,

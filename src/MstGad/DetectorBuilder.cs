@@ -30,6 +30,7 @@ public sealed class DetectorBuilder
     private int _window = 10;
     private readonly UnsupervisedOptions _unsupervised = new();
     private DecisionRule _decision = DecisionRule.Combined;
+    private DetectionMethod _method = DetectionMethod.Mstgad;
     private double _extremeValueRisk = 1e-3;
     private string _device = "cpu";
     private int _threads = Math.Max(1, Environment.ProcessorCount);
@@ -85,6 +86,16 @@ public sealed class DetectorBuilder
     {
         ArgumentNullException.ThrowIfNull(configure);
         configure(_unsupervised);
+        return this;
+    }
+
+    /// <summary>Chooses the detection method.</summary>
+    /// <param name="method">Default <see cref="DetectionMethod.Mstgad"/>. <see cref="DetectionMethod.Statistical"/> decides with
+    /// <see cref="DecisionRule.Unsupervised"/> or <see cref="DecisionRule.Combined"/> only (it has no classifier).</param>
+    /// <returns>This builder.</returns>
+    public DetectorBuilder UseMethod(DetectionMethod method)
+    {
+        _method = method;
         return this;
     }
 
@@ -193,6 +204,15 @@ public sealed class DetectorBuilder
             problems.Add(string.Create(CultureInfo.InvariantCulture, $"DecisionRule {(int)_decision} is not defined."));
         }
 
+        if (!Enum.IsDefined(_method))
+        {
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"DetectionMethod {(int)_method} is not defined."));
+        }
+        else if (_method == DetectionMethod.Statistical && _decision is not (DecisionRule.Unsupervised or DecisionRule.Combined))
+        {
+            problems.Add($"The statistical method has no classifier or reconstruction error to decide with {_decision}: use DecisionRule.Unsupervised or DecisionRule.Combined.");
+        }
+
         if (!(_extremeValueRisk > 0 && _extremeValueRisk < 1))
         {
             problems.Add(string.Create(CultureInfo.InvariantCulture, $"The extreme-value risk must be in (0, 1); it is {_extremeValueRisk}."));
@@ -223,7 +243,8 @@ public sealed class DetectorBuilder
             _extremeValueRisk,
             _device,
             _threads,
-            _unsupervised.Clone());
+            _unsupervised.Clone(),
+            _method);
         return new Detector(settings, _loggerFactory, _timeProvider);
     }
 }
@@ -239,4 +260,5 @@ internal sealed record DetectorSettings(
     double ExtremeValueRisk,
     string Device,
     int Threads,
-    UnsupervisedOptions Unsupervised);
+    UnsupervisedOptions Unsupervised,
+    DetectionMethod Method);

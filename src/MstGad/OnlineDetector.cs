@@ -383,14 +383,7 @@ public sealed partial class OnlineDetector : IDisposable
             Interlocked.Add(ref _verdicts, verdicts.Count);
         }
 
-        var edges = step.Edges;
-        var calls = new (string, string)[edges.Count];
-        for (var e = 0; e < calls.Length; e++)
-        {
-            calls[e] = (step.Instances[edges.Sources[e]], step.Instances[edges.Targets[e]]);
-        }
-
-        return new StepVerdicts(step.Step, _clock.StartOf(step.Step), _clock.EndOf(step.Step), scored, verdicts, calls);
+        return new StepVerdicts(step.Step, _clock.StartOf(step.Step), _clock.EndOf(step.Step), scored, verdicts, Detector.CallsOf(step));
     }
 
     private void Publish(StepVerdicts verdicts)

@@ -19,10 +19,8 @@ internal static class CalibrationFile
         writer.Write(profile.TraceWidth);
         writer.Write(profile.TopFeatures);
         writer.Write(profile.RelativeToStep);
-        WriteFloats(writer, profile.Centre);
-        WriteFloats(writer, profile.Spread);
-        WriteFloats(writer, profile.PooledCentre);
-        WriteFloats(writer, profile.PooledSpread);
+        WriteFloats(writer, profile.Fitted);
+        WriteFloats(writer, profile.Pooled);
         writer.Write(calibration.Threshold);
         writer.Write(calibration.ClassWeight);
         writer.Write(calibration.ClassifierTrained);
@@ -57,11 +55,9 @@ internal static class CalibrationFile
             var top = reader.ReadInt32();
             var relative = reader.ReadBoolean();
             var width = metrics + logs + traces;
-            var centre = ReadFloats(reader, instances * width);
-            var spread = ReadFloats(reader, instances * width);
-            var pooledCentre = ReadFloats(reader, width);
-            var pooledSpread = ReadFloats(reader, width);
-            var profile = new ErrorProfile(instances, metrics, logs, traces, centre, spread, pooledCentre, pooledSpread, top, relative);
+            var fitted = ReadFloats(reader, instances * width * ErrorProfile.Parameters);
+            var pooled = ReadFloats(reader, width * ErrorProfile.Parameters);
+            var profile = new ErrorProfile(instances, metrics, logs, traces, fitted, pooled, top, relative);
             return new Calibration(profile, reader.ReadDouble(), reader.ReadDouble(), reader.ReadBoolean(), reader.ReadDouble(), reader.ReadDouble(), reader.ReadInt32(), reader.ReadBoolean());
         }
         catch (EndOfStreamException ex)

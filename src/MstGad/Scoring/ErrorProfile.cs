@@ -5,20 +5,23 @@ using MstGad.Model;
 namespace MstGad.Scoring;
 
 /// <summary>
-/// The spread of every reconstruction error on normal training time, per instance and feature, so that
+/// The distribution of every reconstruction error on normal training time, per instance and feature, so that
 /// errors become comparable across features and instances: each feature's error is measured against its
-/// own robust centre and spread, fitted only on steps where the feature's modality was present and the
-/// instance was not labelled abnormal.
+/// own distribution, fitted only on steps where the feature's modality was present and the instance was not
+/// labelled abnormal, as a surprise — how rare an error this large is for this feature of this instance.
 /// </summary>
 /// <remarks>
 /// <para>
 /// For a node's error vector e (squared residuals, <see cref="WindowScores.Errors"/>) the residual size of
-/// feature f is r = √e. Its standard score is z = (r − centre) / spread with centre the median of r and
-/// spread the largest of 1.4826·MAD, (q99 − median) / 2.326 and a floor: the quantile term keeps a
-/// naturally spiky feature from dominating (its normal spikes widen its spread), the floor keeps a feature
-/// that was reconstructed almost exactly in training from turning a tiny deviation into a huge score.
-/// Instances unknown at training (or features with fewer than <see cref="MinSamples"/> present samples for
-/// the instance) use the median centre and spread of that feature over the known instances.
+/// feature f is r = √e. Its surprise is −log₁₀ of the probability that a normal residual is at least r:
+/// 0 up to the median m, then the quantile level interpolated linearly up to the 95 % quantile u (surprise
+/// 1.3), and beyond u an exponential tail fitted to the excesses over u (scale β = their mean, at least
+/// <see cref="SpreadFloor"/>): 1.3 + (r − u) / (β·ln 10). A naturally spiky feature has a wide tail and its
+/// normal spikes are not surprising; a feature reconstructed almost exactly in training turns a deviation of
+/// a few floors into a large surprise; and surprises of very different features (a CPU rate, a log template's
+/// count, a call edge's duration) are on one scale. Instances unknown at training (or features with fewer than
+/// <see cref="MinSamples"/> present samples for the instance) use the medians of m, u and β of that feature
+/// over the known instances.
 /// </para>
 /// <para>
 /// The instance score is, per modality present in the step, the mean of its <see cref="UnsupervisedOptions.TopFeatures"/>
@@ -33,27 +36,39 @@ internal sealed class ErrorProfile
     /// <summary>Fewer present samples than this for an (instance, feature) fall back to the feature's pooled statistics.</summary>
     public const int MinSamples = 20;
 
-    /// <summary>The smallest spread, in the units of the normalised features.</summary>
+    /// <summary>The smallest tail scale β, in the units of the normalised features.</summary>
     public const float SpreadFloor = 0.01f;
 
-    private readonly float[] _centre;
-    private readonly float[] _spread;
-    private readonly float[] _pooledCentre;
-    private readonly float[] _pooledSpread;
+    /// <summary>The quantile level where the exponential tail starts.</summary>
+    public const double TailLevel = 0.95;
 
-    public ErrorProfile(int instances, int metricWidth, int logWidth, int traceWidth, float[] centre, float[] spread, float[] pooledCentre, float[] pooledSpread, int topFeatures, bool relativeToStep)
+    /// <summary>Values per (instance, feature): the median, the tail start u and the tail scale β.</summary>
+    public const int Parameters = 3;
+
+    private static readonly float TailSurprise = (float)-Math.Log10(1 - TailLevel);
+    private readonly float[] _parameters;
+    private readonly float[] _pooled;
+
+    /// <summary>Creates a profile from its parameters.</summary>
+    /// <param name="instances">The instances fitted.</param>
+    /// <param name="metricWidth">F_m.</param>
+    /// <param name="logWidth">F_l.</param>
+    /// <param name="traceWidth">F_s (of the errors).</param>
+    /// <param name="parameters">[instances × width × 3]: median, tail start, tail scale.</param>
+    /// <param name="pooled">[width × 3], for instances unknown at training.</param>
+    /// <param name="topFeatures">How many of a modality's largest surprises are averaged.</param>
+    /// <param name="relativeToStep">Whether the step's median score is subtracted.</param>
+    public ErrorProfile(int instances, int metricWidth, int logWidth, int traceWidth, float[] parameters, float[] pooled, int topFeatures, bool relativeToStep)
     {
         Instances = instances;
         MetricWidth = metricWidth;
         LogWidth = logWidth;
         TraceWidth = traceWidth;
-        _centre = centre;
-        _spread = spread;
-        _pooledCentre = pooledCentre;
-        _pooledSpread = pooledSpread;
+        _parameters = parameters;
+        _pooled = pooled;
         TopFeatures = topFeatures;
         RelativeToStep = relativeToStep;
-        if (centre.Length != instances * Width || spread.Length != centre.Length || pooledCentre.Length != Width || pooledSpread.Length != Width)
+        if (parameters.Length != instances * Width * Parameters || pooled.Length != Width * Parameters)
         {
             throw new ArgumentException("The error profile's arrays do not match its instances and widths.");
         }
@@ -74,13 +89,28 @@ internal sealed class ErrorProfile
 
     public bool RelativeToStep { get; }
 
-    internal ReadOnlySpan<float> Centre => _centre;
+    /// <summary>[instances × width × 3]: median, tail start, tail scale.</summary>
+    internal ReadOnlySpan<float> Fitted => _parameters;
 
-    internal ReadOnlySpan<float> Spread => _spread;
+    /// <summary>[width × 3].</summary>
+    internal ReadOnlySpan<float> Pooled => _pooled;
 
-    internal ReadOnlySpan<float> PooledCentre => _pooledCentre;
+    /// <summary>How surprising a residual r is for a feature with median m, tail start u and tail scale β (−log₁₀ of its tail probability).</summary>
+    public static float Surprise(float r, float median, float tail, float scale)
+    {
+        if (!(r > median))
+        {
+            return 0;
+        }
 
-    internal ReadOnlySpan<float> PooledSpread => _pooledSpread;
+        if (r < tail)
+        {
+            var level = 0.5 + ((TailLevel - 0.5) * (r - median) / (tail - median));
+            return (float)-Math.Log10(1 - level);
+        }
+
+        return TailSurprise + ((r - tail) / (scale * MathF.Log(10)));
+    }
 
     /// <summary>Fits the profile on the normal points of scored windows.</summary>
     /// <param name="scores">The model's scores of the windows.</param>
@@ -121,52 +151,61 @@ internal sealed class ErrorProfile
             }
         }
 
-        var centre = new float[instances * width];
-        var spread = new float[instances * width];
+        const int p = Parameters;
+        var parameters = new float[instances * width * p];
         var known = new bool[instances * width];
         for (var i = 0; i < samples.Length; i++)
         {
             if (samples[i].Count >= MinSamples)
             {
-                (centre[i], spread[i]) = Robust(samples[i]);
+                Fit(samples[i], parameters.AsSpan(i * p, p));
                 known[i] = true;
             }
         }
 
-        // Pooled per feature: the median over instances of the per-instance statistics, or of all samples
-        // when no instance has enough.
-        var pooledCentre = new float[width];
-        var pooledSpread = new float[width];
+        // Pooled per feature: the median over instances of each parameter, or the fit of all samples when no
+        // instance has enough.
+        var pooled = new float[width * p];
         for (var f = 0; f < width; f++)
         {
-            var centres = new List<float>();
-            var spreads = new List<float>();
+            var values = new List<float>[p];
+            for (var j = 0; j < p; j++)
+            {
+                values[j] = [];
+            }
+
             var all = new List<float>();
             for (var node = 0; node < instances; node++)
             {
                 var i = (node * width) + f;
                 if (known[i])
                 {
-                    centres.Add(centre[i]);
-                    spreads.Add(spread[i]);
+                    for (var j = 0; j < p; j++)
+                    {
+                        values[j].Add(parameters[(i * p) + j]);
+                    }
                 }
 
                 all.AddRange(samples[i]);
             }
 
-            if (centres.Count > 0)
+            var target = pooled.AsSpan(f * p, p);
+            if (values[0].Count > 0)
             {
-                pooledCentre[f] = Median(centres);
-                pooledSpread[f] = Median(spreads);
+                for (var j = 0; j < p; j++)
+                {
+                    target[j] = Median(values[j]);
+                }
             }
             else if (all.Count > 0)
             {
-                (pooledCentre[f], pooledSpread[f]) = Robust(all);
+                Fit(all, target);
             }
             else
             {
-                pooledCentre[f] = 0;
-                pooledSpread[f] = SpreadFloor;
+                target[0] = 0;
+                target[1] = 0;
+                target[2] = SpreadFloor;
             }
 
             for (var node = 0; node < instances; node++)
@@ -174,17 +213,16 @@ internal sealed class ErrorProfile
                 var i = (node * width) + f;
                 if (!known[i])
                 {
-                    centre[i] = pooledCentre[f];
-                    spread[i] = pooledSpread[f];
+                    target.CopyTo(parameters.AsSpan(i * p, p));
                 }
             }
         }
 
-        return new ErrorProfile(instances, layout.Metrics, layout.Logs, layout.Traces, centre, spread, pooledCentre, pooledSpread, options.TopFeatures, options.RelativeToStep);
+        return new ErrorProfile(instances, layout.Metrics, layout.Logs, layout.Traces, parameters, pooled, options.TopFeatures, options.RelativeToStep);
     }
 
     /// <summary>
-    /// Scores every present node of one window: the standard scores of its features (<paramref name="z"/>,
+    /// Scores every present node of one window: the surprises of its features (<paramref name="z"/>,
     /// <c>[nodes × width]</c>, zero where the modality is absent) and the instance score (before the
     /// step-relative correction, which <see cref="Relative"/> applies).
     /// </summary>
@@ -206,8 +244,7 @@ internal sealed class ErrorProfile
 
             var mask = (ModalityMask)window.Last.Mask[node];
             var errors = score.Errors.AsSpan(node * score.ErrorWidth, score.ErrorWidth);
-            var centre = node < Instances ? _centre.AsSpan(node * width, width) : _pooledCentre;
-            var spread = node < Instances ? _spread.AsSpan(node * width, width) : _pooledSpread;
+            var fitted = node < Instances ? _parameters.AsSpan(node * width * Parameters, width * Parameters) : _pooled;
             var best = double.NegativeInfinity;
             var offset = 0;
             foreach (var (modality, size) in new[] { (ModalityMask.Metrics, MetricWidth), (ModalityMask.Logs, LogWidth), (ModalityMask.Traces, TraceWidth) })
@@ -216,7 +253,7 @@ internal sealed class ErrorProfile
                 {
                     for (var f = offset; f < offset + size; f++)
                     {
-                        zs[f] = (MathF.Sqrt(errors[f]) - centre[f]) / spread[f];
+                        zs[f] = Surprise(MathF.Sqrt(errors[f]), fitted[f * Parameters], fitted[(f * Parameters) + 1], fitted[(f * Parameters) + 2]);
                     }
 
                     best = Math.Max(best, TopMean(zs.Slice(offset, size), top[..Math.Min(top.Length, size)]));
@@ -289,22 +326,24 @@ internal sealed class ErrorProfile
         return sum / k;
     }
 
-    private static (float Centre, float Spread) Robust(List<float> values)
+    /// <summary>The median, the tail start (95 % quantile) and the tail scale (mean excess over it, at least the floor).</summary>
+    private static void Fit(List<float> values, Span<float> target)
     {
         var sorted = values.ToArray();
         Array.Sort(sorted);
         var median = Quantile(sorted, 0.5);
-        var deviations = new float[sorted.Length];
-        for (var i = 0; i < sorted.Length; i++)
+        var tail = Quantile(sorted, TailLevel);
+        double excess = 0;
+        var count = 0;
+        for (var i = sorted.Length - 1; i >= 0 && sorted[i] > tail; i--)
         {
-            deviations[i] = Math.Abs(sorted[i] - median);
+            excess += sorted[i] - tail;
+            count++;
         }
 
-        Array.Sort(deviations);
-        var mad = Quantile(deviations, 0.5);
-        var upper = Quantile(sorted, 0.99);
-        var spread = Math.Max(Math.Max(1.4826f * mad, (upper - median) / 2.326f), SpreadFloor);
-        return (median, spread);
+        target[0] = median;
+        target[1] = tail;
+        target[2] = Math.Max(count > 0 ? (float)(excess / count) : 0, SpreadFloor);
     }
 
     private static float Median(List<float> values)

@@ -11,45 +11,57 @@ public sealed class ErrorProfileTests
     private static readonly StepClock Clock = new(TimeSpan.FromMinutes(1));
 
     [Test]
-    public void Fit_OneFeature_CentreIsTheMedianAndSpreadTheLargestOfMadQuantileAndFloor()
+    public void Fit_OneFeature_MedianTailStartAndMeanExcess()
     {
-        // Residuals 0.0, 0.1, …, 2.9 (30 samples) on node 0, one metric feature. Median 1.45; MAD 0.75 → 1.112;
-        // q99 = 2.871 → (2.871 − 1.45) / 2.326 = 0.6109. The spread is 1.4826 · 0.75 = 1.11195.
+        // Residuals 0.0, 0.1, …, 2.9 (30 samples): median 1.45; the 95 % quantile 2.755 (h = 27.55); the excesses
+        // over it are 2.8 and 2.9 → mean 0.095.
         var residuals = Enumerable.Range(0, 30).Select(i => i * 0.1f).ToArray();
         var (scores, windows) = Windows(residuals.Select(r => new[] { r }).ToArray(), nodes: 1, metrics: 1, logs: 0, mask: ModalityMask.Metrics);
 
         var profile = ErrorProfile.Fit(scores, windows, 1, (1, 0, 0), new UnsupervisedOptions());
 
-        Assert.Multiple(() =>
-        {
-            Assert.That(profile.Centre[0], Is.EqualTo(1.45f).Within(1e-5));
-            Assert.That(profile.Spread[0], Is.EqualTo(1.4826f * 0.75f).Within(1e-4));
-        });
+        Assert.That(profile.Fitted.ToArray(), Is.EqualTo(new[] { 1.45f, 2.755f, 0.095f }).Within(1e-5));
     }
 
     [Test]
-    public void Fit_SpikyFeature_SpreadComesFromTheUpperQuantile()
-    {
-        // 29 residuals of 1 and one of 100: MAD 0, q99 = 1 + 0.71 · 99 = 71.29 → spread (71.29 − 1) / 2.326.
-        var residuals = Enumerable.Repeat(1f, 29).Append(100f).ToArray();
-        var (scores, windows) = Windows(residuals.Select(r => new[] { r }).ToArray(), nodes: 1, metrics: 1, logs: 0, mask: ModalityMask.Metrics);
-
-        var profile = ErrorProfile.Fit(scores, windows, 1, (1, 0, 0), new UnsupervisedOptions());
-
-        Assert.That(profile.Spread[0], Is.EqualTo((71.29f - 1) / 2.326f).Within(1e-3));
-    }
-
-    [Test]
-    public void Fit_ConstantFeature_SpreadIsTheFloor()
+    public void Fit_ConstantFeature_TailScaleIsTheFloor()
     {
         var (scores, windows) = Windows(Enumerable.Repeat(new[] { 0.5f }, 30).ToArray(), nodes: 1, metrics: 1, logs: 0, mask: ModalityMask.Metrics);
 
         var profile = ErrorProfile.Fit(scores, windows, 1, (1, 0, 0), new UnsupervisedOptions());
 
+        Assert.That(profile.Fitted.ToArray(), Is.EqualTo(new[] { 0.5f, 0.5f, ErrorProfile.SpreadFloor }));
+    }
+
+    [TestCase(0.5f, 0f)]
+    [TestCase(1f, 0f)]
+    [TestCase(2f, 0.5f / 1.2f)] // level 0.5 + 0.45 · (1 / 2.5) = 0.68 → −log10(0.32)
+    [TestCase(3.5f, 1.30103f)] // the tail start: −log10(0.05)
+    [TestCase(5.8025851f, 2.30103f)] // ln 10 = 2.3026 scales beyond it: one decade rarer
+    public void Surprise_MedianOneTailStartThreeAndAHalfScaleOne(float residual, float expected)
+    {
+        var surprise = ErrorProfile.Surprise(residual, median: 1, tail: 3.5f, scale: 1);
+        var exact = residual == 2f ? (float)-Math.Log10(0.32) : expected;
+
+        Assert.That(surprise, Is.EqualTo(exact).Within(1e-3));
+    }
+
+    [Test]
+    public void Surprise_SpikyFeature_NormalSpikeIsLessSurprisingThanTheSameDeviationOfAQuietFeature()
+    {
+        // Quiet: residuals 1 except 2 of 40 at 1.1; spiky: 2 of 40 at 50. The same residual of 30 is rare for the quiet feature.
+        var quiet = Enumerable.Repeat(1f, 38).Concat([1.1f, 1.1f]).Select(r => new[] { r }).ToArray();
+        var spiky = Enumerable.Repeat(1f, 38).Concat([50f, 50f]).Select(r => new[] { r }).ToArray();
+        var q = ErrorProfile.Fit(Windows(quiet, 1, 1, 0, ModalityMask.Metrics).Scores, Windows(quiet, 1, 1, 0, ModalityMask.Metrics).Windows, 1, (1, 0, 0), new UnsupervisedOptions());
+        var s = ErrorProfile.Fit(Windows(spiky, 1, 1, 0, ModalityMask.Metrics).Scores, Windows(spiky, 1, 1, 0, ModalityMask.Metrics).Windows, 1, (1, 0, 0), new UnsupervisedOptions());
+
+        var quietSurprise = ErrorProfile.Surprise(30, q.Fitted[0], q.Fitted[1], q.Fitted[2]);
+        var spikySurprise = ErrorProfile.Surprise(30, s.Fitted[0], s.Fitted[1], s.Fitted[2]);
+
         Assert.Multiple(() =>
         {
-            Assert.That(profile.Centre[0], Is.EqualTo(0.5f));
-            Assert.That(profile.Spread[0], Is.EqualTo(ErrorProfile.SpreadFloor));
+            Assert.That(quietSurprise, Is.GreaterThan(100));
+            Assert.That(spikySurprise, Is.LessThan(2));
         });
     }
 
@@ -72,8 +84,8 @@ public sealed class ErrorProfileTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(profile.Centre[1], Is.EqualTo(2f));
-            Assert.That(profile.Centre[0], Is.EqualTo(0.1f).Within(1e-6));
+            Assert.That(profile.Fitted[3], Is.EqualTo(2f));
+            Assert.That(profile.Fitted[0], Is.EqualTo(0.1f).Within(1e-6));
         });
     }
 
@@ -87,7 +99,7 @@ public sealed class ErrorProfileTests
 
         var profile = ErrorProfile.Fit(scores, windows, 1, (1, 0, 0), new UnsupervisedOptions());
 
-        Assert.That(profile.Centre[0], Is.EqualTo(1f));
+        Assert.That(profile.Fitted[0], Is.EqualTo(1f));
     }
 
     [Test]
@@ -108,18 +120,18 @@ public sealed class ErrorProfileTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(profile.Centre[3], Is.EqualTo(2f));
-            Assert.That(profile.PooledCentre[0], Is.EqualTo(2f));
-            Assert.That(profile.Spread[3], Is.EqualTo(ErrorProfile.SpreadFloor));
+            Assert.That(profile.Fitted.Slice(3 * ErrorProfile.Parameters, 3).ToArray(), Is.EqualTo(new[] { 2f, 2f, ErrorProfile.SpreadFloor }));
+            Assert.That(profile.Pooled.ToArray(), Is.EqualTo(new[] { 2f, 2f, ErrorProfile.SpreadFloor }));
         });
     }
 
     [Test]
     public void ScoreNodes_TopTwoMeanPerModalityThenTheLargestModality()
     {
-        // Profile: centre 0, spread 1 for 3 metric and 2 log features. Residuals: metrics 3, 1, 2 → top-2 mean 2.5;
-        // logs 4, 0 → 2. Score 2.5. With logs absent the log z are 0 and the score is still 2.5.
-        var profile = new ErrorProfile(1, 3, 2, 0, new float[5], [1, 1, 1, 1, 1], new float[5], [1, 1, 1, 1, 1], topFeatures: 2, relativeToStep: false);
+        // Median 0, tail start 0, scale 1 / ln 10: surprise = 1.30103 + r for r > 0, 0 for r = 0. Residuals: metrics
+        // 3, 1, 2 → top-2 mean 1.301 + 2.5; logs 4, 0 → (5.301 + 0) / 2. With logs absent their surprises are 0.
+        var scale = 1 / MathF.Log(10);
+        var profile = new ErrorProfile(1, 3, 2, 0, [.. Enumerable.Range(0, 5).SelectMany(_ => new[] { 0f, 0f, scale })], [.. Enumerable.Range(0, 5).SelectMany(_ => new[] { 0f, 0f, scale })], topFeatures: 2, relativeToStep: false);
         var (scores, windows) = Windows([[3f, 1f, 2f, 4f, 0f]], nodes: 1, metrics: 3, logs: 2, mask: ModalityMask.Metrics | ModalityMask.Logs);
         var z = new float[5];
 
@@ -130,9 +142,9 @@ public sealed class ErrorProfileTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(score[0], Is.EqualTo(2.5).Within(1e-6));
-            Assert.That(z, Is.EqualTo(new[] { 3f, 1f, 2f, 4f, 0f }));
-            Assert.That(withoutLogs[0], Is.EqualTo(2.5).Within(1e-6));
+            Assert.That(score[0], Is.EqualTo(1.30103 + 2.5).Within(1e-4));
+            Assert.That(z, Is.EqualTo(new[] { 4.30103f, 2.30103f, 3.30103f, 5.30103f, 0f }).Within(1e-4));
+            Assert.That(withoutLogs[0], Is.EqualTo(1.30103 + 2.5).Within(1e-4));
             Assert.That(z2[3..], Is.EqualTo(new[] { 0f, 0f }));
         });
     }
@@ -140,19 +152,20 @@ public sealed class ErrorProfileTests
     [Test]
     public void ScoreNodes_InstanceUnknownAtTraining_UsesThePooledStatistics()
     {
-        var profile = new ErrorProfile(1, 1, 0, 0, [0f], [1f], [10f], [2f], topFeatures: 1, relativeToStep: false);
-        var (scores, windows) = Windows([[0f, 14f]], nodes: 2, metrics: 1, logs: 0, mask: ModalityMask.Metrics);
+        // Node 0 is known (median 100: nothing is surprising); node 1 is not and uses the pooled median 0.
+        var profile = new ErrorProfile(1, 1, 0, 0, [100f, 100f, 1f], [0f, 0f, 1f], topFeatures: 1, relativeToStep: false);
+        var (scores, windows) = Windows([[14f, 14f]], nodes: 2, metrics: 1, logs: 0, mask: ModalityMask.Metrics);
 
         var score = profile.ScoreNodes(scores[0], windows[0], new float[2]);
 
-        Assert.That(score, Is.EqualTo(new[] { 0.0, 2.0 }));
+        Assert.That(score, Is.EqualTo(new[] { 0.0, 1.30103 + (14 / Math.Log(10)) }).Within(1e-4));
     }
 
     [Test]
     public void Relative_Enabled_SubtractsTheMedianOfThePresentNodes()
     {
-        var on = new ErrorProfile(1, 1, 0, 0, [0f], [1f], [0f], [1f], topFeatures: 1, relativeToStep: true);
-        var off = new ErrorProfile(1, 1, 0, 0, [0f], [1f], [0f], [1f], topFeatures: 1, relativeToStep: false);
+        var on = new ErrorProfile(1, 1, 0, 0, [0f, 0f, 1f], [0f, 0f, 1f], topFeatures: 1, relativeToStep: true);
+        var off = new ErrorProfile(1, 1, 0, 0, [0f, 0f, 1f], [0f, 0f, 1f], topFeatures: 1, relativeToStep: false);
         double[] a = [1, 5, double.NaN, 3, 10];
         double[] b = [1, 5, double.NaN, 3, 10];
 
@@ -169,7 +182,7 @@ public sealed class ErrorProfileTests
     [Test]
     public void CombinedScore_IsTheLargerPartAsAMultipleOfItsThreshold()
     {
-        var profile = new ErrorProfile(1, 1, 0, 0, [0f], [1f], [0f], [1f], 1, false);
+        var profile = new ErrorProfile(1, 1, 0, 0, [0f, 0f, 1f], [0f, 0f, 1f], 1, false);
         var trained = new Calibration(profile, Threshold: 4, ClassWeight: 99, ClassifierTrained: true, 1, 1e-4, 100, true);
         var untrained = trained with { ClassifierTrained = false };
 

@@ -1,0 +1,285 @@
+using System.Globalization;
+using System.Text;
+using MstGad.Features;
+using MstGad.Graph;
+using MstGad.Model;
+
+namespace MstGad.Methods;
+
+/// <summary>
+/// The statistical detectors behind the same facade (<see cref="DetectionMethod.Statistical"/>): no network, nothing
+/// but robust statistics of the features of normal training time. For every instance, its residual on each feature
+/// is the distance of the step's value from the instance's training median — per metric (robust z-score of
+/// metrics), per log template and log level (template-rate and error-log bursts), and per edge feature over the
+/// calls into the instance and out of it (the client-minus-server gap, durations, calls and errors of every edge,
+/// the largest over its edges). The facade's error profile then measures each residual against its own spread,
+/// exactly as it does for the network's reconstruction errors, under the same alarm budget.
+/// </summary>
+/// <remarks>
+/// Needs only a few steps of history (no training beyond medians), so it is also the cold-start fallback before
+/// there is enough data to train the network. Scores depend on the last step of a window only.
+/// </remarks>
+internal sealed class StatisticalModel : IAnomalyModel
+{
+    private const int Version = 1;
+    private static readonly byte[] Magic = "MSTGAD-STATS1"u8.ToArray();
+    private readonly int _metrics;
+    private readonly int _logs;
+    private readonly int _edgeFeatures;
+    private readonly int _instances;
+    private readonly float[] _median;       // [instances × width]
+    private readonly float[] _pooledMedian; // [width]
+
+    private StatisticalModel(int instances, int metrics, int logs, int edgeFeatures, float[] median, float[] pooledMedian)
+    {
+        _instances = instances;
+        _metrics = metrics;
+        _logs = logs;
+        _edgeFeatures = edgeFeatures;
+        _median = median;
+        _pooledMedian = pooledMedian;
+    }
+
+    /// <inheritdoc/>
+    public (int Metrics, int Logs, int Traces) ErrorLayout => (_metrics, _logs, 2 * _edgeFeatures);
+
+    private int Width => _metrics + _logs + (2 * _edgeFeatures);
+
+    /// <summary>Fits the per-instance medians on the normal points of the training windows.</summary>
+    public static StatisticalModel Fit(IReadOnlyList<GraphWindow> training, int instances, int metrics, int logs, int edgeFeatures)
+    {
+        var model = new StatisticalModel(instances, metrics, logs, edgeFeatures, new float[instances * (metrics + logs + (2 * edgeFeatures))], new float[metrics + logs + (2 * edgeFeatures)]);
+        var width = model.Width;
+        var samples = new List<float>[instances * width];
+        for (var i = 0; i < samples.Length; i++)
+        {
+            samples[i] = [];
+        }
+
+        var row = new float[width];
+        foreach (var window in training)
+        {
+            var graph = window.Last;
+            var (incoming, outgoing) = model.EdgeAggregates(graph);
+            for (var node = 0; node < Math.Min(instances, graph.NodeCount); node++)
+            {
+                var mask = (ModalityMask)graph.Mask[node];
+                if (mask == ModalityMask.None || window.LastLabel(node) == Labels.Abnormal)
+                {
+                    continue;
+                }
+
+                model.Values(graph, node, incoming, outgoing, row);
+                for (var f = 0; f < width; f++)
+                {
+                    if (mask.HasFlag(model.ModalityOf(f)))
+                    {
+                        samples[(node * width) + f].Add(row[f]);
+                    }
+                }
+            }
+        }
+
+        for (var f = 0; f < width; f++)
+        {
+            var all = new List<float>();
+            for (var node = 0; node < instances; node++)
+            {
+                all.AddRange(samples[(node * width) + f]);
+            }
+
+            model._pooledMedian[f] = Median(all);
+            for (var node = 0; node < instances; node++)
+            {
+                var s = samples[(node * width) + f];
+                model._median[(node * width) + f] = s.Count >= ErrorProfileMinimum ? Median(s) : model._pooledMedian[f];
+            }
+        }
+
+        return model;
+    }
+
+    private const int ErrorProfileMinimum = 5;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<WindowScores> Score(IReadOnlyList<GraphWindow> windows, int batchSize = 50)
+    {
+        ArgumentNullException.ThrowIfNull(windows);
+        var width = Width;
+        var results = new List<WindowScores>(windows.Count);
+        var row = new float[width];
+        foreach (var window in windows)
+        {
+            var graph = window.Last;
+            var n = graph.NodeCount;
+            var errors = new float[n * width];
+            var present = new bool[n];
+            var reconstruction = new float[n];
+            var (incoming, outgoing) = EdgeAggregates(graph);
+            for (var node = 0; node < n; node++)
+            {
+                present[node] = graph.Mask[node] != 0;
+                if (!present[node])
+                {
+                    continue;
+                }
+
+                Values(graph, node, incoming, outgoing, row);
+                var median = node < _instances ? _median.AsSpan(node * width, width) : _pooledMedian;
+                var mask = (ModalityMask)graph.Mask[node];
+                float sum = 0;
+                for (var f = 0; f < width; f++)
+                {
+                    var r = mask.HasFlag(ModalityOf(f)) ? row[f] - median[f] : 0;
+                    errors[(node * width) + f] = r * r;
+                    sum += r * r;
+                }
+
+                reconstruction[node] = sum;
+            }
+
+            var edges = new List<(int, int, float)>(graph.EdgeCount);
+            for (var e = 0; e < graph.EdgeCount; e++)
+            {
+                float error = 0;
+                foreach (var v in graph.EdgeFeatures.AsSpan(e * _edgeFeatures, _edgeFeatures))
+                {
+                    error += (v - 1) * (v - 1); // edge features are scaled by their training mean: 1 is typical
+                }
+
+                edges.Add((graph.Sources[e], graph.Targets[e], error));
+            }
+
+            results.Add(new WindowScores(graph.Step, new float[n], reconstruction, errors, width, edges, present));
+        }
+
+        return results;
+    }
+
+    /// <inheritdoc/>
+    public void Save(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+        writer.Write(Magic);
+        writer.Write(Version);
+        writer.Write(_instances);
+        writer.Write(_metrics);
+        writer.Write(_logs);
+        writer.Write(_edgeFeatures);
+        foreach (var v in _median)
+        {
+            writer.Write(v);
+        }
+
+        foreach (var v in _pooledMedian)
+        {
+            writer.Write(v);
+        }
+    }
+
+    /// <summary>Reads what <see cref="Save"/> wrote.</summary>
+    /// <exception cref="InvalidDataException">Not this method's data, another version, or truncated.</exception>
+    public static StatisticalModel Load(Stream stream)
+    {
+        using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
+        try
+        {
+            if (!reader.ReadBytes(Magic.Length).AsSpan().SequenceEqual(Magic))
+            {
+                throw new InvalidDataException("MstGad artifact: the model section is not a statistical detector.");
+            }
+
+            var version = reader.ReadInt32();
+            if (version != Version)
+            {
+                throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"MstGad artifact: statistical detector version {version} is not supported; this build reads version {Version}."));
+            }
+
+            var instances = reader.ReadInt32();
+            var metrics = reader.ReadInt32();
+            var logs = reader.ReadInt32();
+            var edges = reader.ReadInt32();
+            if (instances is < 0 or > 10_000_000 || metrics < 0 || logs < 0 || edges < 0)
+            {
+                throw new InvalidDataException("MstGad artifact is corrupt: the statistical detector's sizes are invalid.");
+            }
+
+            var width = metrics + logs + (2 * edges);
+            var median = new float[instances * width];
+            for (var i = 0; i < median.Length; i++)
+            {
+                median[i] = reader.ReadSingle();
+            }
+
+            var pooled = new float[width];
+            for (var i = 0; i < pooled.Length; i++)
+            {
+                pooled[i] = reader.ReadSingle();
+            }
+
+            return new StatisticalModel(instances, metrics, logs, edges, median, pooled);
+        }
+        catch (EndOfStreamException ex)
+        {
+            throw new InvalidDataException("MstGad artifact is corrupt: the statistical detector is truncated.", ex);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+    }
+
+    private ModalityMask ModalityOf(int feature) =>
+        feature < _metrics ? ModalityMask.Metrics
+        : feature < _metrics + _logs ? ModalityMask.Logs
+        : ModalityMask.Traces;
+
+    /// <summary>Per node, the largest value of each edge feature over its calls from other instances (in) and to other instances (out).</summary>
+    private (float[] Incoming, float[] Outgoing) EdgeAggregates(MstGraph graph)
+    {
+        var f = _edgeFeatures;
+        var incoming = new float[graph.NodeCount * f];
+        var outgoing = new float[graph.NodeCount * f];
+        for (var e = 0; e < graph.EdgeCount; e++)
+        {
+            var (source, target) = (graph.Sources[e], graph.Targets[e]);
+            if (source == target)
+            {
+                continue;
+            }
+
+            var values = graph.EdgeFeatures.AsSpan(e * f, f);
+            for (var j = 0; j < f; j++)
+            {
+                incoming[(target * f) + j] = Math.Max(incoming[(target * f) + j], values[j]);
+                outgoing[(source * f) + j] = Math.Max(outgoing[(source * f) + j], values[j]);
+            }
+        }
+
+        return (incoming, outgoing);
+    }
+
+    /// <summary>The node's feature values in error order: metrics, logs, then incoming and outgoing edge aggregates.</summary>
+    private void Values(MstGraph graph, int node, float[] incoming, float[] outgoing, float[] row)
+    {
+        var nodeWidth = _metrics + _logs;
+        graph.NodeFeatures.AsSpan(node * graph.NodeFeatureCount, nodeWidth).CopyTo(row);
+        incoming.AsSpan(node * _edgeFeatures, _edgeFeatures).CopyTo(row.AsSpan(nodeWidth));
+        outgoing.AsSpan(node * _edgeFeatures, _edgeFeatures).CopyTo(row.AsSpan(nodeWidth + _edgeFeatures));
+    }
+
+    private static float Median(List<float> values)
+    {
+        if (values.Count == 0)
+        {
+            return 0;
+        }
+
+        var sorted = values.ToArray();
+        Array.Sort(sorted);
+        var mid = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    }
+}
