@@ -88,6 +88,7 @@ internal sealed class DetectorCommandOptions
                 o.AlarmBudgetPerHour = unsupervised.AlarmBudgetPerHour;
                 o.TopFeatures = unsupervised.TopFeatures;
                 o.RelativeToStep = unsupervised.RelativeToStep;
+                o.MinimumTailScale = unsupervised.MinimumTailScale;
             })
             .ConfigureFeatures(o =>
             {
@@ -159,6 +160,8 @@ internal sealed class UnsupervisedCommandOptions
 
     public Option<int> TopFeatures { get; } = new("--top-features") { Description = "How many of a modality's largest standard scores are averaged into its score.", DefaultValueFactory = _ => 2 };
 
+    public Option<double> TailFloor { get; } = new("--tail-floor") { Description = "The smallest tail scale of a feature's error distribution, in normalised units (see UnsupervisedOptions.MinimumTailScale).", DefaultValueFactory = _ => 0.05 };
+
     public Option<bool> AbsoluteScores { get; } = new("--absolute-scores") { Description = "Do not subtract the median anomaly score of the step's instances (by default only an instance that stands out from the others in the same step scores high)." };
 
     public void AddTo(Command command)
@@ -166,6 +169,7 @@ internal sealed class UnsupervisedCommandOptions
         command.Add(AlarmBudget);
         command.Add(TopFeatures);
         command.Add(AbsoluteScores);
+        command.Add(TailFloor);
     }
 
     /// <exception cref="FormatException">The alarm budget is not a rate.</exception>
@@ -174,6 +178,7 @@ internal sealed class UnsupervisedCommandOptions
         AlarmBudgetPerHour = ParseRate(result.GetValue(AlarmBudget)!),
         TopFeatures = result.GetValue(TopFeatures),
         RelativeToStep = !result.GetValue(AbsoluteScores),
+        MinimumTailScale = result.GetValue(TailFloor),
     };
 
     /// <summary>Parses a rate per hour: <c>0.5</c>, <c>0.5/h</c>, <c>12/d</c>, <c>1/30m</c>.</summary>

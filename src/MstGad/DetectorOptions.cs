@@ -78,6 +78,15 @@ public sealed class UnsupervisedOptions
     /// <value>Default 2. At least 1.</value>
     public int TopFeatures { get; set; } = 2;
 
+    /// <summary>
+    /// The smallest tail scale of a feature's error distribution, in the units of the normalised features (metrics
+    /// scaled to their training range, log counts to their training maximum, edge features to their training mean):
+    /// an error this far beyond the feature's 95 % quantile is one decade rarer. It keeps a feature that hardly varied
+    /// in training (a rare log template, a flat metric) from turning a small change into an enormous surprise.
+    /// </summary>
+    /// <value>Default 0.05. Greater than zero.</value>
+    public double MinimumTailScale { get; set; } = 0.05;
+
     /// <summary>Whether the median score of the instances present in the step is subtracted, so that
     /// only an instance that stands out from the others in the same step scores high.</summary>
     /// <value>Default <see langword="true"/>.</value>
@@ -88,6 +97,11 @@ public sealed class UnsupervisedOptions
         if (!(AlarmBudgetPerHour > 0 && double.IsFinite(AlarmBudgetPerHour)))
         {
             yield return string.Create(CultureInfo.InvariantCulture, $"Unsupervised.AlarmBudgetPerHour must be a finite number greater than 0; it is {AlarmBudgetPerHour}.");
+        }
+
+        if (!(MinimumTailScale > 0 && double.IsFinite(MinimumTailScale)))
+        {
+            yield return string.Create(CultureInfo.InvariantCulture, $"Unsupervised.MinimumTailScale must be a finite number greater than 0; it is {MinimumTailScale}.");
         }
 
         if (TopFeatures < 1)

@@ -16,7 +16,7 @@ namespace MstGad.Scoring;
 /// feature f is r = √e. Its surprise is −log₁₀ of the probability that a normal residual is at least r:
 /// 0 up to the median m, then the quantile level interpolated linearly up to the 95 % quantile u (surprise
 /// 1.3), and beyond u an exponential tail fitted to the excesses over u (scale β = their mean, at least
-/// <see cref="SpreadFloor"/>): 1.3 + (r − u) / (β·ln 10). A naturally spiky feature has a wide tail and its
+/// <see cref="UnsupervisedOptions.MinimumTailScale"/>): 1.3 + (r − u) / (β·ln 10). A naturally spiky feature has a wide tail and its
 /// normal spikes are not surprising; a feature reconstructed almost exactly in training turns a deviation of
 /// a few floors into a large surprise; and surprises of very different features (a CPU rate, a log template's
 /// count, a call edge's duration) are on one scale. Instances unknown at training (or features with fewer than
@@ -35,9 +35,6 @@ internal sealed class ErrorProfile
 {
     /// <summary>Fewer present samples than this for an (instance, feature) fall back to the feature's pooled statistics.</summary>
     public const int MinSamples = 20;
-
-    /// <summary>The smallest tail scale β, in the units of the normalised features.</summary>
-    public const float SpreadFloor = 0.01f;
 
     /// <summary>The quantile level where the exponential tail starts.</summary>
     public const double TailLevel = 0.95;
@@ -152,13 +149,14 @@ internal sealed class ErrorProfile
         }
 
         const int p = Parameters;
+        var floor = (float)options.MinimumTailScale;
         var parameters = new float[instances * width * p];
         var known = new bool[instances * width];
         for (var i = 0; i < samples.Length; i++)
         {
             if (samples[i].Count >= MinSamples)
             {
-                Fit(samples[i], parameters.AsSpan(i * p, p));
+                Fit(samples[i], parameters.AsSpan(i * p, p), floor);
                 known[i] = true;
             }
         }
@@ -199,13 +197,13 @@ internal sealed class ErrorProfile
             }
             else if (all.Count > 0)
             {
-                Fit(all, target);
+                Fit(all, target, floor);
             }
             else
             {
                 target[0] = 0;
                 target[1] = 0;
-                target[2] = SpreadFloor;
+                target[2] = floor;
             }
 
             for (var node = 0; node < instances; node++)
@@ -327,7 +325,7 @@ internal sealed class ErrorProfile
     }
 
     /// <summary>The median, the tail start (95 % quantile) and the tail scale (mean excess over it, at least the floor).</summary>
-    private static void Fit(List<float> values, Span<float> target)
+    private static void Fit(List<float> values, Span<float> target, float floor)
     {
         var sorted = values.ToArray();
         Array.Sort(sorted);
@@ -343,7 +341,7 @@ internal sealed class ErrorProfile
 
         target[0] = median;
         target[1] = tail;
-        target[2] = Math.Max(count > 0 ? (float)(excess / count) : 0, SpreadFloor);
+        target[2] = Math.Max(count > 0 ? (float)(excess / count) : 0, floor);
     }
 
     private static float Median(List<float> values)

@@ -30,7 +30,7 @@ public sealed class ErrorProfileTests
 
         var profile = ErrorProfile.Fit(scores, windows, 1, (1, 0, 0), new UnsupervisedOptions());
 
-        Assert.That(profile.Fitted.ToArray(), Is.EqualTo(new[] { 0.5f, 0.5f, ErrorProfile.SpreadFloor }));
+        Assert.That(profile.Fitted.ToArray(), Is.EqualTo(new[] { 0.5f, 0.5f, 0.05f }));
     }
 
     [TestCase(0.5f, 0f)]
@@ -120,8 +120,8 @@ public sealed class ErrorProfileTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(profile.Fitted.Slice(3 * ErrorProfile.Parameters, 3).ToArray(), Is.EqualTo(new[] { 2f, 2f, ErrorProfile.SpreadFloor }));
-            Assert.That(profile.Pooled.ToArray(), Is.EqualTo(new[] { 2f, 2f, ErrorProfile.SpreadFloor }));
+            Assert.That(profile.Fitted.Slice(3 * ErrorProfile.Parameters, 3).ToArray(), Is.EqualTo(new[] { 2f, 2f, 0.05f }));
+            Assert.That(profile.Pooled.ToArray(), Is.EqualTo(new[] { 2f, 2f, 0.05f }));
         });
     }
 
