@@ -147,6 +147,12 @@ internal sealed class JsonElementStream : IDisposable
             }
 
             var lineEnd = data[start..].IndexOf((byte)'\n');
+            if (lineEnd < 0 && !_eof && data.Length - start < 200)
+            {
+                await FillAsync(cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
             var line = data[start..];
             line = line[..Math.Min(lineEnd < 0 ? line.Length : lineEnd, 200)].TrimEnd("\r"u8);
             var firstLine = Encoding.UTF8.GetString(line);
