@@ -23,13 +23,18 @@ internal static class BaselineCommand
         {
             data, interval, window, splitBy, train, validation, tolerance, json,
         };
-        command.SetAction(async (result, cancellationToken) =>
+        command.SetGuardedAction(async (result, cancellationToken) =>
         {
             var options = new FeatureOptions { Interval = Durations.Parse(result.GetValue(interval)!) };
-            var source = TelemetryDirectory.Open(result.GetRequiredValue(data).FullName, ReadMode.Lenient);
+            var source = DataFolder.Open(result.GetRequiredValue(data), ReadMode.Lenient);
             var aggregator = new TelemetryAggregator(options);
             var faults = await TelemetryDirectory.LoadAsync(source, aggregator, cancellationToken).ConfigureAwait(false);
             var aggregate = aggregator.Complete();
+            foreach (var note in ReadReports.Notes(source.Report))
+            {
+                Console.Error.WriteLine("warning: " + note);
+            }
+
             var split = new SplitOptions
             {
                 By = result.GetValue(splitBy) == "faults" ? SplitBy.Faults : SplitBy.Time,

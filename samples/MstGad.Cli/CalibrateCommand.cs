@@ -17,7 +17,7 @@ internal static class CalibrateCommand
         var unsupervised = new UnsupervisedCommandOptions();
         var command = new Command("calibrate", "Fit the unsupervised anomaly score and its alarm-budget threshold again on a trained detector's training and validation time, without retraining the network.") { model, data, output, decision };
         unsupervised.AddTo(command);
-        command.SetAction(async (result, cancellationToken) =>
+        command.SetGuardedAction(async (result, cancellationToken) =>
         {
             UnsupervisedOptions options;
             DecisionRule? rule;
@@ -28,22 +28,25 @@ internal static class CalibrateCommand
             }
             catch (FormatException ex)
             {
-                await Console.Error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
-                return 2;
+                throw new CliException(ex.Message, "see mstgad calibrate --help", CliErrors.Usage, ex);
             }
 
+            var path = OutputFiles.Check(result.GetRequiredValue(output), "--out");
+            var source = DataFolder.Open(result.GetRequiredValue(data), ReadMode.Lenient);
             using var detector = DetectorFiles.Load(result.GetRequiredValue(model));
-            if (detector is null)
-            {
-                return 1;
-            }
-
-            var source = TelemetryDirectory.Open(result.GetRequiredValue(data).FullName, ReadMode.Lenient);
             var aggregator = detector.CreateAggregator();
             var faults = await TelemetryDirectory.LoadAsync(source, aggregator, cancellationToken).ConfigureAwait(false);
-            var threshold = detector.Recalibrate(aggregator.Complete(), faults, options, rule);
-            var path = result.GetRequiredValue(output).FullName;
-            detector.Save(path);
+            double threshold;
+            try
+            {
+                threshold = detector.Recalibrate(aggregator.Complete(), faults, options, rule);
+            }
+            catch (DetectorConfigurationException ex)
+            {
+                throw new CliException(CliErrors.OneLine(ex.Message), "see mstgad calibrate --help", CliErrors.Usage, ex);
+            }
+
+            OutputFiles.Write(path, "--out", detector.Save);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"anomaly threshold {threshold:G4} for an alarm budget of {options.AlarmBudgetPerHour:G4} per hour; decision {detector.DecisionRule}, threshold {detector.Threshold:G4}"));
             Console.WriteLine($"saved {path}");

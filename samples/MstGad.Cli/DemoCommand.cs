@@ -26,7 +26,7 @@ internal static class DemoCommand
         {
             seed, hours, testHours, services, epochs, threads,
         };
-        command.SetAction(async (result, cancellationToken) =>
+        command.SetGuardedAction(async (result, cancellationToken) =>
         {
             var settings = new DemoSettings
             {

@@ -20,42 +20,49 @@ internal static class DetectCommand
         var incidents = new Option<FileInfo?>("--incidents") { Description = "With --online: also write the incidents (runs of flagged steps, grouped along the call graph) to this CSV." };
         var coolDown = new Option<string>("--cool-down") { Description = "With --incidents: how long after its last flagged step an incident stays open.", DefaultValueFactory = _ => "0s" };
         var command = new Command("detect", "Score every instance at every step (that ends a full window) of a telemetry folder.") { model, data, output, strict, online, lateness, incidents, coolDown };
-        command.SetAction(async (result, cancellationToken) =>
-        {
-            using var detector = DetectorFiles.Load(result.GetRequiredValue(model));
-            if (detector is null)
+        command.SetGuardedAction(
+            async (result, cancellationToken) =>
             {
-                return 1;
-            }
+                var path = OutputFiles.Check(result.GetRequiredValue(output), "--out");
+                var incidentFile = result.GetValue(incidents);
+                var incidentPath = incidentFile is null ? null : OutputFiles.Check(incidentFile, "--incidents");
+                var coolDownValue = Durations.Parse(result.GetValue(coolDown)!);
+                var latenessValue = Durations.Parse(result.GetValue(lateness)!);
+                using var detector = DetectorFiles.Load(result.GetRequiredValue(model));
+                var source = DataFolder.Open(result.GetRequiredValue(data), result.GetValue(strict) ? ReadMode.Strict : ReadMode.Lenient);
+                IReadOnlyList<InstanceVerdict> verdicts;
+                if (result.GetValue(online))
+                {
+                    var incidentOptions = new IncidentOptions { CoolDown = coolDownValue };
+                    verdicts = await DetectOnlineAsync(detector, source, latenessValue, incidentPath, incidentOptions, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    verdicts = (await detector.DetectAsync(source, cancellationToken).ConfigureAwait(false)).Verdicts;
+                }
 
-            var source = TelemetryDirectory.Open(result.GetRequiredValue(data).FullName, result.GetValue(strict) ? ReadMode.Strict : ReadMode.Lenient);
-            IReadOnlyList<InstanceVerdict> verdicts;
-            if (result.GetValue(online))
-            {
-                var incidentOptions = new IncidentOptions { CoolDown = Durations.Parse(result.GetValue(coolDown)!) };
-                verdicts = await DetectOnlineAsync(detector, source, Durations.Parse(result.GetValue(lateness)!), result.GetValue(incidents), incidentOptions, cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                verdicts = (await detector.DetectAsync(source, cancellationToken).ConfigureAwait(false)).Verdicts;
-            }
+                OutputFiles.Write(path, "--out", p =>
+                {
+                    using var writer = new StreamWriter(p, false, new UTF8Encoding(false));
+                    WriteVerdicts(writer, verdicts);
+                });
 
-            var path = result.GetRequiredValue(output).FullName;
-            using (var writer = new StreamWriter(path, false, new UTF8Encoding(false)))
-            {
-                WriteVerdicts(writer, verdicts);
-            }
+                var flagged = verdicts.Count(v => v.IsAbnormal);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{verdicts.Count} verdicts ({flagged} abnormal) for {verdicts.Select(v => v.Instance).Distinct().Count()} instances → {path}"));
+                Console.WriteLine($"read: metrics {source.Report.Metrics}; logs {source.Report.Logs}; spans {source.Report.Spans}");
+                foreach (var note in ReadReports.Notes(source.Report))
+                {
+                    Console.WriteLine(note);
+                }
 
-            var flagged = verdicts.Count(v => v.IsAbnormal);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{verdicts.Count} verdicts ({flagged} abnormal) for {verdicts.Select(v => v.Instance).Distinct().Count()} instances → {path}"));
-            Console.WriteLine($"read: metrics {source.Report.Metrics}; logs {source.Report.Logs}; spans {source.Report.Spans}");
-            return 0;
-        });
+                return 0;
+            },
+            strict);
         return command;
     }
 
     /// <summary>Replays the source through an online detector; prints its report and throughput.</summary>
-    private static async Task<IReadOnlyList<InstanceVerdict>> DetectOnlineAsync(Detector detector, ITelemetrySource source, TimeSpan lateness, FileInfo? incidentFile, IncidentOptions incidentOptions, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<InstanceVerdict>> DetectOnlineAsync(Detector detector, ITelemetrySource source, TimeSpan lateness, string? incidentPath, IncidentOptions incidentOptions, CancellationToken cancellationToken)
     {
         var verdicts = new List<InstanceVerdict>();
         var tracker = new IncidentTracker(incidentOptions);
@@ -74,12 +81,15 @@ internal static class DetectCommand
             $"online: {replay.Records} records pushed in event-time order ({replay.Used} used) in {replay.PushTime.TotalSeconds:F1} s: {replay.RecordsPerSecond:F0} records/s with scoring; " +
             $"scoring {scoring.TotalSeconds:F1} s, the rest {withoutScoring.TotalSeconds:F1} s ({replay.Records / withoutScoring.TotalSeconds:F0} records/s)"));
         Console.WriteLine("online report: " + online.Report);
-        if (incidentFile is not null)
+        if (incidentPath is not null)
         {
-            using var writer = new StreamWriter(incidentFile.FullName, false, new UTF8Encoding(false));
-            WriteIncidents(writer, incidents);
+            OutputFiles.Write(incidentPath, "--incidents", p =>
+            {
+                using var writer = new StreamWriter(p, false, new UTF8Encoding(false));
+                WriteIncidents(writer, incidents);
+            });
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{incidents.Count} incidents in {incidents.Select(i => i.Group).Distinct().Count()} groups ({tracker.Suppressed} suppressed) → {incidentFile.FullName}"));
+                $"{incidents.Count} incidents in {incidents.Select(i => i.Group).Distinct().Count()} groups ({tracker.Suppressed} suppressed) → {incidentPath}"));
         }
 
         return verdicts;

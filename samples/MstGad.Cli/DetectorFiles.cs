@@ -3,18 +3,31 @@ namespace MstGad.Cli;
 /// <summary>Loading saved detectors for the commands that use one.</summary>
 internal static class DetectorFiles
 {
-    /// <summary>Loads a detector, or prints why it cannot be loaded and returns <see langword="null"/>.</summary>
-    public static Detector? Load(FileInfo file)
+    /// <summary>Loads a detector.</summary>
+    /// <exception cref="CliException">The file does not exist, cannot be read, or is not a detector this build can load.</exception>
+    public static Detector Load(FileInfo file)
     {
+        var path = file.FullName;
+        if (!file.Exists)
+        {
+            throw Directory.Exists(path)
+                ? new CliException($"the --model path is a folder, not a model file: {path}", "pass the file that mstgad train wrote (--out)")
+                : new CliException($"the model file does not exist: {path}", "check --model, or train one with mstgad train --out");
+        }
+
         MstGad.Model.TorchNative.EnsureLoadable();
         try
         {
-            return Detector.Load(file.FullName);
+            return Detector.Load(path);
         }
-        catch (Exception ex) when (ex is InvalidDataException or IOException)
+        catch (InvalidDataException ex)
         {
-            Console.Error.WriteLine("error: " + ex.Message);
-            return null;
+            // The message names the file: '/m.mstgad: Not a MstGad artifact: …'.
+            throw new CliException("cannot load the model " + ex.Message, "pass a model written by mstgad train (--out) with this version", CliErrors.Failed, ex);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException($"cannot read the model {path}: {ex.Message}", "check the file and its permissions", CliErrors.Failed, ex);
         }
     }
 }

@@ -27,7 +27,7 @@ internal static class EvaluateCommand
         {
             model, data, all, tolerance, json, verdicts, threshold, plot, perFault,
         };
-        command.SetAction(async (result, cancellationToken) =>
+        command.SetGuardedAction(async (result, cancellationToken) =>
         {
             var plotFile = result.GetValue(plot);
             if (plotFile is not null)
@@ -50,16 +50,18 @@ internal static class EvaluateCommand
                 return 1;
             }
 
+            var verdictsPath = result.GetValue(verdicts) is { } verdictsFile ? OutputFiles.Check(verdictsFile, "--verdicts") : null;
+            var toleranceValue = Durations.Parse(result.GetValue(tolerance)!);
             using var detector = DetectorFiles.Load(result.GetRequiredValue(model));
-            if (detector is null)
-            {
-                return 1;
-            }
-
-            var source = TelemetryDirectory.Open(result.GetRequiredValue(data).FullName, ReadMode.Lenient);
+            var source = DataFolder.Open(result.GetRequiredValue(data), ReadMode.Lenient);
             var aggregator = detector.CreateAggregator();
             var faults = await TelemetryDirectory.LoadAsync(source, aggregator, cancellationToken).ConfigureAwait(false);
             var aggregate = aggregator.Complete();
+            foreach (var note in ReadReports.Notes(source.Report))
+            {
+                Console.Error.WriteLine("warning: " + note);
+            }
+
             var clock = aggregate.Clock;
             long? from = null;
             if (!result.GetValue(all) && clock.StepOf(detector.TrainedUntil) < aggregate.FirstStep + aggregate.StepCount - detector.Window)
@@ -75,14 +77,16 @@ internal static class EvaluateCommand
             }
 
             var list = steps.SelectMany(s => s.Verdicts).ToList();
-            if (result.GetValue(verdicts) is { } file)
+            if (verdictsPath is not null)
             {
-                using var writer = new StreamWriter(file.FullName);
-                DetectCommand.WriteVerdicts(writer, list);
+                OutputFiles.Write(verdictsPath, "--verdicts", p =>
+                {
+                    using var writer = new StreamWriter(p);
+                    DetectCommand.WriteVerdicts(writer, list);
+                });
             }
 
             var key = detector.Features.Options.InstanceKey;
-            var toleranceValue = Durations.Parse(result.GetValue(tolerance)!);
             var report = Evaluate(list, faults, key, clock, toleranceValue, decideAt);
             var events = InRange(FaultEvents(faults, key), list, clock.Interval);
             var rootCause = RootCauseMetrics.Evaluate(steps, events, toleranceValue);
@@ -136,7 +140,7 @@ internal static class EvaluateCommand
     {
         if (verdicts.Count == 0)
         {
-            throw new InvalidOperationException("Nothing to evaluate: no step of the data ends a full window after the training part (use --all to evaluate every step).");
+            throw new CliException("nothing to evaluate: no step of the data ends a full window after the training part", "use --all to evaluate every step, or give --data a longer period");
         }
 
         var events = FaultEvents(faults, key);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using MstGad.Datasets;
 using MstGad.Features;
@@ -22,65 +23,63 @@ internal static class InspectCommand
         {
             data, interval, lateness, instanceKey, strict, json,
         };
-        command.SetAction(async (result, cancellationToken) =>
-        {
-            FeatureOptions options;
-            try
+        command.SetGuardedAction(
+            async (result, cancellationToken) =>
             {
-                options = new FeatureOptions
+                FeatureOptions options;
+                try
                 {
-                    Interval = Durations.Parse(result.GetValue(interval)!),
-                    Lateness = result.GetValue(lateness) is { } l ? Durations.Parse(l) : null,
-                    InstanceKey = InstanceKey.FromName(result.GetValue(instanceKey)!),
-                };
-            }
-            catch (Exception ex) when (ex is FormatException or ArgumentException)
-            {
-                await Console.Error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
-                return 2;
-            }
+                    options = new FeatureOptions
+                    {
+                        Interval = Durations.Parse(result.GetValue(interval)!),
+                        Lateness = result.GetValue(lateness) is { } l ? Durations.Parse(l) : null,
+                        InstanceKey = InstanceKey.FromName(result.GetValue(instanceKey)!),
+                    };
+                }
+                catch (Exception ex) when (ex is FormatException or ArgumentException)
+                {
+                    throw new CliException(ex.Message, "see mstgad inspect --help", CliErrors.Usage, ex);
+                }
 
-            return await RunAsync(result.GetRequiredValue(data), options, result.GetValue(strict) ? ReadMode.Strict : ReadMode.Lenient, result.GetValue(json), cancellationToken).ConfigureAwait(false);
-        });
+                return await RunAsync(result.GetRequiredValue(data), options, result.GetValue(strict) ? ReadMode.Strict : ReadMode.Lenient, result.GetValue(json), Console.Out, cancellationToken).ConfigureAwait(false);
+            },
+            strict);
         return command;
     }
 
-    internal static async Task<int> RunAsync(DirectoryInfo data, FeatureOptions options, ReadMode mode, bool asJson, CancellationToken cancellationToken)
+    /// <summary>Reads and reports a folder on <paramref name="output"/>.</summary>
+    /// <exception cref="CliException">The folder does not exist or holds no telemetry in a known layout.</exception>
+    /// <exception cref="TelemetryFormatException">A file is unreadable, or (strict mode) not telemetry of its kind or holds a bad record.</exception>
+    internal static async Task<int> RunAsync(DirectoryInfo data, FeatureOptions options, ReadMode mode, bool asJson, TextWriter output, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
-        ITelemetrySource source;
-        TelemetryAggregate aggregate;
-        IReadOnlyList<FaultLabel> faults;
-        try
-        {
-            source = TelemetryDirectory.Open(data.FullName, mode);
-            var aggregator = new TelemetryAggregator(options);
-            faults = await TelemetryDirectory.LoadAsync(source, aggregator, cancellationToken).ConfigureAwait(false);
-            aggregate = aggregator.Complete();
-        }
-        catch (Exception ex) when (ex is IOException or InvalidDataException or FormatException or UnauthorizedAccessException)
-        {
-            await Console.Error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
-            return 1;
-        }
+        var source = DataFolder.Open(data, mode);
+        var aggregator = new TelemetryAggregator(options);
+        var faults = await TelemetryDirectory.LoadAsync(source, aggregator, cancellationToken).ConfigureAwait(false);
+        var aggregate = aggregator.Complete();
 
         var read = source.Report;
         var used = aggregate.Report;
         var edges = aggregate.Edges;
         var clock = aggregate.Clock;
-        using var stream = Console.OpenStandardOutput();
         if (!asJson)
         {
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{data.FullName}: {aggregate.Instances.Count} instances, {edges.Count} edges, {aggregate.StepCount} steps of {clock.Interval}, {aggregate.LogParser.TemplateCount} log templates, {faults.Count} faults"));
-            Console.WriteLine($"  metrics: {read.Metrics}");
-            Console.WriteLine($"  logs:    {read.Logs}");
-            Console.WriteLine($"  spans:   {read.Spans}");
-            Console.WriteLine($"  faults:  {read.Faults}");
-            Console.WriteLine($"  used:    {used}");
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {watch.Elapsed.TotalSeconds:0.00} s"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{data.FullName}: {aggregate.Instances.Count} instances, {edges.Count} edges, {aggregate.StepCount} steps of {clock.Interval}, {aggregate.LogParser.TemplateCount} log templates, {faults.Count} faults"));
+            output.WriteLine($"  metrics: {read.Metrics}");
+            output.WriteLine($"  logs:    {read.Logs}");
+            output.WriteLine($"  spans:   {read.Spans}");
+            output.WriteLine($"  faults:  {read.Faults}");
+            output.WriteLine($"  used:    {used}");
+            foreach (var note in ReadReports.Notes(read))
+            {
+                output.WriteLine($"  {note}");
+            }
+
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {watch.Elapsed.TotalSeconds:0.00} s"));
             return 0;
         }
 
+        using var stream = new MemoryStream();
         using var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
         writer.WriteStartObject();
         writer.WriteString("data", data.FullName);
@@ -136,6 +135,7 @@ internal static class InspectCommand
         writer.WriteNumber("roots", used.SpansRoot);
         writer.WriteNumber("orphans", used.SpansOrphan);
         writer.WriteNumber("calls", used.Edges);
+        WriteFiles(writer, read.Spans);
         writer.WriteEndObject();
 
         writer.WriteStartObject("logs");
@@ -143,6 +143,7 @@ internal static class InspectCommand
         writer.WriteNumber("read", read.Logs.Rows);
         writer.WriteNumber("records", read.Logs.Records);
         writer.WriteNumber("used", used.LogsUsed);
+        WriteFiles(writer, read.Logs);
         writer.WriteEndObject();
 
         writer.WriteStartObject("metrics");
@@ -151,12 +152,14 @@ internal static class InspectCommand
         writer.WriteNumber("samples", read.Metrics.Records);
         writer.WriteNumber("used", used.MetricsUsed);
         writer.WriteNumber("names", aggregate.Metrics.Count);
+        WriteFiles(writer, read.Metrics);
         writer.WriteEndObject();
 
         writer.WriteStartObject("faults");
         writer.WriteNumber("files", read.Faults.Files);
         writer.WriteNumber("read", read.Faults.Rows);
         writer.WriteNumber("labels", faults.Count);
+        WriteFiles(writer, read.Faults);
         writer.WriteEndObject();
 
         writer.WriteNumber("templates", aggregate.LogParser.TemplateCount);
@@ -177,8 +180,39 @@ internal static class InspectCommand
         writer.WriteNumber("seconds", Math.Round(watch.Elapsed.TotalSeconds, 3));
         writer.WriteEndObject();
         await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
-        await stream.WriteAsync("\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);
+        output.Write(Encoding.UTF8.GetString(stream.GetBuffer(), 0, (int)stream.Length));
+        output.Write('\n');
+        await output.FlushAsync(cancellationToken).ConfigureAwait(false);
         return 0;
+    }
+
+    // The files of a kind skipped as a whole, its text columns ignored and what the folder lacks.
+    private static void WriteFiles(Utf8JsonWriter writer, RecordReport report)
+    {
+        writer.WriteStartArray("skippedFiles");
+        foreach (var file in report.SkippedFiles)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("path", file.Path);
+            writer.WriteString("reason", file.Reason);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteStartObject("ignoredColumns");
+        foreach (var (column, files) in report.IgnoredColumns)
+        {
+            writer.WriteNumber(column, files);
+        }
+
+        writer.WriteEndObject();
+        writer.WriteStartArray("absent");
+        foreach (var what in report.Absent)
+        {
+            writer.WriteStringValue(what);
+        }
+
+        writer.WriteEndArray();
     }
 
     private static void WriteReasons(Utf8JsonWriter writer, string name, IReadOnlyDictionary<string, long> reasons, params (string Reason, long Count)[] more)

@@ -42,7 +42,7 @@ internal static class LoghubCommand
         {
             data, output, settings, systems, check,
         };
-        command.SetAction(result => Run(
+        command.SetGuardedAction(result => Run(
             result.GetRequiredValue(data),
             result.GetRequiredValue(output),
             result.GetValue(settings),

@@ -30,7 +30,7 @@ internal static class ParseCommand
         {
             input, format, masks, namedMasks, delimiters, st, depth, maxChildren, maxTemplates, lenient, output, loadState, saveState,
         };
-        command.SetAction(result =>
+        command.SetGuardedAction(result =>
         {
             var options = new DrainOptions
             {

@@ -15,4 +15,6 @@ var root = new RootCommand("mstgad: multimodal anomaly detection for microservic
     SoakCommand.Create(),
 };
 
-return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
+// Every error is one line on standard error (MstGad.Cli.CliErrors): bad command lines here, the rest in each command's action.
+var parsed = root.Parse(args);
+return CliErrors.ReportParseErrors(parsed, Console.Error) ?? await parsed.InvokeAsync().ConfigureAwait(false);

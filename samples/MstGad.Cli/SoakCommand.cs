@@ -34,7 +34,7 @@ internal static class SoakCommand
         {
             services, replicas, instances, hours, trainHours, epochs, seed, interval, rate, faults, threads, checkpoint, json,
         };
-        command.SetAction(async (result, cancellationToken) =>
+        command.SetGuardedAction(async (result, cancellationToken) =>
         {
             try
             {

@@ -16,36 +16,54 @@ internal static class TrainCommand
         var shared = new DetectorCommandOptions();
         var command = new Command("train", "Train a detector on a telemetry folder (chronological training/validation split) and save it.") { data, output, strict };
         shared.AddTo(command);
-        command.SetAction(async (result, cancellationToken) =>
-        {
-            MstGad.Model.TorchNative.EnsureLoadable();
-            Detector detector;
-            try
+        command.SetGuardedAction(
+            async (result, cancellationToken) =>
             {
-                detector = shared.CreateBuilder(result).Build();
-            }
-            catch (Exception ex) when (ex is FormatException or ArgumentException)
-            {
-                await Console.Error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
-                return 2;
-            }
+                // Everything that can be checked without training is checked first.
+                var path = OutputFiles.Check(result.GetRequiredValue(output), "--out");
+                var source = DataFolder.Open(result.GetRequiredValue(data), result.GetValue(strict) ? ReadMode.Strict : ReadMode.Lenient);
+                MstGad.Model.TorchNative.EnsureLoadable();
+                Detector detector;
+                try
+                {
+                    detector = shared.CreateBuilder(result).Build();
+                }
+                catch (Exception ex) when (ex is FormatException or ArgumentException and not DetectorConfigurationException)
+                {
+                    throw new CliException(ex.Message, "see mstgad train --help", CliErrors.Usage, ex);
+                }
 
-            using (detector)
-            {
-                var source = TelemetryDirectory.Open(result.GetRequiredValue(data).FullName, result.GetValue(strict) ? ReadMode.Strict : ReadMode.Lenient);
-                var report = await detector.FitAsync(source, new ConsoleProgress(), cancellationToken).ConfigureAwait(false);
-                var path = result.GetRequiredValue(output).FullName;
-                detector.Save(path);
-                Console.Error.WriteLine();
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"trained {report.Training.Epochs.Count} epochs (best {report.Training.BestEpoch}{(report.Training.StoppedEarly ? ", stopped early" : "")}{(report.Training.StoppedByTimeBudget ? ", stopped by the time budget" : "")}) on {report.TrainingWindows} windows, validated on {report.ValidationWindows}; " +
-                    $"{report.Instances} instances, {report.NodeFeatures} node and {report.EdgeFeatures} edge features; class weight w {report.Training.ClassWeight:0.#}; threshold {report.Threshold:G4}; {report.Elapsed.TotalSeconds:0} s"));
-                Console.WriteLine($"training {report.TrainingStart:O} – {report.TrainingEnd:O}, validation until {report.ValidationEnd:O}");
-                Console.WriteLine($"read: metrics {source.Report.Metrics}; logs {source.Report.Logs}; spans {source.Report.Spans}; faults {source.Report.Faults}");
-                Console.WriteLine($"saved {path}");
-                return 0;
-            }
-        });
+                using (detector)
+                {
+                    FitReport report;
+                    try
+                    {
+                        report = await detector.FitAsync(source, new ConsoleProgress(), cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (InvalidOperationException ex) when (ex.Message.StartsWith("Too little data", StringComparison.Ordinal))
+                    {
+                        // Detector.Fit: the training part is shorter than the window (any other InvalidOperationException is a bug).
+                        Console.Error.WriteLine();
+                        throw new CliException(ex.Message, "give --data a longer period, or a shorter --window or --interval, or other --train-fraction/--validation-fraction", CliErrors.Failed, ex);
+                    }
+
+                    OutputFiles.Write(path, "--out", detector.Save);
+                    Console.Error.WriteLine();
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"trained {report.Training.Epochs.Count} epochs (best {report.Training.BestEpoch}{(report.Training.StoppedEarly ? ", stopped early" : "")}{(report.Training.StoppedByTimeBudget ? ", stopped by the time budget" : "")}) on {report.TrainingWindows} windows, validated on {report.ValidationWindows}; " +
+                        $"{report.Instances} instances, {report.NodeFeatures} node and {report.EdgeFeatures} edge features; class weight w {report.Training.ClassWeight:0.#}; threshold {report.Threshold:G4}; {report.Elapsed.TotalSeconds:0} s"));
+                    Console.WriteLine($"training {report.TrainingStart:O} – {report.TrainingEnd:O}, validation until {report.ValidationEnd:O}");
+                    Console.WriteLine($"read: metrics {source.Report.Metrics}; logs {source.Report.Logs}; spans {source.Report.Spans}; faults {source.Report.Faults}");
+                    foreach (var note in ReadReports.Notes(source.Report))
+                    {
+                        Console.WriteLine(note);
+                    }
+
+                    Console.WriteLine($"saved {path}");
+                    return 0;
+                }
+            },
+            strict);
         return command;
     }
 }

@@ -26,8 +26,10 @@ namespace MstGad.Datasets;
 /// </list>
 /// <para>
 /// Times (<c>time</c>, <c>start</c>, <c>end</c>) are ISO-8601 (UTC when without offset) or Unix epoch seconds
-/// with optional decimals; in JSON they may be strings or numbers. A CSV header that lacks a required column
-/// throws a <see cref="TelemetryFormatException"/> in both modes; in JSON Lines a missing required property is
+/// with optional decimals; in JSON they may be strings or numbers. A CSV file whose header lacks a required column,
+/// or a JSON Lines file whose first record is not an object or has none of the required properties, is not a
+/// file of the kind: strict mode throws a <see cref="TelemetryFormatException"/>, lenient mode skips the file and
+/// names it in <see cref="RecordReport.SkippedFiles"/>. Otherwise, in JSON Lines a missing required property is
 /// a bad record. Optional values that are empty count as absent.
 /// </para>
 /// <para>
@@ -108,22 +110,22 @@ public sealed class FileTelemetrySource : ITelemetrySource
     }
 
     /// <inheritdoc/>
-    /// <exception cref="TelemetryFormatException">A CSV header lacks a required column, a file is unreadable, or (strict mode) a record is bad.</exception>
+    /// <exception cref="TelemetryFormatException">A file is unreadable, or (strict mode) is not of the kind or holds a bad record.</exception>
     public IAsyncEnumerable<MetricSample> ReadMetricsAsync(CancellationToken cancellationToken = default) =>
         ReadAsync<MetricSample>(MetricFiles, Report.Metrics, "metric", MetricSchema, ConvertMetric, cancellationToken);
 
     /// <inheritdoc/>
-    /// <exception cref="TelemetryFormatException">A CSV header lacks a required column, a file is unreadable, or (strict mode) a record is bad.</exception>
+    /// <exception cref="TelemetryFormatException">A file is unreadable, or (strict mode) is not of the kind or holds a bad record.</exception>
     public IAsyncEnumerable<LogRecord> ReadLogsAsync(CancellationToken cancellationToken = default) =>
         ReadAsync<LogRecord>(LogFiles, Report.Logs, "log", LogSchema, ConvertLog, cancellationToken);
 
     /// <inheritdoc/>
-    /// <exception cref="TelemetryFormatException">A CSV header lacks a required column, a file is unreadable, or (strict mode) a record is bad.</exception>
+    /// <exception cref="TelemetryFormatException">A file is unreadable, or (strict mode) is not of the kind or holds a bad record.</exception>
     public IAsyncEnumerable<Span> ReadSpansAsync(CancellationToken cancellationToken = default) =>
         ReadAsync<Span>(SpanFiles, Report.Spans, "span", SpanSchema, ConvertSpan, cancellationToken);
 
     /// <inheritdoc/>
-    /// <exception cref="TelemetryFormatException">A CSV header lacks a required column, a file is unreadable, or (strict mode) a record is bad.</exception>
+    /// <exception cref="TelemetryFormatException">A file is unreadable, or (strict mode) is not of the kind or holds a bad record.</exception>
     public IAsyncEnumerable<FaultLabel> ReadFaultsAsync(CancellationToken cancellationToken = default) =>
         ReadAsync<FaultLabel>(FaultFiles, Report.Faults, "fault", FaultSchema, ConvertFault, cancellationToken);
 

@@ -13,4 +13,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Debug, Message = "Reading {Kind} from {File}")]
     public static partial void ReadingFile(ILogger logger, string kind, string file);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Skipped {File} when reading {Kind}s: {Reason}")]
+    public static partial void SkippedFile(ILogger logger, string file, string kind, string reason);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "Ignored the text column {Column} of {File}: its values are not numbers")]
+    public static partial void IgnoredColumn(ILogger logger, string column, string file);
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
@@ -23,9 +24,19 @@ namespace MstGad.Datasets;
 /// (<see cref="SkipReasons.MalformedCsv"/>): the real 2023-01-29 day has two, in <c>log/10_06_log.csv</c>.
 /// </para>
 /// <para>
-/// <b>Metrics</b> (<c>metric/*.csv</c>): one <see cref="MetricSample"/> per metric column of each row, named by
-/// the column header (for example <c>CpuUsage(m)</c>); every column except <c>Time</c>, <c>TimeStamp</c>,
-/// <c>PodName</c> and <c>ServiceName</c> is a metric. The instance is <c>PodName</c>, or <c>ServiceName</c>
+/// A file whose header lacks a column that its kind requires is not telemetry of that kind (the study publishes
+/// <c>dependency.csv</c>, <c>source_50.csv</c> and <c>destination_50.csv</c> beside the metric files): lenient
+/// mode skips it and names it in <see cref="RecordReport.SkippedFiles"/>, strict mode throws. A date's missing
+/// <c>metric</c>, <c>trace</c> or <c>log</c> folder (or one without CSV files) and a missing fault list are noted
+/// in <see cref="RecordReport.Absent"/> and read as nothing.
+/// </para>
+/// <para>
+/// <b>Metrics</b> (<c>metric/*.csv</c>, requiring <c>Time</c> and <c>PodName</c> or <c>ServiceName</c>): one
+/// <see cref="MetricSample"/> per metric column of each row, named by the column header (for example
+/// <c>CpuUsage(m)</c>); every column except <c>Time</c>, <c>TimeStamp</c>, <c>PodName</c> and <c>ServiceName</c> is a
+/// metric, whatever its name, except a text column: one none of whose values is a number and that has at least
+/// two values, which is ignored and counted in <see cref="RecordReport.IgnoredColumns"/> (and logged as a
+/// warning). The instance is <c>PodName</c>, or <c>ServiceName</c>
 /// in <c>front_service.csv</c>. The time is the date-time of Go's <c>Time</c> text
 /// (<c>2023-01-29 08:41:09.104907624 +0000 UTC m=+0.18</c>), and <see cref="MetricSample.Coverage"/> is
 /// <see cref="NezhaDatasetOptions.MetricCoverage"/> (a row summarises the minute before its time).
@@ -53,6 +64,11 @@ public sealed class NezhaDataset : ITelemetrySource
 {
     private const string RcaFolder = "rca_data";
     private const string ConstructFolder = "construct_data";
+    private static readonly string[][] MetricColumnsRequired = [["Time"], ["PodName", "ServiceName"]];
+    private static readonly string[][] SpanColumnsRequired =
+        [["TraceID"], ["SpanID"], ["ParentID"], ["PodName"], ["OperationName"], ["StartTimeUnixNano"], ["EndTimeUnixNano"]];
+
+    private static readonly string[][] LogColumnsRequired = [["Timestamp"], ["PodName"], ["Log"]];
     private readonly NezhaDatasetOptions _options;
     private readonly ILogger _logger;
 
@@ -103,6 +119,7 @@ public sealed class NezhaDataset : ITelemetrySource
         SpanFiles = ListCsv(roots, "trace");
         LogFiles = ListCsv(roots, "log");
         FaultFiles = [.. Dates.Select(d => Path.Combine(rca, d, d + "-fault_list.json")).Where(File.Exists)];
+        NoteAbsent(rca);
     }
 
     /// <summary>The absolute root folder.</summary>
@@ -128,7 +145,7 @@ public sealed class NezhaDataset : ITelemetrySource
 
     /// <inheritdoc/>
     /// <exception cref="TelemetryFormatException">
-    /// A file lacks a required column, is unreadable, or (strict mode) holds a bad record.
+    /// A file is unreadable, or (strict mode) lacks a required column or holds a bad record.
     /// </exception>
     public async IAsyncEnumerable<MetricSample> ReadMetricsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -140,13 +157,19 @@ public sealed class NezhaDataset : ITelemetrySource
             issues.BeginFile(path);
             using (var file = await CsvFile.OpenAsync(path, issues, StringComparison.Ordinal, cancellationToken).ConfigureAwait(false))
             {
-                if (file is null)
+                if (file is null || !file.HasColumns(MetricColumnsRequired))
                 {
                     issues.EndFile();
                     continue;
                 }
 
-                var columns = MetricColumns.Of(file, _options);
+                var text = await TextColumnsAsync(path, file.Header, issues, cancellationToken).ConfigureAwait(false);
+                foreach (var column in text)
+                {
+                    issues.IgnoreColumn(file.Header[column]);
+                }
+
+                var columns = MetricColumns.Of(file, text, _options);
                 while (await file.NextAsync(cancellationToken).ConfigureAwait(false))
                 {
                     issues.Report.CountRow();
@@ -177,7 +200,7 @@ public sealed class NezhaDataset : ITelemetrySource
 
     /// <inheritdoc/>
     /// <exception cref="TelemetryFormatException">
-    /// A file lacks a required column, is unreadable, or (strict mode) holds a bad record.
+    /// A file is unreadable, or (strict mode) lacks a required column or holds a bad record.
     /// </exception>
     public async IAsyncEnumerable<Span> ReadSpansAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -188,7 +211,7 @@ public sealed class NezhaDataset : ITelemetrySource
             issues.BeginFile(path);
             using (var file = await CsvFile.OpenAsync(path, issues, StringComparison.Ordinal, cancellationToken).ConfigureAwait(false))
             {
-                if (file is null)
+                if (file is null || !file.HasColumns(SpanColumnsRequired))
                 {
                     issues.EndFile();
                     continue;
@@ -212,7 +235,7 @@ public sealed class NezhaDataset : ITelemetrySource
 
     /// <inheritdoc/>
     /// <exception cref="TelemetryFormatException">
-    /// A file lacks a required column, is unreadable, or (strict mode) holds a bad record.
+    /// A file is unreadable, or (strict mode) lacks a required column or holds a bad record.
     /// </exception>
     public async IAsyncEnumerable<LogRecord> ReadLogsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -224,7 +247,7 @@ public sealed class NezhaDataset : ITelemetrySource
             issues.BeginFile(path);
             using (var file = await CsvFile.OpenAsync(path, issues, StringComparison.Ordinal, cancellationToken).ConfigureAwait(false))
             {
-                if (file is null)
+                if (file is null || !file.HasColumns(LogColumnsRequired))
                 {
                     issues.EndFile();
                     continue;
@@ -271,12 +294,88 @@ public sealed class NezhaDataset : ITelemetrySource
         }
     }
 
+    // The metric columns (all but Time, TimeStamp, PodName and ServiceName) of a file that hold text: none of
+    // their values is a number (NaN and ±Infinity are numbers) and at least two are not empty. The file is
+    // read a second time for this, up to the row where every column has shown a number: the first row for
+    // TrainTicket's files. One value cannot tell a text column from a bad value, so it is left a metric.
+    private static async Task<IReadOnlyList<int>> TextColumnsAsync(string path, string[] header, RecordIssues issues, CancellationToken cancellationToken)
+    {
+        var open = Enumerable.Range(0, header.Length).Where(i => !IsKeyColumn(header[i])).ToList();
+        var texts = new int[header.Length];
+        using (var scan = await CsvFile.OpenAsync(path, issues, StringComparison.Ordinal, cancellationToken).ConfigureAwait(false))
+        {
+            while (scan is not null && open.Count > 0 && await scan.NextAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var reader = scan.Reader;
+                if (reader.Error != CsvError.None || reader.FieldCount != header.Length)
+                {
+                    continue;
+                }
+
+                open.RemoveAll(column =>
+                {
+                    var value = reader[column];
+                    if (value.IsEmpty)
+                    {
+                        return false;
+                    }
+
+                    if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+                    {
+                        return true;
+                    }
+
+                    texts[column]++;
+                    return false;
+                });
+            }
+        }
+
+        return [.. open.Where(column => texts[column] >= 2)];
+    }
+
+    private static bool IsKeyColumn(string name) => name is "Time" or "TimeStamp" or "PodName" or "ServiceName";
+
+    private void NoteAbsent(string rca)
+    {
+        foreach (var date in Dates)
+        {
+            var day = Path.Combine(rca, date);
+            if (!Directory.Exists(day))
+            {
+                continue;
+            }
+
+            foreach (var (kind, report) in new[] { ("metric", Report.Metrics), ("trace", Report.Spans), ("log", Report.Logs) })
+            {
+                var folder = Path.Combine(day, kind);
+                if (!Directory.Exists(folder))
+                {
+                    report.NoteAbsent(folder);
+                }
+                else if (!Directory.EnumerateFiles(folder).Any(IsCsv))
+                {
+                    report.NoteAbsent(Path.Combine(folder, "*.csv"));
+                }
+            }
+
+            var faults = Path.Combine(day, date + "-fault_list.json");
+            if (!File.Exists(faults))
+            {
+                Report.Faults.NoteAbsent(faults);
+            }
+        }
+    }
+
+    private static bool IsCsv(string file) =>
+        file.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) || file.EndsWith(".csv.gz", StringComparison.OrdinalIgnoreCase);
+
     private IReadOnlyList<string> ListCsv(List<string> roots, string kind) =>
         [.. roots.SelectMany(root => Dates
             .Select(date => Path.Combine(root, date, kind))
             .Where(Directory.Exists)
             .SelectMany(folder => Directory.EnumerateFiles(folder)
-                .Where(f => f.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".csv.gz", StringComparison.OrdinalIgnoreCase))
+                .Where(IsCsv)
                 .Order(StringComparer.Ordinal)))];
 
     private static void ConvertMetricRow(CsvFile file, MetricColumns columns, RecordIssues issues, Utf8StringCache cache, List<MetricSample> samples)
@@ -464,23 +563,20 @@ public sealed class NezhaDataset : ITelemetrySource
 
         public bool SkipNaN { get; private init; }
 
-        public static MetricColumns Of(CsvFile file, NezhaDatasetOptions options)
+        // The header has Time and PodName or ServiceName (HasColumns); text columns are no metrics.
+        public static MetricColumns Of(CsvFile file, IReadOnlyList<int> text, NezhaDatasetOptions options)
         {
             var time = file.Required("Time");
             var instance = file.Optional("PodName");
             var frontend = false;
             if (instance < 0)
             {
-                instance = file.Optional("ServiceName");
-                frontend = instance >= 0;
-                if (instance < 0)
-                {
-                    instance = file.Required("PodName");
-                }
+                instance = file.Required("ServiceName");
+                frontend = true;
             }
 
             var metrics = Enumerable.Range(0, file.Header.Length)
-                .Where(i => file.Header[i] is not ("Time" or "TimeStamp" or "PodName" or "ServiceName"))
+                .Where(i => !IsKeyColumn(file.Header[i]) && !text.Contains(i))
                 .ToArray();
             return new MetricColumns
             {

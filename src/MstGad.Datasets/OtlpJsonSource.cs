@@ -42,6 +42,9 @@ namespace MstGad.Datasets;
 /// </list>
 /// <para>There are no fault labels in OTLP: <see cref="ReadFaultsAsync"/> yields nothing.</para>
 /// <para>
+/// A file that does not start with a JSON object, or whose first property is not <c>resourceSpans</c>,
+/// <c>resourceLogs</c> or <c>resourceMetrics</c>, is not an export: lenient mode skips it and names it in
+/// <see cref="RecordReport.SkippedFiles"/> (of each kind read), strict mode throws.
 /// Invalid JSON is a bad record: strict mode throws; lenient mode counts it under <see cref="SkipReasons.InvalidJson"/>
 /// and resumes on the next line (which re-synchronises JSON Lines). Each read adds to <see cref="Report"/>; different
 /// kinds may be read concurrently.
@@ -109,17 +112,17 @@ public sealed class OtlpJsonSource : ITelemetrySource
     public TelemetryReadReport Report { get; } = new();
 
     /// <inheritdoc/>
-    /// <exception cref="TelemetryFormatException">A file is unreadable, or (strict mode) a record is bad.</exception>
+    /// <exception cref="TelemetryFormatException">A file is unreadable, or (strict mode) is not an export or holds a bad record.</exception>
     public IAsyncEnumerable<MetricSample> ReadMetricsAsync(CancellationToken cancellationToken = default) =>
         ReadAsync<MetricSample>("resourceMetrics", Report.Metrics, "metric", ConvertMetrics, cancellationToken);
 
     /// <inheritdoc/>
-    /// <exception cref="TelemetryFormatException">A file is unreadable, or (strict mode) a record is bad.</exception>
+    /// <exception cref="TelemetryFormatException">A file is unreadable, or (strict mode) is not an export or holds a bad record.</exception>
     public IAsyncEnumerable<LogRecord> ReadLogsAsync(CancellationToken cancellationToken = default) =>
         ReadAsync<LogRecord>("resourceLogs", Report.Logs, "log", ConvertLogs, cancellationToken);
 
     /// <inheritdoc/>
-    /// <exception cref="TelemetryFormatException">A file is unreadable, or (strict mode) a record is bad.</exception>
+    /// <exception cref="TelemetryFormatException">A file is unreadable, or (strict mode) is not an export or holds a bad record.</exception>
     public IAsyncEnumerable<Span> ReadSpansAsync(CancellationToken cancellationToken = default) =>
         ReadAsync<Span>("resourceSpans", Report.Spans, "span", ConvertSpans, cancellationToken);
 
@@ -636,6 +639,12 @@ public sealed class OtlpJsonSource : ITelemetrySource
             issues.BeginFile(path);
             using (var stream = new JsonElementStream(TelemetryFile.Open(path), JsonStreamShape.ArrayElements, property))
             {
+                if (!await IsExportAsync(stream, issues, cancellationToken).ConfigureAwait(false))
+                {
+                    issues.EndFile();
+                    continue;
+                }
+
                 while (await stream.ReadAsync(issues, cancellationToken).ConfigureAwait(false))
                 {
                     output.Clear();
@@ -650,6 +659,27 @@ public sealed class OtlpJsonSource : ITelemetrySource
 
             issues.EndFile();
         }
+    }
+
+    // An OTLP/JSON export (or a line of the collector's JSON Lines) is an object whose one property is
+    // resourceSpans, resourceLogs or resourceMetrics: a file that starts otherwise is not telemetry (an empty
+    // file, an empty object or invalid JSON are left to the reading).
+    private static async ValueTask<bool> IsExportAsync(JsonElementStream stream, RecordIssues issues, CancellationToken cancellationToken)
+    {
+        var peek = await stream.PeekAsync(issues, cancellationToken).ConfigureAwait(false);
+        if (peek.Start == JsonStart.Other)
+        {
+            issues.NotTelemetry(peek.Line, peek.FirstLine, Messages.NotOtlpStart);
+            return false;
+        }
+
+        if (peek.FirstProperty is { } first && first is not ("resourceSpans" or "resourceLogs" or "resourceMetrics"))
+        {
+            issues.NotTelemetry(peek.Line, peek.FirstLine, Messages.NotOtlpProperty(first));
+            return false;
+        }
+
+        return true;
     }
 
     private static void ConvertElement<T>(JsonElementStream stream, RecordIssues issues, ElementConverter<T> convert, List<T> output)

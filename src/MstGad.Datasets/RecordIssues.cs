@@ -36,6 +36,9 @@ internal sealed class RecordIssues
     /// <summary>The file being read.</summary>
     public string File { get; private set; } = string.Empty;
 
+    /// <summary>The kind read, such as <c>metric</c>.</summary>
+    public string Kind => _kind;
+
     /// <summary>Starts a file: counts it and resets the per-file skip tally.</summary>
     /// <param name="file">The file path.</param>
     public void BeginFile(string file)
@@ -109,6 +112,33 @@ internal sealed class RecordIssues
         {
             Report.Skip(reason);
         }
+    }
+
+    /// <summary>
+    /// The current file is not telemetry of this kind (decided from its header or first record): strict mode
+    /// throws, naming the file and why, with the hint to use lenient mode; lenient mode names the file in
+    /// <see cref="RecordReport.SkippedFiles"/> and logs a warning, and the caller skips the file.
+    /// </summary>
+    /// <param name="line">The line of the header or first record.</param>
+    /// <param name="evidence">The header or first record.</param>
+    /// <param name="problem">Why, such as <c>not a metric file: its header lacks 'Time'</c>.</param>
+    public void NotTelemetry(long line, string? evidence, string problem)
+    {
+        if (Mode == ReadMode.Strict)
+        {
+            throw new TelemetryFormatException(File, line, null, evidence, problem, Messages.UseLenientMode, null);
+        }
+
+        Report.SkipFile(File, problem);
+        Log.SkippedFile(_logger, File, _kind, problem);
+    }
+
+    /// <summary>A text column of the current file is ignored (both modes): counted in the report and logged as a warning.</summary>
+    /// <param name="column">The column name.</param>
+    public void IgnoreColumn(string column)
+    {
+        Report.IgnoreColumn(column);
+        Log.IgnoredColumn(_logger, column, File);
     }
 
     /// <summary>Throws the exception for a problem that no mode can skip (a missing column, an unreadable file).</summary>

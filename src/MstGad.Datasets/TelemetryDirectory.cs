@@ -13,6 +13,12 @@ public static class TelemetryDirectory
     /// <c>otlp</c> folder); otherwise the generic layout, files whose names start with <c>metrics</c>,
     /// <c>logs</c>, <c>spans</c> and <c>faults</c> (CSV or JSON Lines, optionally gzip-compressed).
     /// </summary>
+    /// <remarks>
+    /// In lenient mode a file of the layout that is not telemetry of its kind (judged by its header, or its
+    /// first record or property) is skipped and named in <see cref="RecordReport.SkippedFiles"/>; strict mode
+    /// throws for it. A kind that the folder lacks is noted in <see cref="RecordReport.Absent"/> (Nezha: a date's
+    /// <c>metric</c>, <c>trace</c> or <c>log</c> folder or fault list; generic: <c>logs*</c> and so on).
+    /// </remarks>
     /// <param name="path">The folder.</param>
     /// <param name="mode">Strict or lenient reading.</param>
     /// <returns>The source.</returns>
@@ -64,7 +70,23 @@ public static class TelemetryDirectory
                 "or files named metrics*, logs*, spans*, faults* (.csv or .jsonl, optionally .gz).");
         }
 
-        return new FileTelemetrySource(options);
+        var source = new FileTelemetrySource(options);
+        var folder = Path.GetFullPath(path);
+        foreach (var (files, report, pattern) in new[]
+        {
+            (options.MetricFiles, source.Report.Metrics, "metrics*"),
+            (options.LogFiles, source.Report.Logs, "logs*"),
+            (options.SpanFiles, source.Report.Spans, "spans*"),
+            (options.FaultFiles, source.Report.Faults, "faults*"),
+        })
+        {
+            if (files.Count == 0)
+            {
+                report.NoteAbsent(Path.Combine(folder, pattern));
+            }
+        }
+
+        return source;
     }
 
     /// <summary>Reads every record of a source into memory (metrics, then logs, spans and faults, each in the source's order).</summary>

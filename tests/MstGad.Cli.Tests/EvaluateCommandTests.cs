@@ -1,4 +1,5 @@
 using MstGad.Evaluation;
+using MstGad.Features;
 
 namespace MstGad.Cli.Tests;
 
@@ -109,6 +110,27 @@ public sealed class EvaluateCommandTests
             Assert.That(exitCode, Is.EqualTo(1));
             Assert.That(error.ToString(), Is.EqualTo($"error: Cannot write the plot to '{plot}': the folder '{missing}' does not exist.{Environment.NewLine}"));
         });
+    }
+
+    [Test]
+    public async Task Evaluate_MissingModelFile_PrintsOneErrorLine()
+    {
+        using var dir = new TempDirectory();
+        var model = dir.File("no-such.mstgad");
+
+        var run = await Support.CommandRun.InvokeAsync(EvaluateCommand.Create(), "--model", model, "--data", dir.Path);
+
+        Assert.That((run.ExitCode, run.Error), Is.EqualTo((1, $"error: the model file does not exist: {model}; check --model, or train one with mstgad train --out{Environment.NewLine}")));
+    }
+
+    [Test]
+    public void Evaluate_NoVerdicts_SaysToUseAll()
+    {
+        var clock = new StepClock(TimeSpan.FromMinutes(1));
+
+        Assert.That(() => EvaluateCommand.Evaluate([], [], InstanceKey.Identity, clock, TimeSpan.FromSeconds(60), 0.5), Throws.InstanceOf<CliException>()
+            .With.Message.EqualTo("nothing to evaluate: no step of the data ends a full window after the training part")
+            .And.Property(nameof(CliException.WhatToDo)).EqualTo("use --all to evaluate every step, or give --data a longer period"));
     }
 
     private static InstanceVerdict Verdict(string instance, int minute, double score, bool abnormal) =>

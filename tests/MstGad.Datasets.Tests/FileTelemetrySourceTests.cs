@@ -97,23 +97,92 @@ public sealed class FileTelemetrySourceTests
     }
 
     [Test]
-    public void ReadMetricsAsync_MissingColumn_ThrowsInBothModes()
+    public async Task ReadMetricsAsync_MissingColumn_StrictThrowsLenientSkipsTheFile()
     {
         using var dir = new TempDirectory();
-        var file = dir.Write("m.csv", "Time,Instance,Value\n");
+        var file = dir.Write("m.csv", "Time,Instance,Value\n2023-01-29T08:41:09Z,pod-a,1\n");
 
-        foreach (var mode in new[] { ReadMode.Strict, ReadMode.Lenient })
+        var e = Assert.ThrowsAsync<TelemetryFormatException>(async () => await Source(o => o.MetricFiles.Add(file)).ReadMetricsAsync().CountAsync());
+        var lenient = Source(o =>
         {
-            var source = Source(o =>
-            {
-                o.MetricFiles.Add(file);
-                o.Mode = mode;
-            });
+            o.MetricFiles.Add(file);
+            o.Mode = ReadMode.Lenient;
+        });
+        var samples = await lenient.ReadMetricsAsync().CountAsync();
 
-            var e = Assert.ThrowsAsync<TelemetryFormatException>(async () => await source.ReadMetricsAsync().CountAsync());
+        Assert.Multiple(() =>
+        {
+            Assert.That(e!.Message, Is.EqualTo($"{file}:1: not a metric file: its header lacks 'metric': 'Time,Instance,Value'; use lenient mode to skip it"));
+            Assert.That(samples, Is.Zero);
+            Assert.That(lenient.Report.Metrics.Rows, Is.Zero);
+            Assert.That(lenient.Report.Metrics.SkippedFiles, Is.EqualTo(new[] { new SkippedFile(file, "not a metric file: its header lacks 'metric'") }));
+        });
+    }
 
-            Assert.That(e!.Message, Is.EqualTo($"{file}:1: field 'metric' required column missing from the header: 'Time,Instance,Value'"));
-        }
+    [TestCase("[1, 2, 3]\n", "its first record is not a JSON object", "[1, 2, 3]")]
+    [TestCase("{\"Source\": \"frontend\", \"Target\": \"cartservice\"}\n", "its first record has none of the properties 'time', 'instance', 'metric' or 'value'", "{\"Source\": \"frontend\", \"Target\": \"cartservice\"}")]
+    public async Task ReadMetricsAsync_JsonLinesFileOfAnotherKind_StrictThrowsLenientSkipsIt(string content, string why, string record)
+    {
+        using var dir = new TempDirectory();
+        var file = dir.Write("metrics-dependency.jsonl", content);
+        var good = dir.Write("metrics.jsonl", "{\"time\": 1674981669, \"instance\": \"pod-a\", \"metric\": \"cpu\", \"value\": 1}\n");
+
+        var e = Assert.ThrowsAsync<TelemetryFormatException>(async () => await Source(o => o.MetricFiles.Add(file)).ReadMetricsAsync().CountAsync());
+        var lenient = Source(o =>
+        {
+            o.MetricFiles.Add(file);
+            o.MetricFiles.Add(good);
+            o.Mode = ReadMode.Lenient;
+        });
+        var samples = await lenient.ReadMetricsAsync().CountAsync();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(e!.Message, Is.EqualTo($"{file}:1: not a metric file: {why}: '{record}'; use lenient mode to skip it"));
+            Assert.That(samples, Is.EqualTo(1));
+            Assert.That(lenient.Report.Metrics.ToString(), Is.EqualTo("files 2, rows 1, records 1, skipped 1 file (metrics-dependency.jsonl)"));
+        });
+    }
+
+    [Test]
+    public async Task ReadLogsAsync_JsonLinesWithABadFirstRecord_IsStillALogFile()
+    {
+        // The first record has some of the required properties: a bad record, not another kind of file.
+        using var dir = new TempDirectory();
+        var file = dir.Write("logs.jsonl", "{\"time\": 1674981669, \"message\": \"no instance\"}\n{\"time\": 1674981669, \"instance\": \"pod-a\", \"message\": \"ok\"}\n");
+        var source = Source(o =>
+        {
+            o.LogFiles.Add(file);
+            o.Mode = ReadMode.Lenient;
+        });
+
+        var logs = await source.ReadLogsAsync().CountAsync();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(logs, Is.EqualTo(1));
+            Assert.That(source.Report.Logs.ToString(), Is.EqualTo("files 1, rows 2, records 1, skipped 1 (missing value)"));
+        });
+    }
+
+    [Test]
+    public async Task TelemetryDirectoryOpen_GenericFolderWithADependencyList_SkipsItAndNotesAbsentKinds()
+    {
+        using var dir = new TempDirectory();
+        dir.Write("metrics.csv", "time,instance,metric,value\n2023-01-29T08:41:09Z,pod-a,cpu,0.5\n");
+        var dependency = dir.Write("metrics-dependency.csv", Support.Nezha.DependencyCsv);
+        var source = TelemetryDirectory.Open(dir.Path, ReadMode.Lenient);
+
+        var read = await TelemetryDirectory.ReadAllAsync(source);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(read.Metrics, Has.Count.EqualTo(1));
+            Assert.That(source.Report.Metrics.SkippedFiles, Is.EqualTo(new[] { new SkippedFile(dependency, "not a metric file: its header lacks 'time', 'instance', 'metric' and 'value'") }));
+            Assert.That(source.Report.Logs.ToString(), Is.EqualTo($"files 0, rows 0, records 0, absent: {Path.Combine(dir.Path, "logs*")}"));
+            Assert.That(source.Report.Spans.Absent, Is.EqualTo(new[] { Path.Combine(dir.Path, "spans*") }));
+            Assert.That(source.Report.Faults.Absent, Is.EqualTo(new[] { Path.Combine(dir.Path, "faults*") }));
+        });
     }
 
     [Test]
@@ -228,14 +297,14 @@ public sealed class FileTelemetrySourceTests
     }
 
     [Test]
-    public void ReadSpansAsync_NeitherEndNorDurationColumn_ThrowsInBothModes()
+    public void ReadSpansAsync_NeitherEndNorDurationColumn_StrictThrows()
     {
         using var dir = new TempDirectory();
         var file = dir.Write("s.csv", "trace_id,span_id,parent_span_id,instance,operation,start\n");
 
         var e = Assert.ThrowsAsync<TelemetryFormatException>(async () => await Source(o => o.SpanFiles.Add(file)).ReadSpansAsync().CountAsync());
 
-        Assert.That(e!.Message, Is.EqualTo($"{file}:1: field 'end' required column missing from the header (need 'end' or 'duration_ms'): 'trace_id,span_id,parent_span_id,instance,operation,start'"));
+        Assert.That(e!.Message, Is.EqualTo($"{file}:1: not a span file: its header lacks 'end' (or 'duration_ms'): 'trace_id,span_id,parent_span_id,instance,operation,start'; use lenient mode to skip it"));
     }
 
     [Test]

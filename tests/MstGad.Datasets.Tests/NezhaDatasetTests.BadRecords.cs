@@ -93,40 +93,45 @@ public sealed partial class NezhaDatasetTests
     }
 
     [Test]
-    public void ReadMetricsAsync_NoInstanceColumn_ThrowsInBothModes()
+    public async Task ReadMetricsAsync_NoInstanceColumn_StrictThrowsLenientSkipsTheFile()
     {
         using var dir = new TempDirectory();
         var file = dir.Write(Nezha.InRca("metric", "pod-a_metric.csv"), "Time,TimeStamp,CpuUsage(m)\n2023-01-29 08:42:09 +0000 UTC,1,2\n");
 
-        foreach (var mode in new[] { ReadMode.Strict, ReadMode.Lenient })
+        var e = Assert.ThrowsAsync<TelemetryFormatException>(async () => await new NezhaDataset(dir.Path).ReadMetricsAsync().CountAsync());
+        var lenient = new NezhaDataset(dir.Path, new NezhaDatasetOptions { Mode = ReadMode.Lenient });
+        var samples = await lenient.ReadMetricsAsync().CountAsync();
+
+        Assert.Multiple(() =>
         {
-            var dataset = new NezhaDataset(dir.Path, new NezhaDatasetOptions { Mode = mode });
-
-            var e = Assert.ThrowsAsync<TelemetryFormatException>(async () => await dataset.ReadMetricsAsync().CountAsync());
-
-            Assert.That(e!.Message, Is.EqualTo($"{file}:1: field 'PodName' required column missing from the header: 'Time,TimeStamp,CpuUsage(m)'"));
-        }
+            Assert.That(e!.Message, Is.EqualTo($"{file}:1: not a metric file: its header lacks 'PodName' (or 'ServiceName'): 'Time,TimeStamp,CpuUsage(m)'; use lenient mode to skip it"));
+            Assert.That(samples, Is.Zero);
+            Assert.That(lenient.Report.Metrics.SkippedFiles, Is.EqualTo(new[] { new SkippedFile(file, "not a metric file: its header lacks 'PodName' (or 'ServiceName')") }));
+        });
     }
 
     [Test]
-    public void ReadSpansAsync_MissingColumn_ThrowsInBothModes()
+    public async Task ReadSpansAsync_MissingColumn_StrictThrowsLenientSkipsTheFile()
     {
         using var dir = new TempDirectory();
         var file = dir.Write(Nezha.InRca("trace", "08_43_trace.csv"), "TraceID,ParentID,PodName,OperationName,StartTimeUnixNano,EndTimeUnixNano\n");
+        dir.Write(Nezha.InRca("trace", "08_44_trace.csv"), $"{Nezha.TraceHeader}\n{GoodSpanRow}\n");
 
-        foreach (var mode in new[] { ReadMode.Strict, ReadMode.Lenient })
+        var e = Assert.ThrowsAsync<TelemetryFormatException>(async () => await new NezhaDataset(dir.Path).ReadSpansAsync().CountAsync());
+        var lenient = new NezhaDataset(dir.Path, new NezhaDatasetOptions { Mode = ReadMode.Lenient });
+        var spans = await lenient.ReadSpansAsync().CountAsync();
+
+        Assert.Multiple(() =>
         {
-            var dataset = new NezhaDataset(dir.Path, new NezhaDatasetOptions { Mode = mode });
-
-            var e = Assert.ThrowsAsync<TelemetryFormatException>(async () => await dataset.ReadSpansAsync().CountAsync());
-
-            Assert.Multiple(() =>
-            {
-                Assert.That(e!.Message, Is.EqualTo($"{file}:1: field 'SpanID' required column missing from the header: 'TraceID,ParentID,PodName,OperationName,StartTimeUnixNano,EndTimeUnixNano'"));
-                Assert.That(e.SourceName, Is.EqualTo(file));
-                Assert.That(e.Field, Is.EqualTo("SpanID"));
-            });
-        }
+            Assert.That(e!.Message, Is.EqualTo($"{file}:1: not a span file: its header lacks 'SpanID': 'TraceID,ParentID,PodName,OperationName,StartTimeUnixNano,EndTimeUnixNano'; use lenient mode to skip it"));
+            Assert.That(e.SourceName, Is.EqualTo(file));
+            Assert.That(e.Line, Is.EqualTo(1));
+            Assert.That(e.Field, Is.Null);
+            Assert.That(e.Problem, Is.EqualTo("not a span file: its header lacks 'SpanID'"));
+            Assert.That(e.Hint, Is.EqualTo("use lenient mode to skip it"));
+            Assert.That(spans, Is.EqualTo(1));
+            Assert.That(lenient.Report.Spans.ToString(), Is.EqualTo("files 2, rows 1, records 1, skipped 1 file (08_43_trace.csv)"));
+        });
     }
 
     [Test]

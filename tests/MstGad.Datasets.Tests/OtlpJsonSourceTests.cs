@@ -161,6 +161,62 @@ public sealed class OtlpJsonSourceTests
     }
 
     [Test]
+    public async Task ReadSpansAsync_FilesThatAreNoExportsLenient_AreSkippedAndNamed()
+    {
+        using var dir = new TempDirectory();
+        var otlp = Path.Combine("otlp", "traces.json");
+        dir.Copy(TestFile("traces.json"), otlp);
+        var readme = dir.Write(Path.Combine("otlp", "README.md"), "# Exports of 2023-01-29\n\nOne file per signal.\n");
+        var dependency = dir.Write(Path.Combine("otlp", "dependency.json"), "{\"Source\": \"frontend\", \"Target\": \"cartservice\", \"Weight\": 12}\n");
+        var source = (OtlpJsonSource)TelemetryDirectory.Open(dir.Path, ReadMode.Lenient);
+
+        var spans = await source.ReadSpansAsync().CountAsync();
+        var metrics = await source.ReadMetricsAsync().CountAsync();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(spans, Is.EqualTo(3));
+            Assert.That(metrics, Is.Zero);
+            Assert.That(source.Report.Spans.SkippedFiles, Is.EqualTo(new[]
+            {
+                new SkippedFile(readme, "not an OTLP/JSON export: it does not start with a JSON object"),
+                new SkippedFile(dependency, "not an OTLP/JSON export: its first property is 'Source', not resourceSpans, resourceLogs or resourceMetrics"),
+            }));
+            Assert.That(source.Report.Spans.ToString(), Is.EqualTo("files 3, rows 4, records 3, skipped 1 (missing instance), skipped 2 files (README.md, dependency.json)"));
+            Assert.That(source.Report.Metrics.ToString(), Is.EqualTo("files 3, rows 0, records 0, skipped 2 files (README.md, dependency.json)"));
+        });
+    }
+
+    [Test]
+    public void ReadLogsAsync_FileThatIsNoExportStrict_ThrowsNamingTheFileAndWhy()
+    {
+        using var dir = new TempDirectory();
+        var file = dir.Write("dependency.json", "\n{\"Source\": \"frontend\", \"Target\": \"cartservice\"}\n");
+
+        var e = Assert.ThrowsAsync<TelemetryFormatException>(async () => await new OtlpJsonSource([file]).ReadLogsAsync().CountAsync());
+
+        Assert.That(e!.Message, Is.EqualTo(
+            $"{file}:2: not an OTLP/JSON export: its first property is 'Source', not resourceSpans, resourceLogs or resourceMetrics: '{{\"Source\": \"frontend\", \"Target\": \"cartservice\"}}'; use lenient mode to skip it"));
+    }
+
+    [Test]
+    public async Task ReadLogsAsync_EmptyFileAndByteOrderMark_AreReadAsExports()
+    {
+        using var dir = new TempDirectory();
+        dir.Write("empty.jsonl", string.Empty);
+        dir.Write("bom.jsonl", [.. System.Text.Encoding.UTF8.Preamble, .. File.ReadAllBytes(TestFile("logs.jsonl"))]);
+
+        var source = new OtlpJsonSource([dir.Path]);
+        var logs = await source.ReadLogsAsync().CountAsync();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(logs, Is.EqualTo(4));
+            Assert.That(source.Report.Logs.SkippedFiles, Is.Empty);
+        });
+    }
+
+    [Test]
     public async Task ReadLogsAsync_InvalidJsonLine_StrictThrowsLenientResynchronises()
     {
         using var dir = new TempDirectory();

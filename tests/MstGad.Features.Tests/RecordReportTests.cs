@@ -16,6 +16,9 @@ public sealed class RecordReportTests
             Assert.That(report.Skipped, Is.Empty);
             Assert.That(report.SkippedTotal, Is.Zero);
             Assert.That(report.Examples, Is.Empty);
+            Assert.That(report.SkippedFiles, Is.Empty);
+            Assert.That(report.IgnoredColumns, Is.Empty);
+            Assert.That(report.Absent, Is.Empty);
             Assert.That(report.ToString(), Is.EqualTo("files 0, rows 0, records 0"));
         });
     }
@@ -97,6 +100,113 @@ public sealed class RecordReportTests
         {
             Assert.That(report.Skipped, Is.EqualTo(new Dictionary<string, long> { ["even"] = 1000, ["odd"] = 1000 }));
             Assert.That(report.Rows, Is.EqualTo(2000));
+        });
+    }
+
+    [Test]
+    public void SkipFile_TwoFiles_AreNamedInOrderWithoutCountingRowsOrSkips()
+    {
+        var report = new RecordReport();
+        report.CountFile();
+        report.CountFile();
+        report.CountFile();
+        report.CountRow();
+        report.CountRecords(19);
+
+        report.SkipFile("/d/metric/dependency.csv", "not a metric file: its header lacks 'Time'");
+        report.SkipFile("/d/metric/source_50.csv", "not a metric file: its header lacks 'Time'");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(report.SkippedFiles, Is.EqualTo(new[]
+            {
+                new SkippedFile("/d/metric/dependency.csv", "not a metric file: its header lacks 'Time'"),
+                new SkippedFile("/d/metric/source_50.csv", "not a metric file: its header lacks 'Time'"),
+            }));
+            Assert.That(report.Skipped, Is.Empty);
+            Assert.That(report.ToString(), Is.EqualTo("files 3, rows 1, records 19, skipped 2 files (dependency.csv, source_50.csv)"));
+        });
+    }
+
+    [Test]
+    public void SkipFile_OneFile_IsSingular()
+    {
+        var report = new RecordReport();
+        report.CountFile();
+        report.Skip("NaN value");
+
+        report.SkipFile("/d/log/notes.csv", "not a log file: its header lacks 'Log'");
+
+        Assert.That(report.ToString(), Is.EqualTo("files 1, rows 0, records 0, skipped 1 (NaN value), skipped 1 file (notes.csv)"));
+    }
+
+    [Test]
+    public void IgnoreColumn_ColumnsOfSeveralFiles_AreCountedPerFileInOrdinalOrder()
+    {
+        var report = new RecordReport();
+
+        report.IgnoreColumn("Zone");
+        report.IgnoreColumn("Node");
+        report.IgnoreColumn("Node");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(report.IgnoredColumns, Is.EqualTo(new Dictionary<string, long> { ["Node"] = 2, ["Zone"] = 1 }));
+            Assert.That(report.IgnoredColumns.Keys, Is.EqualTo(new[] { "Node", "Zone" }));
+            Assert.That(report.ToString(), Is.EqualTo("files 0, rows 0, records 0, ignored text columns Node (2 files), Zone (1 file)"));
+        });
+    }
+
+    [Test]
+    public void NoteAbsent_RepeatedNote_IsKeptOnce()
+    {
+        var report = new RecordReport();
+
+        report.NoteAbsent("/d/rca_data/2023-01-29/log");
+        report.NoteAbsent("/d/rca_data/2023-01-30/log/*.csv");
+        report.NoteAbsent("/d/rca_data/2023-01-29/log");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(report.Absent, Is.EqualTo(new[] { "/d/rca_data/2023-01-29/log", "/d/rca_data/2023-01-30/log/*.csv" }));
+            Assert.That(report.ToString(), Is.EqualTo("files 0, rows 0, records 0, absent: /d/rca_data/2023-01-29/log, /d/rca_data/2023-01-30/log/*.csv"));
+        });
+    }
+
+    [Test]
+    public void SkipFileIgnoreColumnNoteAbsent_Null_Throws()
+    {
+        var report = new RecordReport();
+
+        Assert.Multiple(() =>
+        {
+            Assert.Throws<ArgumentNullException>(() => report.SkipFile(null!, "why"));
+            Assert.Throws<ArgumentNullException>(() => report.SkipFile("a.csv", null!));
+            Assert.Throws<ArgumentNullException>(() => report.IgnoreColumn(null!));
+            Assert.Throws<ArgumentNullException>(() => report.NoteAbsent(null!));
+        });
+    }
+
+    [Test]
+    public void Add_AnotherReportWithSkippedFilesColumnsAndAbsentKinds_AddsThem()
+    {
+        var report = new RecordReport();
+        report.SkipFile("a/dependency.csv", "not a metric file");
+        report.IgnoreColumn("Node");
+        report.NoteAbsent("a/log");
+        var other = new RecordReport();
+        other.SkipFile("b/source_50.csv", "not a metric file");
+        other.IgnoreColumn("Node");
+        other.NoteAbsent("a/log");
+        other.NoteAbsent("b/log");
+
+        report.Add(other);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(report.SkippedFiles.Select(f => f.Path), Is.EqualTo(new[] { "a/dependency.csv", "b/source_50.csv" }));
+            Assert.That(report.IgnoredColumns, Is.EqualTo(new Dictionary<string, long> { ["Node"] = 2 }));
+            Assert.That(report.Absent, Is.EqualTo(new[] { "a/log", "b/log" }));
         });
     }
 

@@ -23,6 +23,28 @@ public sealed class TelemetryFormatExceptionTests
     }
 
     [Test]
+    public void Constructor_AHint_EndsTheMessage()
+    {
+        var inner = new InvalidDataException();
+
+        var ex = new TelemetryFormatException("dependency.csv", 1, null, "Source,Target,Weight", "not a metric file: its header lacks 'Time'", "use lenient mode to skip it", inner);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(ex.Message, Is.EqualTo("dependency.csv:1: not a metric file: its header lacks 'Time': 'Source,Target,Weight'; use lenient mode to skip it"));
+            Assert.That(ex.Problem, Is.EqualTo("not a metric file: its header lacks 'Time'"));
+            Assert.That(ex.Hint, Is.EqualTo("use lenient mode to skip it"));
+            Assert.That(ex.InnerException, Is.SameAs(inner));
+        });
+    }
+
+    [Test]
+    public void Constructor_WithoutAHint_HasNone()
+    {
+        Assert.That(new TelemetryFormatException("a.csv", 1, null, "x", "bad").Hint, Is.Null);
+    }
+
+    [Test]
     public void Constructor_ALongValue_IsShortenedInTheMessageButKeptWhole()
     {
         var value = new string('x', 201);

@@ -71,6 +71,23 @@ internal sealed class CsvFile : IDisposable
         }
     }
 
+    /// <summary>
+    /// Whether the header has every required column, each given as its alternatives (<c>["PodName", "ServiceName"]</c>).
+    /// When it has not, the file is not telemetry of the kind being read: strict mode throws, lenient mode
+    /// names the file in the report (<see cref="RecordIssues.NotTelemetry"/>) and <see langword="false"/> is returned.
+    /// </summary>
+    public bool HasColumns(IReadOnlyList<string[]> required)
+    {
+        var missing = required.Where(names => names.All(n => Optional(n) < 0)).ToList();
+        if (missing.Count == 0)
+        {
+            return true;
+        }
+
+        _issues.NotTelemetry(HeaderLine, string.Join(',', Header), Messages.HeaderLacks(_issues.Kind, missing));
+        return false;
+    }
+
     /// <summary>The index of a required column; throws (in both modes) when it is missing.</summary>
     public int Required(string name)
     {

@@ -9,7 +9,11 @@ namespace MstGad.Datasets.Generic;
 /// <param name="Names">The column names; the slot of a column is its index.</param>
 /// <param name="Required">The columns a CSV header must have.</param>
 /// <param name="OneOf">Pairs of columns of which a CSV header must have at least one.</param>
-internal sealed record RowSchema(string[] Names, string[] Required, (string First, string Second)[] OneOf);
+internal sealed record RowSchema(string[] Names, string[] Required, (string First, string Second)[] OneOf)
+{
+    /// <summary>The required columns, each as its alternatives.</summary>
+    public IReadOnlyList<string[]> RequiredColumns { get; } = [.. Required.Select(n => new[] { n }), .. OneOf.Select(p => new[] { p.First, p.Second })];
+}
 
 /// <summary>A generic telemetry file read row by row into a <see cref="FieldRow"/>: CSV or JSON Lines.</summary>
 internal abstract class RowFile : IDisposable
@@ -28,12 +32,31 @@ internal abstract class RowFile : IDisposable
 
     protected RecordIssues Issues { get; }
 
-    /// <summary>Opens a file in the given format; <see langword="null"/> for an empty CSV file in lenient mode.</summary>
+    /// <summary>
+    /// Opens a file in the given format; <see langword="null"/> in lenient mode for an empty CSV file and for a
+    /// file that is not of the kind (a CSV header without the required columns; a JSON Lines file whose first
+    /// record is not an object or has none of the required properties), which strict mode throws for.
+    /// </summary>
     public static async Task<RowFile?> OpenAsync(string path, TelemetryFileFormat format, RowSchema schema, RecordIssues issues, CancellationToken cancellationToken)
     {
         if (format == TelemetryFileFormat.JsonLines)
         {
-            return new JsonLinesRowFile(path, schema, issues);
+            var json = new JsonLinesRowFile(path, schema, issues);
+            try
+            {
+                if (await json.IsOfTheKindAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    return json;
+                }
+
+                json.Dispose();
+                return null;
+            }
+            catch
+            {
+                json.Dispose();
+                throw;
+            }
         }
 
         var csv = await CsvFile.OpenAsync(path, issues, StringComparison.OrdinalIgnoreCase, cancellationToken).ConfigureAwait(false);
@@ -44,6 +67,12 @@ internal abstract class RowFile : IDisposable
 
         try
         {
+            if (!csv.HasColumns(schema.RequiredColumns))
+            {
+                csv.Dispose();
+                return null;
+            }
+
             return new CsvRowFile(csv, schema, issues);
         }
         catch
@@ -76,20 +105,8 @@ internal abstract class RowFile : IDisposable
         public CsvRowFile(CsvFile file, RowSchema schema, RecordIssues issues)
             : base(schema, issues)
         {
+            // The header has the required columns (HasColumns).
             _file = file;
-            foreach (var name in schema.Required)
-            {
-                file.Required(name);
-            }
-
-            foreach (var (first, second) in schema.OneOf)
-            {
-                if (file.Optional(first) < 0 && file.Optional(second) < 0)
-                {
-                    throw issues.Fatal(file.HeaderLine, first, string.Join(',', file.Header), Messages.MissingOneOf(first, second));
-                }
-            }
-
             _map = [.. schema.Names.Select((name, slot) => (Column: file.Optional(name), Slot: slot)).Where(p => p.Column >= 0)];
         }
 
@@ -119,11 +136,56 @@ internal abstract class RowFile : IDisposable
     private sealed class JsonLinesRowFile(string path, RowSchema schema, RecordIssues issues) : RowFile(schema, issues)
     {
         private readonly JsonElementStream _stream = new(TelemetryFile.Open(path), JsonStreamShape.RootValues);
+        private readonly string[] _required = [.. schema.RequiredColumns.SelectMany(names => names)];
+        private bool? _first;
 
         public override long Line => _stream.Line;
 
-        public override ValueTask<bool> NextAsync(CancellationToken cancellationToken) =>
-            _stream.ReadAsync(Issues, cancellationToken);
+        // Reads the first record (kept for the first NextAsync): the file is of the kind unless that record is
+        // valid JSON that is not an object, or an object with none of the required properties. An empty
+        // file, or invalid JSON, is left to the record checks.
+        public async ValueTask<bool> IsOfTheKindAsync(CancellationToken cancellationToken)
+        {
+            _first = await _stream.ReadAsync(Issues, cancellationToken).ConfigureAwait(false);
+            if (_first == false || _stream.Error is not null)
+            {
+                return true;
+            }
+
+            var text = _stream.Current.Span;
+            if (_stream.TokenType != JsonTokenType.StartObject)
+            {
+                Issues.NotTelemetry(Line, Encoding.UTF8.GetString(text), $"not a {Issues.Kind} file: {Messages.NotAJsonObjectFirst}");
+                return false;
+            }
+
+            try
+            {
+                using var document = JsonDocument.Parse(_stream.Current);
+                if (document.RootElement.EnumerateObject().Any(p => _required.Contains(p.Name, StringComparer.OrdinalIgnoreCase)))
+                {
+                    return true;
+                }
+            }
+            catch (JsonException)
+            {
+                return true;
+            }
+
+            Issues.NotTelemetry(Line, Encoding.UTF8.GetString(text), Messages.FirstRecordHasNone(Issues.Kind, _required));
+            return false;
+        }
+
+        public override ValueTask<bool> NextAsync(CancellationToken cancellationToken)
+        {
+            if (_first is { } first)
+            {
+                _first = null;
+                return ValueTask.FromResult(first);
+            }
+
+            return _stream.ReadAsync(Issues, cancellationToken);
+        }
 
         public override bool TryFillRow()
         {

@@ -17,6 +17,26 @@ internal enum JsonStreamShape
     ArrayElements = 1,
 }
 
+/// <summary>What an input starts with (<see cref="JsonElementStream.PeekAsync(CancellationToken)"/>).</summary>
+internal enum JsonStart
+{
+    /// <summary>Nothing but white space.</summary>
+    Empty = 0,
+
+    /// <summary>A JSON object (<c>{</c>).</summary>
+    Object = 1,
+
+    /// <summary>Anything else: another JSON value, or text that is not JSON.</summary>
+    Other = 2,
+}
+
+/// <summary>The start of an input (<see cref="JsonElementStream.PeekAsync(CancellationToken)"/>).</summary>
+/// <param name="Start">What it starts with.</param>
+/// <param name="FirstProperty">For an object, its first property name, when it could be read.</param>
+/// <param name="FirstLine">The first line that is not blank (up to 200 bytes).</param>
+/// <param name="Line">The 1-based number of that line; 0 for an empty input.</param>
+internal readonly record struct JsonPeek(JsonStart Start, string? FirstProperty, string FirstLine, long Line);
+
 /// <summary>
 /// Streams JSON values from a UTF-8 stream one element at a time, so that a file larger than memory can
 /// be read as long as each element fits: the caller parses each element (a <see cref="ReadOnlyMemory{T}"/>
@@ -101,6 +121,69 @@ internal sealed class JsonElementStream : IDisposable
     /// <summary>The exception behind <see cref="Error"/>, if any.</summary>
     public JsonException? ErrorException { get; private set; }
 
+    /// <summary>
+    /// Looks at the start of the input before the first read, without consuming anything: whether the input
+    /// is empty, starts with a JSON object (and that object's first property name), or starts otherwise.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>What the input starts with.</returns>
+    public async ValueTask<JsonPeek> PeekAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        await SkipPreambleAsync(cancellationToken).ConfigureAwait(false);
+        while (true)
+        {
+            var data = _buffer.AsSpan(_pos, _end - _pos);
+            var start = data.IndexOfAnyExcept(" \t\r\n"u8);
+            if (start < 0)
+            {
+                if (_eof)
+                {
+                    return new JsonPeek(JsonStart.Empty, null, string.Empty, 0);
+                }
+
+                await FillAsync(cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            var lineEnd = data[start..].IndexOf((byte)'\n');
+            if (lineEnd < 0 && !_eof && data.Length - start < 200)
+            {
+                await FillAsync(cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            var line = data[start..];
+            line = line[..Math.Min(lineEnd < 0 ? line.Length : lineEnd, 200)].TrimEnd("\r"u8);
+            var firstLine = Encoding.UTF8.GetString(line);
+            var lineNumber = _line + data[..start].Count((byte)'\n');
+            if (data[start] != (byte)'{')
+            {
+                return new JsonPeek(JsonStart.Other, null, firstLine, lineNumber);
+            }
+
+            var reader = new Utf8JsonReader(data[start..], _eof, new JsonReaderState(ReaderOptions));
+            try
+            {
+                if (reader.Read() && reader.Read())
+                {
+                    return new JsonPeek(JsonStart.Object, reader.TokenType == JsonTokenType.PropertyName ? reader.GetString() : null, firstLine, lineNumber);
+                }
+            }
+            catch (JsonException)
+            {
+                return new JsonPeek(JsonStart.Object, null, firstLine, lineNumber);
+            }
+
+            if (_eof || _end - _pos >= MaxElementBytes)
+            {
+                return new JsonPeek(JsonStart.Object, null, firstLine, lineNumber);
+            }
+
+            await FillAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Reads the next element.</summary>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns><see langword="false"/> at the end of the input.</returns>
@@ -109,19 +192,7 @@ internal sealed class JsonElementStream : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         while (true)
         {
-            if (_first)
-            {
-                while (_end - _pos < 3 && !_eof)
-                {
-                    await FillAsync(cancellationToken).ConfigureAwait(false);
-                }
-
-                _first = false;
-                if (_buffer.AsSpan(_pos, _end - _pos).StartsWith(Encoding.UTF8.Preamble))
-                {
-                    _pos += 3;
-                }
-            }
+            await SkipPreambleAsync(cancellationToken).ConfigureAwait(false);
 
             Error = null;
             ErrorException = null;
@@ -156,6 +227,22 @@ internal sealed class JsonElementStream : IDisposable
         }
     }
 
+    /// <summary>
+    /// <see cref="PeekAsync(CancellationToken)"/>, where an unreadable input (corrupt gzip) throws a
+    /// <see cref="MstGad.Features.TelemetryFormatException"/>.
+    /// </summary>
+    public async ValueTask<JsonPeek> PeekAsync(RecordIssues issues, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await PeekAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidDataException e)
+        {
+            throw issues.Fatal(0, null, null, $"{Messages.UnreadableFile}: {e.Message}", e);
+        }
+    }
+
     /// <summary>Reads the next element; an unreadable input (corrupt gzip, oversized element) throws a <see cref="MstGad.Features.TelemetryFormatException"/>.</summary>
     /// <param name="issues">Names the file and builds the exception.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
@@ -186,6 +273,26 @@ internal sealed class JsonElementStream : IDisposable
         if (_ownsStream)
         {
             _stream.Dispose();
+        }
+    }
+
+    // Skips a UTF-8 byte order mark at the start of the input, once.
+    private async ValueTask SkipPreambleAsync(CancellationToken cancellationToken)
+    {
+        if (!_first)
+        {
+            return;
+        }
+
+        while (_end - _pos < 3 && !_eof)
+        {
+            await FillAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        _first = false;
+        if (_buffer.AsSpan(_pos, _end - _pos).StartsWith(Encoding.UTF8.Preamble))
+        {
+            _pos += 3;
         }
     }
 

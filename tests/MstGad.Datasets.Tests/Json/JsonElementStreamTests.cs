@@ -95,6 +95,44 @@ public sealed class JsonElementStreamTests
         Assert.That(elements.Single().Text, Is.EqualTo("{\"x\":1}"));
     }
 
+    [TestCase(1)]
+    [TestCase(3)]
+    [TestCase(1 << 20)]
+    public async Task PeekAsync_AnExport_GivesTheFirstPropertyAndConsumesNothing(int chunk)
+    {
+        using var stream = new JsonElementStream(new TrickleStream(Encoding.UTF8.GetBytes("\uFEFF" + Export), chunk), JsonStreamShape.ArrayElements, "resourceSpans");
+
+        var peek = await stream.PeekAsync(default);
+        var spans = new List<string>();
+        while (await stream.ReadAsync(default))
+        {
+            spans.Add(Encoding.UTF8.GetString(stream.Current.Span));
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(peek, Is.EqualTo(new JsonPeek(JsonStart.Object, "resourceLogs", "{", 1)));
+            Assert.That(spans, Is.EqualTo(new[] { "{ \"span\": 1 }", "{ \"span\": 2 }", "{\"span\": 3}" }));
+        });
+    }
+
+    [TestCase("", (int)JsonStart.Empty, null, "", 0L)]
+    [TestCase(" \n\t\n", (int)JsonStart.Empty, null, "", 0L)]
+    [TestCase("\n\n# Exports\r\nmore", (int)JsonStart.Other, null, "# Exports", 3L)]
+    [TestCase("[{\"resourceSpans\": []}]", (int)JsonStart.Other, null, "[{\"resourceSpans\": []}]", 1L)]
+    [TestCase("{}", (int)JsonStart.Object, null, "{}", 1L)]
+    [TestCase("{\"Source\": \"frontend\"}\n{}", (int)JsonStart.Object, "Source", "{\"Source\": \"frontend\"}", 1L)]
+    [TestCase("{\"resourceLogs\" nonsense", (int)JsonStart.Object, null, "{\"resourceLogs\" nonsense", 1L)]
+    [TestCase("{nonsense", (int)JsonStart.Object, null, "{nonsense", 1L)]
+    public async Task PeekAsync_Start_IsClassified(string text, int start, string? property, string firstLine, long line)
+    {
+        using var stream = new JsonElementStream(new TrickleStream(Encoding.UTF8.GetBytes(text), 2), JsonStreamShape.ArrayElements);
+
+        var peek = await stream.PeekAsync(default);
+
+        Assert.That(peek, Is.EqualTo(new JsonPeek((JsonStart)start, property, firstLine, line)));
+    }
+
     private static async Task<List<(long Line, string Text, string? Error)>> ReadAllAsync(string json, JsonStreamShape shape, string? property, int chunk)
     {
         var result = new List<(long, string, string?)>();
