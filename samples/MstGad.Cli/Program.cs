@@ -12,6 +12,7 @@ var root = new RootCommand("mstgad: multimodal anomaly detection for microservic
     BaselineCommand.Create(),
     DemoCommand.Create(),
     SoakCommand.Create(),
+    InjectCommand.Create(),
 };
 
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
