@@ -25,10 +25,11 @@ internal static class InjectCommand
         var cpuFactor = new Option<string>("--cpu-factor") { Description = "CPU usage and rate rise by f × their median in the target's file, f uniform in MIN-MAX (one f per fault).", DefaultValueFactory = _ => "3-6" };
         var errorRate = new Option<double>("--error-rate") { Description = "Mean extra ERROR lines per minute of an error burst.", DefaultValueFactory = _ => d.ErrorRate };
         var targets = new Option<string?>("--targets") { Description = "Only these targets, comma-separated pod or service names (default: every pod with at least one incoming call a minute in the copied window, and a metric file)." };
+        var decoys = new Option<int>("--decoys") { Description = "Also this many windows of copied telemetry with no fault and no label, placed like the faults' windows.", DefaultValueFactory = _ => d.Decoys };
         var keepFaults = new Option<bool>("--keep-faults") { Description = "Keep the original faults after --after in the fault list (by default the injected faults replace them)." };
         var command = new Command("inject", "Write a copy of a Nezha day with injected faults (network delay, CPU, error bursts) and their labels.")
         {
-            data, output, seed, kinds, count, after, date, delay, jitter, cpuFactor, errorRate, targets, keepFaults,
+            data, output, seed, kinds, count, decoys, after, date, delay, jitter, cpuFactor, errorRate, targets, keepFaults,
         };
         command.SetAction((result, cancellationToken) =>
         {
@@ -53,6 +54,7 @@ internal static class InjectCommand
                 Seed = result.GetValue(seed),
                 Kinds = Parse("--kinds", () => InjectSettings.ParseKinds(result.GetValue(kinds)!), InjectSettings.AllKinds),
                 Count = result.GetValue(count),
+                Decoys = result.GetValue(decoys),
                 After = result.GetValue(after) is { } a ? Parse<TimeOnly?>("--after", () => InjectSettings.ParseTimeOfDay(a), null) : null,
                 Date = result.GetValue(date),
                 Delay = Parse("--delay", () => Durations.Parse(result.GetValue(delay)!), d.Delay),
@@ -103,13 +105,14 @@ internal static class InjectCommand
         var c = CultureInfo.InvariantCulture;
         var donor = r.Donor;
         var donorSpans = donor.Traces.Sum(t => t.Count);
-        w.WriteLine(string.Create(c, $"Injected {Plural(r.Faults.Count, "fault")} into a copy of {r.Day.Date} of {r.Day.Root} → {r.Output}"));
+        var decoys = r.Decoys.Count > 0 ? $" and {Plural(r.Decoys.Count, "decoy window")}" : string.Empty;
+        w.WriteLine(string.Create(c, $"Injected {Plural(r.Faults.Count, "fault")}{decoys} into a copy of {r.Day.Date} of {r.Day.Root} → {r.Output}"));
         w.WriteLine(string.Create(c,
             $"Original faults: {r.KeptOriginalFaults} kept, {r.ReplacedOriginalFaults} from {r.After:HH:mm} UTC on replaced by the injected ones (injected telemetry starts at {r.After:HH:mm} or later)."));
         w.WriteLine(string.Create(c,
             $"Each window: a copy of {Path.GetRelativePath(r.Day.Root, donor.Folder)} ({NezhaText.ToTime(donor.Start):HH:mm:ss}–{NezhaText.ToTime(donor.End):HH:mm:ss} UTC: {donor.Traces.Count} traces, {donorSpans} spans, {donor.Logs.Count} log lines{(donor.SkippedRows > 0 ? $", {donor.SkippedRows} unreadable rows left out" : string.Empty)}) with new ids, from {Durations.Format(InjectSettings.Lead)} before the fault to {Durations.Format(InjectSettings.Tail)} after it; faults last {Durations.Format(InjectSettings.FaultDuration)}."));
         w.WriteLine(string.Create(c, $"{"id",-4} {"start (UTC)",-20} {"kind",-14} {"pod",-46} changed"));
-        foreach (var f in r.Faults)
+        foreach (var f in r.Faults.Concat(r.Decoys).OrderBy(f => f.Start))
         {
             var changed = f.Kind switch
             {
@@ -117,9 +120,10 @@ internal static class InjectCommand
                     $"{Plural(f.DelayedCalls, "call")} delayed by {f.DelayRange.Min / 1000.0:0.#}–{f.DelayRange.Max / 1000.0:0.#} ms: {f.ChangedSpans} of {f.CopiedSpans} copied spans end later"),
                 InjectedKind.Cpu => string.Create(c,
                     $"{Plural(f.MetricRows, "metric row")}: CPU usage and rate + {f.CpuFactor:0.00} × median, server latency × {f.LatencyFactor:0.00}"),
-                _ => string.Create(c, $"{Plural(f.ErrorLines, "ERROR line")} added to {f.CopiedLogs} copied (shapes: {f.ShapeSource})"),
+                InjectedKind.ErrorBurst => string.Create(c, $"{Plural(f.ErrorLines, "ERROR line")} added to {f.CopiedLogs} copied (shapes: {f.ShapeSource})"),
+                _ => string.Create(c, $"no fault and no label: {f.CopiedSpans} copied spans and {f.CopiedLogs} log lines only"),
             };
-            w.WriteLine(string.Create(c, $"{f.Id,-4} {f.Start:yyyy-MM-dd HH:mm:ss}  {InjectSettings.KindName(f.Kind),-14} {f.Pod,-46} {changed}"));
+            w.WriteLine(string.Create(c, $"{f.Id,-4} {f.Start:yyyy-MM-dd HH:mm:ss}  {InjectSettings.KindName(f.Kind),-14} {(f.Pod.Length > 0 ? f.Pod : "-"),-46} {changed}"));
         }
 
         w.WriteLine(string.Create(c,

@@ -14,6 +14,9 @@ internal enum InjectedKind
 
     /// <summary>The target writes extra ERROR log lines; metrics and traces unchanged.</summary>
     ErrorBurst,
+
+    /// <summary>No fault: a window of copied telemetry without a fault or a label (<c>--decoys</c>).</summary>
+    Decoy,
 }
 
 /// <summary>The settings of <c>mstgad inject</c>, with their defaults.</summary>
@@ -55,6 +58,12 @@ internal sealed record InjectSettings
     /// <summary>Faults of each kind.</summary>
     public int Count { get; init; } = 4;
 
+    /// <summary>
+    /// Windows of copied telemetry with no fault and no label, placed like the faults' windows: with them a
+    /// detector that flags whatever has traces and logs pays for it in false alarms.
+    /// </summary>
+    public int Decoys { get; init; }
+
     /// <summary>Injected telemetry starts at or after this time of day (UTC); <see langword="null"/>: when the last original fault ends.</summary>
     public TimeOnly? After { get; init; }
 
@@ -84,7 +93,8 @@ internal sealed record InjectSettings
     {
         InjectedKind.NetworkDelay => "network-delay",
         InjectedKind.Cpu => "cpu",
-        _ => "error-burst",
+        InjectedKind.ErrorBurst => "error-burst",
+        _ => "decoy",
     };
 
     /// <summary>The <c>inject_type</c> of a kind in the fault list.</summary>
@@ -92,7 +102,8 @@ internal sealed record InjectSettings
     {
         InjectedKind.NetworkDelay => "network_delay",
         InjectedKind.Cpu => "cpu_contention",
-        _ => "error_burst",
+        InjectedKind.ErrorBurst => "error_burst",
+        _ => string.Empty,
     };
 
     /// <summary>Parses a comma-separated list of kinds (duplicates are ignored).</summary>
@@ -153,6 +164,11 @@ internal sealed record InjectSettings
         if (Count < 1)
         {
             problems.Add(string.Create(c, $"--count must be at least 1 (was {Count})."));
+        }
+
+        if (Decoys < 0)
+        {
+            problems.Add(string.Create(c, $"--decoys must be 0 or more (was {Decoys})."));
         }
 
         if (Delay <= TimeSpan.Zero)

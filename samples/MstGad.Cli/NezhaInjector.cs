@@ -13,6 +13,7 @@ internal sealed record InjectionResult(
     string Output,
     DateTimeOffset After,
     IReadOnlyList<InjectedFault> Faults,
+    IReadOnlyList<InjectedFault> Decoys,
     int KeptOriginalFaults,
     int ReplacedOriginalFaults,
     int TraceFiles,
@@ -61,7 +62,9 @@ internal static partial class NezhaInjector
         var after = settings.After is { } a ? day.Midnight + a.ToTimeSpan()
             : day.Faults.Count > 0 ? day.Faults[^1].Time + InjectSettings.FaultDuration
             : day.Start;
-        var faults = Plan(settings, day, donor, after);
+        var windows = Plan(settings, day, donor, after);
+        var faults = windows.Where(w => w.Kind != InjectedKind.Decoy).ToList();
+        var decoys = windows.Where(w => w.Kind == InjectedKind.Decoy).ToList();
         var kept = settings.KeepFaults ? day.Faults : [.. day.Faults.Where(f => f.Time < after)];
 
         var rewritten = new HashSet<string>(StringComparer.Ordinal) { day.FaultListPath, day.FaultsCsvPath };
@@ -71,6 +74,7 @@ internal static partial class NezhaInjector
             rewritten.Add(day.MetricFiles[pod]);
         }
 
+        Directory.CreateDirectory(output);
         var copied = CopyTree(day.Root, output, rewritten, cancellationToken);
         var errorServices = faults.Where(f => f.Kind == InjectedKind.ErrorBurst).Select(f => f.Service).Distinct().Order(StringComparer.Ordinal).ToList();
         var shapes = LogShapes.Collect(day, errorServices, cancellationToken);
@@ -78,7 +82,7 @@ internal static partial class NezhaInjector
         var outDay = Path.Combine(output, Path.GetRelativePath(day.Root, day.RcaDay));
         var writeTraceIds = Directory.Exists(Path.Combine(day.RcaDay, "traceid"));
         int traceFiles = 0, logFiles = 0, traceIdFiles = 0;
-        foreach (var fault in faults)
+        foreach (var fault in windows)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var (traces, logs) = CopyWindow(settings.Seed, donor, fault);
@@ -125,8 +129,8 @@ internal static partial class NezhaInjector
             WriteFaultsCsv(day, Path.Combine(output, Path.GetFileName(day.FaultsCsvPath)), settings.KeepFaults ? null : after, faults);
         }
 
-        WriteManifest(output, settings, day, donor, after, kept.Count, day.Faults.Count - kept.Count, faults);
-        return new InjectionResult(day, donor, output, after, faults, kept.Count, day.Faults.Count - kept.Count,
+        WriteManifest(output, settings, day, donor, after, kept.Count, day.Faults.Count - kept.Count, windows);
+        return new InjectionResult(day, donor, output, after, faults, decoys, kept.Count, day.Faults.Count - kept.Count,
             traceFiles, logFiles, traceIdFiles, cpuPods.Count, copied, wroteCsv, watch.Elapsed);
     }
 
@@ -165,7 +169,7 @@ internal static partial class NezhaInjector
             }
         }
 
-        var wanted = settings.Count * settings.Kinds.Count;
+        var wanted = (settings.Count * settings.Kinds.Count) + settings.Decoys;
         var rng = SplitMix64.For(settings.Seed, WindowsStream);
         rng.Shuffle(candidates);
         var chosen = new List<DateTimeOffset>();
@@ -185,31 +189,39 @@ internal static partial class NezhaInjector
         if (chosen.Count < wanted)
         {
             throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
-                $"Only {chosen.Count} of {wanted} fault windows fit between {Max(after, day.Start):HH:mm} and {latest:HH:mm} UTC (each needs {Durations.Format(d)} of fault, {Durations.Format(InjectSettings.Lead)} of telemetry before and after it, and {Durations.Format(InjectSettings.Guard)} to every other fault and recorded window); lower --count or choose an earlier --after."));
+                $"Only {chosen.Count} of {wanted} {(settings.Decoys > 0 ? "fault and decoy " : "fault ")}windows fit between {Max(after, day.Start):HH:mm} and {latest:HH:mm} UTC (each needs {Durations.Format(d)} of fault, {Durations.Format(InjectSettings.Lead)} of telemetry before and after it, and {Durations.Format(InjectSettings.Guard)} to every other fault and recorded window); lower --count or choose an earlier --after."));
         }
 
         chosen.Sort();
         var starts = chosen.Select(m => m + TimeSpan.FromSeconds(rng.Next(60))).ToList();
 
-        var kinds = settings.Kinds.SelectMany(k => Enumerable.Repeat(k, settings.Count)).ToList();
+        var kinds = settings.Kinds.SelectMany(k => Enumerable.Repeat(k, settings.Count)).Concat(Enumerable.Repeat(InjectedKind.Decoy, settings.Decoys)).ToList();
         SplitMix64.For(settings.Seed, KindsStream).Shuffle(kinds);
 
         var candidatesByKind = Targets(settings, day, donor);
         var used = new Dictionary<string, int>(StringComparer.Ordinal);
         var targets = SplitMix64.For(settings.Seed, TargetsStream);
         var faults = new List<InjectedFault>();
+        int faultCount = 0, decoyCount = 0;
         for (var i = 0; i < starts.Count; i++)
         {
             var kind = kinds[i];
-            var pods = candidatesByKind[kind];
-            var least = pods.Min(p => used.GetValueOrDefault(p));
-            var fewest = pods.Where(p => used.GetValueOrDefault(p) == least).ToList();
-            var pod = fewest[targets.Next(fewest.Count)];
-            used[pod] = used.GetValueOrDefault(pod) + 1;
+            var pod = string.Empty;
+            if (kind != InjectedKind.Decoy)
+            {
+                var pods = candidatesByKind[kind];
+                var least = pods.Min(p => used.GetValueOrDefault(p));
+                var fewest = pods.Where(p => used.GetValueOrDefault(p) == least).ToList();
+                pod = fewest[targets.Next(fewest.Count)];
+                used[pod] = used.GetValueOrDefault(pod) + 1;
+            }
+
             var parameters = SplitMix64.For(settings.Seed, ParametersStream, i);
             faults.Add(new InjectedFault
             {
-                Id = string.Create(CultureInfo.InvariantCulture, $"I{i + 1:00}"),
+                Id = kind == InjectedKind.Decoy
+                    ? string.Create(CultureInfo.InvariantCulture, $"D{++decoyCount:00}")
+                    : string.Create(CultureInfo.InvariantCulture, $"I{++faultCount:00}"),
                 Index = i,
                 Kind = kind,
                 Start = starts[i],
@@ -797,13 +809,13 @@ internal static partial class NezhaInjector
             $"network delay {fault.DelayRange.Min / 1000.0:0.###}-{fault.DelayRange.Max / 1000.0:0.###} ms on {fault.DelayedCalls} call(s) into the pod"),
         InjectedKind.Cpu => string.Create(CultureInfo.InvariantCulture,
             $"CPU usage and rate + {fault.CpuFactor:0.00} x median, server latency x {fault.LatencyFactor:0.00}"),
-        _ => string.Create(CultureInfo.InvariantCulture, $"{fault.ErrorLines} ERROR lines ({fault.ShapeSource})"),
+        InjectedKind.ErrorBurst => string.Create(CultureInfo.InvariantCulture, $"{fault.ErrorLines} ERROR lines ({fault.ShapeSource})"),
+        _ => "no fault: copied telemetry only",
     };
 
-    private static void WriteManifest(string output, InjectSettings settings, NezhaDay day, DonorWindow donor, DateTimeOffset after, int kept, int replaced, IReadOnlyList<InjectedFault> faults)
+    private static void WriteManifest(string output, InjectSettings settings, NezhaDay day, DonorWindow donor, DateTimeOffset after, int kept, int replaced, IReadOnlyList<InjectedFault> windows)
     {
         var c = CultureInfo.InvariantCulture;
-        static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
         using (var stream = File.Create(Path.Combine(output, "injected.json")))
         {
             using var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, NewLine = "\n", Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
@@ -815,56 +827,17 @@ internal static partial class NezhaInjector
             writer.WriteNumber("keptOriginalFaults", kept);
             writer.WriteNumber("replacedOriginalFaults", replaced);
             writer.WriteString("telemetryCopiedFrom", Path.GetRelativePath(day.Root, donor.Folder).Replace('\\', '/'));
-            writer.WriteStartArray("faults");
-            foreach (var f in faults)
+            foreach (var (name, list) in new[] { ("faults", windows.Where(w => w.Kind != InjectedKind.Decoy)), ("decoys", windows.Where(w => w.Kind == InjectedKind.Decoy)) })
             {
-                writer.WriteStartObject();
-                writer.WriteString("id", f.Id);
-                writer.WriteString("kind", InjectSettings.KindName(f.Kind));
-                writer.WriteString("injectType", InjectSettings.InjectType(f.Kind));
-                writer.WriteString("start", Iso(f.Start));
-                writer.WriteString("end", Iso(f.End));
-                writer.WriteString("pod", f.Pod);
-                writer.WriteString("service", f.Service);
-                writer.WriteString("telemetryStart", Iso(f.TelemetryStart));
-                writer.WriteString("telemetryEnd", Iso(f.TelemetryEnd));
-                writer.WriteStartArray("files");
-                foreach (var file in f.Files)
+                writer.WriteStartArray(name);
+                foreach (var f in list)
                 {
-                    writer.WriteStringValue(file);
+                    WriteWindow(writer, settings, f);
                 }
 
                 writer.WriteEndArray();
-                writer.WriteStartObject("parameters");
-                switch (f.Kind)
-                {
-                    case InjectedKind.NetworkDelay:
-                        writer.WriteNumber("delayMs", settings.Delay.TotalMilliseconds);
-                        writer.WriteNumber("jitter", settings.Jitter);
-                        break;
-                    case InjectedKind.Cpu:
-                        writer.WriteNumber("cpuFactor", Math.Round(f.CpuFactor, 4));
-                        writer.WriteNumber("latencyFactor", Math.Round(f.LatencyFactor, 4));
-                        break;
-                    default:
-                        writer.WriteNumber("errorsPerMinute", settings.ErrorRate);
-                        writer.WriteString("shapes", f.ShapeSource);
-                        break;
-                }
-
-                writer.WriteEndObject();
-                writer.WriteStartObject("changes");
-                writer.WriteNumber("copiedSpans", f.CopiedSpans);
-                writer.WriteNumber("copiedLogLines", f.CopiedLogs);
-                writer.WriteNumber("delayedCalls", f.DelayedCalls);
-                writer.WriteNumber("changedSpans", f.ChangedSpans);
-                writer.WriteNumber("metricRows", f.MetricRows);
-                writer.WriteNumber("errorLines", f.ErrorLines);
-                writer.WriteEndObject();
-                writer.WriteEndObject();
             }
 
-            writer.WriteEndArray();
             writer.WriteEndObject();
             writer.Flush();
             stream.WriteByte((byte)'\n');
@@ -872,7 +845,7 @@ internal static partial class NezhaInjector
 
         using var csv = new StreamWriter(Path.Combine(output, "injected.csv"), false, NezhaText.Utf8);
         csv.Write("id,kind,inject_type,start_utc,end_utc,pod,service,telemetry_start_utc,telemetry_end_utc,files,parameters,copied_spans,copied_log_lines,delayed_calls,changed_spans,metric_rows,error_lines\n");
-        foreach (var f in faults)
+        foreach (var f in windows)
         {
             NezhaText.WriteRow(csv,
             [
@@ -882,6 +855,57 @@ internal static partial class NezhaInjector
                 f.MetricRows.ToString(c), f.ErrorLines.ToString(c),
             ]);
         }
+    }
+
+    private static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+
+    /// <summary>One fault or decoy window of <c>injected.json</c>.</summary>
+    private static void WriteWindow(Utf8JsonWriter writer, InjectSettings settings, InjectedFault f)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("id", f.Id);
+        writer.WriteString("kind", InjectSettings.KindName(f.Kind));
+        writer.WriteString("injectType", InjectSettings.InjectType(f.Kind));
+        writer.WriteString("start", Iso(f.Start));
+        writer.WriteString("end", Iso(f.End));
+        writer.WriteString("pod", f.Pod);
+        writer.WriteString("service", f.Service);
+        writer.WriteString("telemetryStart", Iso(f.TelemetryStart));
+        writer.WriteString("telemetryEnd", Iso(f.TelemetryEnd));
+        writer.WriteStartArray("files");
+        foreach (var file in f.Files)
+        {
+            writer.WriteStringValue(file);
+        }
+
+        writer.WriteEndArray();
+        writer.WriteStartObject("parameters");
+        switch (f.Kind)
+        {
+            case InjectedKind.NetworkDelay:
+                writer.WriteNumber("delayMs", settings.Delay.TotalMilliseconds);
+                writer.WriteNumber("jitter", settings.Jitter);
+                break;
+            case InjectedKind.Cpu:
+                writer.WriteNumber("cpuFactor", Math.Round(f.CpuFactor, 4));
+                writer.WriteNumber("latencyFactor", Math.Round(f.LatencyFactor, 4));
+                break;
+            case InjectedKind.ErrorBurst:
+                writer.WriteNumber("errorsPerMinute", settings.ErrorRate);
+                writer.WriteString("shapes", f.ShapeSource);
+                break;
+        }
+
+        writer.WriteEndObject();
+        writer.WriteStartObject("changes");
+        writer.WriteNumber("copiedSpans", f.CopiedSpans);
+        writer.WriteNumber("copiedLogLines", f.CopiedLogs);
+        writer.WriteNumber("delayedCalls", f.DelayedCalls);
+        writer.WriteNumber("changedSpans", f.ChangedSpans);
+        writer.WriteNumber("metricRows", f.MetricRows);
+        writer.WriteNumber("errorLines", f.ErrorLines);
+        writer.WriteEndObject();
+        writer.WriteEndObject();
     }
 
     /// <summary>The output folder: new or empty, and neither the source nor inside it.</summary>
@@ -904,7 +928,6 @@ internal static partial class NezhaInjector
             throw new IOException($"--out '{full}' is a file; choose a new or empty folder.");
         }
 
-        Directory.CreateDirectory(full);
         return full;
     }
 

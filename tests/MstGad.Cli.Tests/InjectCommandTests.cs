@@ -248,25 +248,63 @@ public sealed class InjectCommandTests
     {
         using var output = new TempDirectory();
 
-        var result = NezhaInjector.Run(Settings(output, InjectSettings.AllKinds, seed: 8) with { Count = 3, After = new TimeOnly(10, 0) });
+        var result = NezhaInjector.Run(Settings(output, InjectSettings.AllKinds, seed: 8) with { Count = 3, Decoys = 2, After = new TimeOnly(10, 0) });
 
+        var windows = result.Faults.Concat(result.Decoys).ToList();
         var originals = result.Day.Faults.Select(f => f.Time).ToList();
         var recorded = new[] { 15 * 60 + 42, 8 * 60 + 50 }.Select(m => result.Day.Midnight.AddMinutes(m)).ToList();
         var apart = TimeSpan.FromMinutes(8);
         Assert.Multiple(() =>
         {
             Assert.That(result.Faults, Has.Count.EqualTo(9));
+            Assert.That(result.Decoys, Has.Count.EqualTo(2));
             Assert.That(result.Faults.Select(f => f.Start), Is.Ordered);
-            foreach (var f in result.Faults)
+            foreach (var f in windows)
             {
                 Assert.That(f.TelemetryStart, Is.GreaterThanOrEqualTo(result.After), f.Id);
                 Assert.That(f.TelemetryEnd, Is.LessThanOrEqualTo(result.Day.End), f.Id);
                 Assert.That(f.Start.Millisecond + f.Start.Microsecond, Is.Zero, f.Id);
                 Assert.That(originals.Select(t => (t - f.Start).Duration()), Has.All.GreaterThanOrEqualTo(apart), f.Id);
-                Assert.That(result.Faults.Where(o => o != f).Select(o => (o.Start - f.Start).Duration()), Has.All.GreaterThanOrEqualTo(apart), f.Id);
+                Assert.That(windows.Where(o => o != f).Select(o => (o.Start - f.Start).Duration()), Has.All.GreaterThanOrEqualTo(apart), f.Id);
                 Assert.That(recorded, Has.All.Matches<DateTimeOffset>(m => f.TelemetryEnd <= m.AddMinutes(-6) || f.TelemetryStart >= m.AddMinutes(5)), f.Id);
-                Assert.That(Pods, Does.Contain(f.Pod));
+                Assert.That(f.Pod, f.Kind == InjectedKind.Decoy ? Is.Empty : Is.AnyOf(Pods), f.Id);
             }
+        });
+    }
+
+    [Test]
+    public async Task Inject_Decoys_GetCopiedTelemetryButNoFaultAndNoLabel()
+    {
+        using var output = new TempDirectory();
+
+        var result = NezhaInjector.Run(Settings(output, InjectSettings.AllKinds, seed: 12) with { Count = 1, Decoys = 2 });
+
+        var reader = new NezhaDataset(output.Path);
+        var labels = new List<FaultLabel>();
+        await foreach (var label in reader.ReadFaultsAsync())
+        {
+            labels.Add(label);
+        }
+
+        using var manifest = JsonDocument.Parse(File.ReadAllBytes(output.File("injected.json")));
+        var csv = File.ReadAllLines(output.File("injected.csv"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.Decoys.Select(d => (d.Id, d.Kind, d.Pod)), Is.EqualTo(new[] { ("D01", InjectedKind.Decoy, string.Empty), ("D02", InjectedKind.Decoy, string.Empty) }));
+            Assert.That(result.Faults.Select(f => f.Id), Is.EqualTo(new[] { "I01", "I02", "I03" }));
+            Assert.That(labels, Has.Count.EqualTo(28 + 3));
+            foreach (var decoy in result.Decoys)
+            {
+                Assert.That(labels.Where(l => l.Start >= decoy.TelemetryStart && l.Start < decoy.TelemetryEnd), Is.Empty, decoy.Id);
+                var logRows = decoy.Files.Select(m => output.File($"{Day}/log/{m}_log.csv")).Where(File.Exists).Sum(p => File.ReadLines(p).Count() - 1);
+                var spanRows = decoy.Files.Select(m => output.File($"{Day}/trace/{m}_trace.csv")).Where(File.Exists).Sum(p => File.ReadLines(p).Count() - 1);
+                Assert.That((logRows, spanRows), Is.EqualTo((decoy.CopiedLogs, decoy.CopiedSpans)).And.Not.EqualTo((0, 0)), decoy.Id);
+                Assert.That((decoy.DelayedCalls, decoy.ChangedSpans, decoy.MetricRows, decoy.ErrorLines), Is.EqualTo((0, 0, 0, 0)), decoy.Id);
+            }
+
+            Assert.That(manifest.RootElement.GetProperty("decoys").GetArrayLength(), Is.EqualTo(2));
+            Assert.That(manifest.RootElement.GetProperty("faults").GetArrayLength(), Is.EqualTo(3));
+            Assert.That(csv.Count(l => l.Contains(",decoy,,", StringComparison.Ordinal)), Is.EqualTo(2));
         });
     }
 
@@ -427,6 +465,7 @@ public sealed class InjectCommandTests
     [TestCase(new[] { "--delay", "0ms" }, "--delay must be greater than 0 (was 0 s).")]
     [TestCase(new[] { "--delay", "soon" }, "--delay: 'soon' is not a duration; use for example 10s, 1m, 500ms, 2h or 00:00:10.")]
     [TestCase(new[] { "--error-rate", "0" }, "--error-rate must be greater than 0 (was 0).")]
+    [TestCase(new[] { "--decoys", "-1" }, "--decoys must be 0 or more (was -1).")]
     [TestCase(new[] { "--count", "0", "--jitter", "2" }, "--count must be at least 1 (was 0). --jitter must be in [0, 1) (was 2).")]
     [TestCase(new[] { "--targets", "ts-nothing" },
         "--targets: 'ts-nothing' is not a pod or service with 3 or more incoming calls in the copied window; the candidates are ts-basic-service, ts-config-service, ts-order-service, ts-seat-service.")]

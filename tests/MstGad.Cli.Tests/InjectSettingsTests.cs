@@ -13,6 +13,7 @@ public sealed class InjectSettingsTests
             Assert.That(settings.Seed, Is.EqualTo(1));
             Assert.That(settings.Kinds, Is.EqualTo(new[] { InjectedKind.NetworkDelay, InjectedKind.Cpu, InjectedKind.ErrorBurst }));
             Assert.That(settings.Count, Is.EqualTo(4));
+            Assert.That(settings.Decoys, Is.Zero);
             Assert.That(settings.After, Is.Null);
             Assert.That(settings.Date, Is.Null);
             Assert.That(settings.Delay, Is.EqualTo(TimeSpan.FromMilliseconds(200)));
@@ -32,6 +33,7 @@ public sealed class InjectSettingsTests
     [TestCase(nameof(InjectedKind.NetworkDelay), "network-delay", "network_delay")]
     [TestCase(nameof(InjectedKind.Cpu), "cpu", "cpu_contention")]
     [TestCase(nameof(InjectedKind.ErrorBurst), "error-burst", "error_burst")]
+    [TestCase(nameof(InjectedKind.Decoy), "decoy", "")]
     public void KindName_EachKind_HasItsOptionNameAndInjectType(string kind, string name, string injectType)
     {
         var value = Enum.Parse<InjectedKind>(kind);
@@ -82,6 +84,7 @@ public sealed class InjectSettingsTests
             Output = " ",
             Kinds = [],
             Count = 0,
+            Decoys = -1,
             Delay = TimeSpan.Zero,
             Jitter = 1,
             ErrorRate = double.NaN,
@@ -91,6 +94,7 @@ public sealed class InjectSettingsTests
         {
             "--kinds: no fault kind given; the kinds are network-delay, cpu and error-burst.",
             "--count must be at least 1 (was 0).",
+            "--decoys must be 0 or more (was -1).",
             "--delay must be greater than 0 (was 0 s).",
             "--jitter must be in [0, 1) (was 1).",
             "--error-rate must be greater than 0 (was NaN).",
