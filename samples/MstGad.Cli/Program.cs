@@ -13,6 +13,7 @@ var root = new RootCommand("mstgad: multimodal anomaly detection for microservic
     BaselineCommand.Create(),
     DemoCommand.Create(),
     SoakCommand.Create(),
+    InjectCommand.Create(),
 };
 
 // Every error is one line on standard error (MstGad.Cli.CliErrors): bad command lines here, the rest in each command's action.
