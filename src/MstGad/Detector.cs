@@ -138,7 +138,7 @@ public sealed partial class Detector : IDisposable
             TrainingReport report;
             if (_settings.Method == DetectionMethod.Statistical)
             {
-                model = StatisticalModel.Fit(training, registry.Count, space.MetricFeatureCount, space.LogFeatureCount, space.EdgeFeatureNames.Count);
+                model = StatisticalModel.Fit(training, registry.Count, space.MetricFeatureCount, space.LogFeatureCount, space.EdgeFeatureNames.Count, recent: Environment.GetEnvironmentVariable("MSTGAD_EXPERIMENT_RECENT") == "1");
                 report = new TrainingReport([], 0, false, ClassWeightOf(training));
             }
             else

@@ -30,8 +30,9 @@ internal sealed class StatisticalModel : IAnomalyModel
     private readonly float[] _median;       // [instances × width]
     private readonly float[] _pooledMedian; // [width]
 
-    private StatisticalModel(int instances, int metrics, int logs, int edgeFeatures, float[] median, float[] pooledMedian)
+    private StatisticalModel(int instances, int metrics, int logs, int edgeFeatures, float[] median, float[] pooledMedian, bool recent)
     {
+        Recent = recent;
         _instances = instances;
         _metrics = metrics;
         _logs = logs;
@@ -40,15 +41,19 @@ internal sealed class StatisticalModel : IAnomalyModel
         _pooledMedian = pooledMedian;
     }
 
+    /// <summary>Whether residuals are taken from the median of the window's earlier steps (the instance's recent past)
+    /// rather than from its training median, where the window has enough earlier steps with the modality.</summary>
+    public bool Recent { get; }
+
     /// <inheritdoc/>
     public (int Metrics, int Logs, int Traces) ErrorLayout => (_metrics, _logs, 2 * _edgeFeatures);
 
     private int Width => _metrics + _logs + (2 * _edgeFeatures);
 
     /// <summary>Fits the per-instance medians on the normal points of the training windows.</summary>
-    public static StatisticalModel Fit(IReadOnlyList<GraphWindow> training, int instances, int metrics, int logs, int edgeFeatures)
+    public static StatisticalModel Fit(IReadOnlyList<GraphWindow> training, int instances, int metrics, int logs, int edgeFeatures, bool recent)
     {
-        var model = new StatisticalModel(instances, metrics, logs, edgeFeatures, new float[instances * (metrics + logs + (2 * edgeFeatures))], new float[metrics + logs + (2 * edgeFeatures)]);
+        var model = new StatisticalModel(instances, metrics, logs, edgeFeatures, new float[instances * (metrics + logs + (2 * edgeFeatures))], new float[metrics + logs + (2 * edgeFeatures)], recent);
         var width = model.Width;
         var samples = new List<float>[instances * width];
         for (var i = 0; i < samples.Length; i++)
@@ -125,7 +130,12 @@ internal sealed class StatisticalModel : IAnomalyModel
                 }
 
                 Values(graph, node, incoming, outgoing, row);
-                var median = node < _instances ? _median.AsSpan(node * width, width) : _pooledMedian;
+                ReadOnlySpan<float> median = node < _instances ? _median.AsSpan(node * width, width) : _pooledMedian;
+                if (Recent)
+                {
+                    median = RecentMedian(window, node, median);
+                }
+
                 var mask = (ModalityMask)graph.Mask[node];
                 float sum = 0;
                 for (var f = 0; f < width; f++)
@@ -156,6 +166,55 @@ internal sealed class StatisticalModel : IAnomalyModel
         return results;
     }
 
+    /// <summary>Per feature, the median of the node's values over the window's earlier steps that had the feature's
+    /// modality (at least three), else the given fallback.</summary>
+    private float[] RecentMedian(GraphWindow window, int node, ReadOnlySpan<float> fallback)
+    {
+        var width = Width;
+        var result = fallback.ToArray();
+        var earlier = window.Length - 1;
+        var values = new float[earlier * width];
+        var present = new bool[earlier * width];
+        var row = new float[width];
+        for (var t = 0; t < earlier; t++)
+        {
+            var graph = window.Graphs[t];
+            if (node >= graph.NodeCount || graph.Mask[node] == 0)
+            {
+                continue;
+            }
+
+            var (incoming, outgoing) = EdgeAggregates(graph);
+            Values(graph, node, incoming, outgoing, row);
+            var mask = (ModalityMask)graph.Mask[node];
+            for (var f = 0; f < width; f++)
+            {
+                values[(t * width) + f] = row[f];
+                present[(t * width) + f] = mask.HasFlag(ModalityOf(f));
+            }
+        }
+
+        var column = new List<float>(earlier);
+        for (var f = 0; f < width; f++)
+        {
+            column.Clear();
+            for (var t = 0; t < earlier; t++)
+            {
+                if (present[(t * width) + f])
+                {
+                    column.Add(values[(t * width) + f]);
+                }
+            }
+
+            if (column.Count >= 3)
+            {
+                result[f] = Median(column);
+            }
+        }
+
+        return result;
+    }
+
     /// <inheritdoc/>
     public void Save(Stream stream)
     {
@@ -163,6 +222,7 @@ internal sealed class StatisticalModel : IAnomalyModel
         using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
         writer.Write(Magic);
         writer.Write(Version);
+        writer.Write(Recent);
         writer.Write(_instances);
         writer.Write(_metrics);
         writer.Write(_logs);
@@ -196,6 +256,7 @@ internal sealed class StatisticalModel : IAnomalyModel
                 throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"MstGad artifact: statistical detector version {version} is not supported; this build reads version {Version}."));
             }
 
+            var recent = reader.ReadBoolean();
             var instances = reader.ReadInt32();
             var metrics = reader.ReadInt32();
             var logs = reader.ReadInt32();
@@ -218,7 +279,7 @@ internal sealed class StatisticalModel : IAnomalyModel
                 pooled[i] = reader.ReadSingle();
             }
 
-            return new StatisticalModel(instances, metrics, logs, edges, median, pooled);
+            return new StatisticalModel(instances, metrics, logs, edges, median, pooled, recent);
         }
         catch (EndOfStreamException ex)
         {
