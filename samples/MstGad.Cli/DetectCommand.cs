@@ -19,26 +19,39 @@ internal static class DetectCommand
         var lateness = new Option<string>("--lateness") { Description = "With --online: how far behind the newest event time a record may arrive.", DefaultValueFactory = _ => "2m" };
         var incidents = new Option<FileInfo?>("--incidents") { Description = "With --online: also write the incidents (runs of flagged steps, grouped along the call graph) to this CSV." };
         var coolDown = new Option<string>("--cool-down") { Description = "With --incidents: how long after its last flagged step an incident stays open.", DefaultValueFactory = _ => "0s" };
-        var command = new Command("detect", "Score every instance at every step (that ends a full window) of a telemetry folder.") { model, data, output, strict, online, lateness, incidents, coolDown };
+        var rootCauses = new Option<FileInfo?>("--root-causes") { Description = "Also write, for every step with a flagged instance, the root-cause candidates ranked (time,rank,instance,score,affected_callers,flagged_callees,path)." };
+        var command = new Command("detect", "Score every instance at every step (that ends a full window) of a telemetry folder.") { model, data, output, strict, online, lateness, incidents, coolDown, rootCauses };
         command.SetGuardedAction(
             async (result, cancellationToken) =>
             {
                 var path = OutputFiles.Check(result.GetRequiredValue(output), "--out");
                 var incidentFile = result.GetValue(incidents);
                 var incidentPath = incidentFile is null ? null : OutputFiles.Check(incidentFile, "--incidents");
+                var rootCauseFile = result.GetValue(rootCauses);
+                var rootCausePath = rootCauseFile is null ? null : OutputFiles.Check(rootCauseFile, "--root-causes");
                 var coolDownValue = Durations.Parse(result.GetValue(coolDown)!);
                 var latenessValue = Durations.Parse(result.GetValue(lateness)!);
                 using var detector = DetectorFiles.Load(result.GetRequiredValue(model));
                 var source = DataFolder.Open(result.GetRequiredValue(data), result.GetValue(strict) ? ReadMode.Strict : ReadMode.Lenient);
-                IReadOnlyList<InstanceVerdict> verdicts;
+                IReadOnlyList<StepVerdicts> steps;
                 if (result.GetValue(online))
                 {
                     var incidentOptions = new IncidentOptions { CoolDown = coolDownValue };
-                    verdicts = await DetectOnlineAsync(detector, source, latenessValue, incidentPath, incidentOptions, cancellationToken).ConfigureAwait(false);
+                    steps = await DetectOnlineAsync(detector, source, latenessValue, incidentPath, incidentOptions, cancellationToken).ConfigureAwait(false);
                 }
                 else
                 {
-                    verdicts = (await detector.DetectAsync(source, cancellationToken).ConfigureAwait(false)).Verdicts;
+                    steps = (await detector.DetectAsync(source, cancellationToken).ConfigureAwait(false)).Steps;
+                }
+
+                var verdicts = steps.SelectMany(s => s.Verdicts).ToList();
+                if (rootCausePath is not null)
+                {
+                    OutputFiles.Write(rootCausePath, "--root-causes", p =>
+                    {
+                        using var writer = new StreamWriter(p, false, new UTF8Encoding(false));
+                        WriteRootCauses(writer, steps);
+                    });
                 }
 
                 OutputFiles.Write(path, "--out", p =>
@@ -62,15 +75,19 @@ internal static class DetectCommand
     }
 
     /// <summary>Replays the source through an online detector; prints its report and throughput.</summary>
-    private static async Task<IReadOnlyList<InstanceVerdict>> DetectOnlineAsync(Detector detector, ITelemetrySource source, TimeSpan lateness, string? incidentPath, IncidentOptions incidentOptions, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<StepVerdicts>> DetectOnlineAsync(Detector detector, ITelemetrySource source, TimeSpan lateness, string? incidentPath, IncidentOptions incidentOptions, CancellationToken cancellationToken)
     {
-        var verdicts = new List<InstanceVerdict>();
+        var steps = new List<StepVerdicts>();
         var tracker = new IncidentTracker(incidentOptions);
         var incidents = new List<Incident>();
         using var online = new OnlineDetector(detector, new OnlineDetectorOptions { Lateness = lateness, MaxClockSkew = null, VerdictBufferCapacity = 0 });
         online.StepClosed += (_, e) =>
         {
-            verdicts.AddRange(e.Verdicts.Verdicts);
+            if (e.Verdicts.Verdicts.Count > 0)
+            {
+                steps.Add(e.Verdicts);
+            }
+
             incidents.AddRange(tracker.Observe(e.Verdicts).Where(x => x.Change == IncidentChange.Closed).Select(x => x.Incident));
         };
         var replay = await online.ReplayAsync(source, cancellationToken).ConfigureAwait(false);
@@ -92,7 +109,25 @@ internal static class DetectCommand
                 $"{incidents.Count} incidents in {incidents.Select(i => i.Group).Distinct().Count()} groups ({tracker.Suppressed} suppressed) → {incidentPath}"));
         }
 
-        return verdicts;
+        return steps;
+    }
+
+    /// <summary>For every step with a flagged instance, its root-cause candidates in rank order.</summary>
+    internal static void WriteRootCauses(TextWriter writer, IEnumerable<StepVerdicts> steps)
+    {
+        writer.Write("time,rank,instance,score,affected_callers,flagged_callees,path\n");
+        foreach (var step in steps)
+        {
+            foreach (var c in RootCauseRanker.Rank(step))
+            {
+                writer.Write(step.End.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture));
+                writer.Write(string.Create(CultureInfo.InvariantCulture, $",{c.Rank},"));
+                Csv.WriteField(writer, c.Instance);
+                writer.Write(string.Create(CultureInfo.InvariantCulture, $",{c.Score:G6},{c.AffectedCallers},{c.FlaggedCallees},"));
+                Csv.WriteField(writer, string.Join(" | ", c.Path));
+                writer.Write('\n');
+            }
+        }
     }
 
     internal static void WriteIncidents(TextWriter writer, IEnumerable<Incident> incidents)

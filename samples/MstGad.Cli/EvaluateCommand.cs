@@ -17,6 +17,7 @@ internal static class EvaluateCommand
         var model = new Option<FileInfo>("--model") { Description = "A detector saved by mstgad train.", Required = true };
         var data = new Option<DirectoryInfo>("--data") { Description = "Labelled telemetry (with a fault list).", Required = true };
         var all = new Option<bool>("--all") { Description = "Evaluate every step, also those the detector was trained or validated on (default: only steps after its validation part when the data covers them)." };
+        var fromTime = new Option<DateTimeOffset?>("--from") { Description = "Evaluate only steps that end after this time (ISO-8601, UTC when no offset is given), for example the start of injected faults; implies --all before it is applied." };
         var tolerance = new Option<string>("--tolerance") { Description = "Event tolerance around each fault.", DefaultValueFactory = _ => "60s" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
         var verdicts = new Option<FileInfo?>("--verdicts") { Description = "Also write the verdicts CSV." };
@@ -25,7 +26,7 @@ internal static class EvaluateCommand
         var perFault = new Option<bool>("--faults") { Description = "Also print one line per fault: detected or not, when, the largest anomaly score and probability of its instance in the window, and the root-cause ranking at the trigger." };
         var command = new Command("evaluate", "Score labelled telemetry and report precision, recall, F1, ROC-AUC, AP, event recall, time to detect and false alarms per hour.")
         {
-            model, data, all, tolerance, json, verdicts, threshold, plot, perFault,
+            model, data, all, fromTime, tolerance, json, verdicts, threshold, plot, perFault,
         };
         command.SetGuardedAction(async (result, cancellationToken) =>
         {
@@ -64,7 +65,11 @@ internal static class EvaluateCommand
 
             var clock = aggregate.Clock;
             long? from = null;
-            if (!result.GetValue(all) && clock.StepOf(detector.TrainedUntil) < aggregate.FirstStep + aggregate.StepCount - detector.Window)
+            if (result.GetValue(fromTime) is { } fromValue)
+            {
+                from = clock.StepOf(fromValue.ToUniversalTime()) + 1;
+            }
+            else if (!result.GetValue(all) && clock.StepOf(detector.TrainedUntil) < aggregate.FirstStep + aggregate.StepCount - detector.Window)
             {
                 from = clock.StepOf(detector.TrainedUntil) + (detector.Window - 1);
             }

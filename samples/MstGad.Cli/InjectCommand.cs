@@ -22,7 +22,7 @@ internal static class InjectCommand
         var date = new Option<string?>("--date") { Description = "The date folder (default: the only one)." };
         var delay = new Option<string>("--delay") { Description = "Network delay added to each call into the target.", DefaultValueFactory = _ => "200ms" };
         var jitter = new Option<double>("--jitter") { Description = "Each call's delay is the delay × (1 + u), u uniform in [-jitter, jitter].", DefaultValueFactory = _ => d.Jitter };
-        var cpuFactor = new Option<string>("--cpu-factor") { Description = "CPU usage and rate rise by f × their median in the target's file, f uniform in MIN-MAX (one f per fault).", DefaultValueFactory = _ => "3-6" };
+        var cpuFactor = new Option<string>("--cpu-factor") { Description = "CPU usage and rate rise by f × their median in the target's file, f uniform in MIN-MAX (one f per fault). The default, 50–150, is below what the real day's cpu_contention faults did (CPU at its 500 m limit, 147–235 × the pod's median).", DefaultValueFactory = _ => "50-150" };
         var errorRate = new Option<double>("--error-rate") { Description = "Mean extra ERROR lines per minute of an error burst.", DefaultValueFactory = _ => d.ErrorRate };
         var targets = new Option<string?>("--targets") { Description = "Only these targets, comma-separated pod or service names (default: every pod with at least one incoming call a minute in the copied window, and a metric file)." };
         var decoys = new Option<int>("--decoys") { Description = "Also this many windows of copied telemetry with no fault and no label, placed like the faults' windows.", DefaultValueFactory = _ => d.Decoys };

@@ -77,7 +77,7 @@ internal sealed record InjectSettings
     public double Jitter { get; init; } = 0.2;
 
     /// <summary>The CPU columns rise by f × the column's median in the target's file, f uniform in this range (one f per fault).</summary>
-    public (double Min, double Max) CpuFactor { get; init; } = (3, 6);
+    public (double Min, double Max) CpuFactor { get; init; } = (50, 150);
 
     /// <summary>Mean extra ERROR lines per minute of an error burst.</summary>
     public double ErrorRate { get; init; } = 20;

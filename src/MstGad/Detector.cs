@@ -200,7 +200,8 @@ public sealed partial class Detector : IDisposable
         var aggregator = new TelemetryAggregator(_settings.Features, CopyParser(trained.Parser));
         var faults = await TelemetryDirectory.LoadAsync(source, aggregator, cancellationToken).ConfigureAwait(false);
         var data = aggregator.Complete();
-        return new DetectionResult(Detect(data), data, faults);
+        var steps = DetectSteps(data);
+        return new DetectionResult([.. steps.SelectMany(s => s.Verdicts)], data, faults) { Steps = steps };
     }
 
     /// <summary>Scores the steps <c>[from, to)</c> of aggregates made with a copy of this detector's log parser
@@ -730,4 +731,8 @@ public sealed record FitReport(
 /// <param name="Verdicts">The verdicts, by step then instance.</param>
 /// <param name="Data">The aggregates of the telemetry read (with its read report).</param>
 /// <param name="Faults">The fault labels of the source, if any.</param>
-public sealed record DetectionResult(IReadOnlyList<InstanceVerdict> Verdicts, TelemetryAggregate Data, IReadOnlyList<FaultLabel> Faults);
+public sealed record DetectionResult(IReadOnlyList<InstanceVerdict> Verdicts, TelemetryAggregate Data, IReadOnlyList<FaultLabel> Faults)
+{
+    /// <summary>The verdicts step by step with each step's call edges (for <see cref="RootCauseRanker"/>).</summary>
+    public IReadOnlyList<StepVerdicts> Steps { get; init; } = [];
+}
