@@ -472,6 +472,13 @@ public sealed partial class Detector : IDisposable
         return calibration.Threshold;
     }
 
+    /// <summary>ln(p / (1 − p)), finite for p in [0, 1] (p is clamped to 1e-12 from either end).</summary>
+    private static double Logit(double p)
+    {
+        p = Math.Clamp(p, 1e-12, 1 - 1e-12);
+        return Math.Log(p / (1 - p));
+    }
+
     /// <summary>Pins libtorch's intra-op threads (results depend on their number) for a method that uses it.</summary>
     private void SetThreads(IAnomalyModel model)
     {
@@ -506,6 +513,7 @@ public sealed partial class Detector : IDisposable
         var trainingScores = model.Score(training);
         var profile = ErrorProfile.Fit(trainingScores, training, instances, model.ErrorLayout, options);
         var normal = new List<double>();
+        var normalLogits = new List<double>();
         long present = 0;
         var windows = 0;
         var labelledAbnormal = false;
@@ -532,6 +540,7 @@ public sealed partial class Detector : IDisposable
                     else
                     {
                         normal.Add(a[node]);
+                        normalLogits.Add(Logit(scores[w].Probability[node]));
                     }
                 }
             }
@@ -542,11 +551,21 @@ public sealed partial class Detector : IDisposable
             throw new InvalidOperationException("No normal point to set the alarm threshold from.");
         }
 
+        // With a trained classifier the budget is shared: half for the anomaly score, half for the classifier.
+        var classifierTrained = model is MstgadMethod && labelledAbnormal;
         var risk = AlarmBudget.Risk(options.AlarmBudgetPerHour, _settings.Features.Interval, (double)present / Math.Max(1, windows));
-        var (threshold, extremeValue) = AlarmBudget.Fit(normal, risk);
+        var share = classifierTrained ? risk / 2 : risk;
+        var (threshold, extremeValue) = AlarmBudget.Fit(normal, share);
         threshold = Math.Max(threshold, 1e-6);
+        var classifierThreshold = 1.0;
+        if (classifierTrained)
+        {
+            var (logit, _) = AlarmBudget.Fit(normalLogits, share);
+            classifierThreshold = Math.Max(0.5, 1 / (1 + Math.Exp(-logit)));
+        }
+
         LogCalibrated(_logger, threshold, options.AlarmBudgetPerHour, risk, normal.Count, extremeValue);
-        return new Calibration(profile, threshold, classWeight, labelledAbnormal || classWeight > 1, options.AlarmBudgetPerHour, risk, normal.Count, extremeValue);
+        return new Calibration(profile, threshold, classWeight, classifierTrained, options.AlarmBudgetPerHour, risk, normal.Count, extremeValue) { ClassifierThreshold = classifierThreshold };
     }
 
     private double ChooseThreshold(IAnomalyModel model, List<GraphWindow> training, List<GraphWindow> validation, double classWeight, Calibration unsupervised)

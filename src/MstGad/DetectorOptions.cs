@@ -40,10 +40,11 @@ public enum DecisionRule
     Unsupervised = 5,
 
     /// <summary>
-    /// The default: abnormal when either <see cref="Unsupervised"/> or <see cref="CalibratedClassifier"/> is
-    /// confident — the anomaly score above its alarm-budget threshold, or the class-weight-corrected
-    /// probability of the classifier ≥ 0.5 (only when training had abnormal labels). The verdict's score is
-    /// the larger of the two as a multiple of its own threshold, so that a score ≥ 1 is abnormal.
+    /// The default: abnormal when either the anomaly score (<see cref="Unsupervised"/>) or — only when training had
+    /// abnormal labels — the classifier's probability P is above its threshold, both thresholds set by the alarm
+    /// budget on normal training and validation time (the budget shared equally between the two; P's threshold at
+    /// least 0.5). The verdict's score is the larger of the two as a multiple of its own threshold, so that a score
+    /// ≥ 1 is abnormal.
     /// </summary>
     Combined = 6,
 }

@@ -28,6 +28,7 @@ internal static class CalibrationFile
         writer.Write(calibration.Risk);
         writer.Write(calibration.CalibrationPoints);
         writer.Write(calibration.ExtremeValue);
+        writer.Write(calibration.ClassifierThreshold);
     }
 
     /// <exception cref="InvalidDataException">Another version, or widths that do not match the model's.</exception>
@@ -58,7 +59,10 @@ internal static class CalibrationFile
             var fitted = ReadFloats(reader, instances * width * ErrorProfile.Parameters);
             var pooled = ReadFloats(reader, width * ErrorProfile.Parameters);
             var profile = new ErrorProfile(instances, metrics, logs, traces, fitted, pooled, top, relative);
-            return new Calibration(profile, reader.ReadDouble(), reader.ReadDouble(), reader.ReadBoolean(), reader.ReadDouble(), reader.ReadDouble(), reader.ReadInt32(), reader.ReadBoolean());
+            return new Calibration(profile, reader.ReadDouble(), reader.ReadDouble(), reader.ReadBoolean(), reader.ReadDouble(), reader.ReadDouble(), reader.ReadInt32(), reader.ReadBoolean())
+            {
+                ClassifierThreshold = reader.ReadDouble(),
+            };
         }
         catch (EndOfStreamException ex)
         {

@@ -365,7 +365,7 @@ internal sealed class ErrorProfile
 /// <param name="Profile">The per-instance, per-feature spread of the errors on normal training time.</param>
 /// <param name="Threshold">The anomaly-score threshold for the alarm budget.</param>
 /// <param name="ClassWeight">The class weight w of the classifier's loss.</param>
-/// <param name="ClassifierTrained">Whether training had abnormal labels (otherwise the classifier takes no part in <see cref="DecisionRule.Combined"/>).</param>
+/// <param name="ClassifierTrained">Whether the method has a classifier and training had abnormal labels (otherwise the classifier takes no part in <see cref="DecisionRule.Combined"/>).</param>
 /// <param name="AlarmBudgetPerHour">The budget.</param>
 /// <param name="Risk">The risk per point it meant.</param>
 /// <param name="CalibrationPoints">The normal points the threshold was fitted on.</param>
@@ -373,18 +373,19 @@ internal sealed class ErrorProfile
 internal sealed record Calibration(ErrorProfile Profile, double Threshold, double ClassWeight, bool ClassifierTrained, double AlarmBudgetPerHour, double Risk, int CalibrationPoints, bool ExtremeValue)
 {
     /// <summary>
-    /// The combined score: the larger of the anomaly score over its threshold and the class-weight-corrected
-    /// probability over 0.5 (when the classifier was trained with abnormal labels), so that ≥ 1 is abnormal.
+    /// The classifier's threshold on P in <see cref="DecisionRule.Combined"/>: the probability that a normal point of the
+    /// calibration exceeds with half the budget's risk (extreme-value fit on the logit of P), at least 0.5.
+    /// </summary>
+    public double ClassifierThreshold { get; init; } = 1;
+
+    /// <summary>
+    /// The combined score: the larger of the anomaly score over its threshold and the classifier's P over its
+    /// threshold (when the classifier was trained with abnormal labels), so that ≥ 1 is abnormal. The budget is
+    /// shared between the two parts.
     /// </summary>
     public double CombinedScore(double anomaly, double probability)
     {
         var unsupervised = double.IsNaN(anomaly) ? double.NegativeInfinity : anomaly / Threshold;
-        if (!ClassifierTrained)
-        {
-            return unsupervised;
-        }
-
-        var corrected = probability / (probability + (ClassWeight * (1 - probability)));
-        return Math.Max(unsupervised, corrected / 0.5);
+        return ClassifierTrained ? Math.Max(unsupervised, probability / ClassifierThreshold) : unsupervised;
     }
 }

@@ -183,16 +183,15 @@ public sealed class ErrorProfileTests
     public void CombinedScore_IsTheLargerPartAsAMultipleOfItsThreshold()
     {
         var profile = new ErrorProfile(1, 1, 0, 0, [0f, 0f, 1f], [0f, 0f, 1f], 1, false);
-        var trained = new Calibration(profile, Threshold: 4, ClassWeight: 99, ClassifierTrained: true, 1, 1e-4, 100, true);
+        var trained = new Calibration(profile, Threshold: 4, ClassWeight: 99, ClassifierTrained: true, 1, 1e-4, 100, true) { ClassifierThreshold = 0.8 };
         var untrained = trained with { ClassifierTrained = false };
 
         Assert.Multiple(() =>
         {
-            // P = 0.99 with w = 99: corrected 0.99 / (0.99 + 99 · 0.01) = 0.5 → 1.0.
-            Assert.That(trained.CombinedScore(2, 0.99), Is.EqualTo(1.0).Within(1e-9));
+            Assert.That(trained.CombinedScore(2, 0.8), Is.EqualTo(1.0).Within(1e-9));
             Assert.That(trained.CombinedScore(8, 0.5), Is.EqualTo(2.0).Within(1e-9));
             Assert.That(untrained.CombinedScore(2, 0.999), Is.EqualTo(0.5).Within(1e-9));
-            Assert.That(trained.CombinedScore(double.NaN, 0.99), Is.EqualTo(1.0).Within(1e-9));
+            Assert.That(trained.CombinedScore(double.NaN, 0.4), Is.EqualTo(0.5).Within(1e-9));
         });
     }
 
