@@ -237,6 +237,6 @@ public sealed partial class TelemetryAggregatorTests
 
         var ex = Assert.Throws<InvalidDataException>(() => TelemetryAggregator.ReadState(reader, new FeatureOptions(), new DrainParser(), AggregatorLimits.Batch));
 
-        Assert.That(ex.Message, Is.EqualTo("Aggregator state version 99 is not supported; this build reads version 1."));
+        Assert.That(ex.Message, Is.EqualTo("Aggregator state version 99 is not supported; this build reads version 2."));
     }
 }
