@@ -200,18 +200,22 @@ public sealed class MstgadModel : IDisposable
             var probability = nn.functional.softmax(output.Logits, 1).select(1, 1).cpu().data<float>().ToArray();
             var re = output.ReconstructionError.cpu().data<float>().ToArray();
             var errors = output.Errors.cpu().data<float>().ToArray();
-            var edgeErrors = output.EdgeErrors.shape[1] == 0 ? new float[batch.EdgeCount] : output.EdgeErrors.sum(1).cpu().data<float>().ToArray();
+            var fs = (int)output.EdgeErrors.shape[1];
+            var edgeErrors = fs == 0 ? new float[batch.EdgeCount] : output.EdgeErrors.sum(1).cpu().data<float>().ToArray();
+            var edgeFeatureErrors = fs == 0 ? Array.Empty<float>() : output.EdgeErrors.cpu().data<float>().ToArray();
             var present = batch.NodePresent.cpu().data<bool>().ToArray();
             var n = batch.NodesPerWindow;
             var width = ErrorWidth;
             for (var w = 0; w < group.Count; w++)
             {
                 var edges = new List<(int, int, float)>();
+                var featureErrors = new List<float>();
                 for (var e = 0; e < batch.EdgeList.Length; e++)
                 {
                     if (batch.EdgeList[e].Window == w)
                     {
                         edges.Add((batch.EdgeList[e].Source, batch.EdgeList[e].Target, edgeErrors[e]));
+                        featureErrors.AddRange(edgeFeatureErrors.AsSpan(e * fs, fs));
                     }
                 }
 
@@ -222,7 +226,10 @@ public sealed class MstgadModel : IDisposable
                     errors.AsSpan(w * n * width, n * width).ToArray(),
                     width,
                     edges,
-                    present.AsSpan(w * n, n).ToArray()));
+                    present.AsSpan(w * n, n).ToArray())
+                {
+                    EdgeFeatureErrors = [.. featureErrors],
+                });
             }
         }
 
