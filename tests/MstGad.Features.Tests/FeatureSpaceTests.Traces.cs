@@ -183,6 +183,59 @@ public sealed partial class FeatureSpaceTests
     }
 
     [Test]
+    public void SaveLoad_TheEdgeLayout_RoundTrips()
+    {
+        var data = TraceScenario();
+        var space = FeatureSpace.Fit(data, Step("08:00:00"), Step("08:00:20"));
+        using var stream = new MemoryStream();
+        space.Save(stream);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(stream.ToArray())!;
+        stream.Position = 0;
+
+        var loaded = FeatureSpace.Load(stream);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((int)json["Version"]!, Is.EqualTo(2));
+            Assert.That(FeatureSpace.FormatVersion, Is.EqualTo(2));
+            Assert.That(loaded.EdgeFeatures, Is.EqualTo(space.EdgeFeatures));
+            Assert.That(loaded.Transform(data, Step("08:00:00"), Step("08:00:30")).Edges.SelectMany(e => e.Features),
+                Is.EqualTo(space.Transform(data, Step("08:00:00"), Step("08:00:30")).Edges.SelectMany(e => e.Features)));
+            Assert.That(Enumerable.Range(0, 19).Select(c => loaded.TypicalEdgeValue("front", "cart", c)), Is.EqualTo(TrainingMeans.Select((m, c) => c == 18 ? 1 / 3.0 : m)).Within(1e-12));
+        });
+    }
+
+    [Test]
+    public void Load_Version1_IsRefusedBecauseItsEdgeFeaturesCannotBeComputed()
+    {
+        var space = FeatureSpace.Fit(TraceScenario(), Step("08:00:00"), Step("08:00:20"));
+        using var stream = new MemoryStream();
+        space.Save(stream);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(stream.ToArray())!.AsObject();
+        json["Version"] = 1;
+
+        var ex = Assert.Throws<InvalidDataException>(() => FeatureSpace.Load(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json.ToJsonString()))));
+
+        Assert.That(ex.Message, Is.EqualTo(
+            "Feature space format version 1 is not supported: its edge features are one total duration per request type (the callee's own time), " +
+            "while this build's edges carry both sides of every call (version 2). Retrain the detector."));
+    }
+
+    [Test]
+    public void Load_EdgeMeansThatDoNotFitTheLayout_AreRefused()
+    {
+        var space = FeatureSpace.Fit(TraceScenario(), Step("08:00:00"), Step("08:00:20"));
+        using var stream = new MemoryStream();
+        space.Save(stream);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(stream.ToArray())!.AsObject();
+        json["ColumnMeans"]!.AsArray().RemoveAt(0);
+
+        var ex = Assert.Throws<InvalidDataException>(() => FeatureSpace.Load(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json.ToJsonString()))));
+
+        Assert.That(ex.Message, Is.EqualTo("Feature space is inconsistent: array lengths or metric ranges do not match."));
+    }
+
+    [Test]
     public void Transform_StepsWithSpans_SetTheTracesBitOfEveryInstance()
     {
         // A third instance with only a metric (varying in training, so kept) still gets the Traces bit where spans were collected.
