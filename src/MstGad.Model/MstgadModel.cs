@@ -202,7 +202,7 @@ public sealed class MstgadModel : IDisposable
             var errors = output.Errors.cpu().data<float>().ToArray();
             var fs = (int)output.EdgeErrors.shape[1];
             var edgeErrors = fs == 0 ? new float[batch.EdgeCount] : output.EdgeErrors.sum(1).cpu().data<float>().ToArray();
-            var edgeFeatureErrors = fs == 0 ? Array.Empty<float>() : output.EdgeErrors.cpu().data<float>().ToArray();
+            var edgeFeatureErrors = fs == 0 || batch.EdgeCount == 0 ? Array.Empty<float>() : output.EdgeErrors.cpu().data<float>().ToArray();
             var present = batch.NodePresent.cpu().data<bool>().ToArray();
             var n = batch.NodesPerWindow;
             var width = ErrorWidth;
