@@ -8,7 +8,8 @@ namespace MstGad.Features;
 /// <summary>
 /// Accumulates telemetry records into per-step, per-instance aggregates in one streaming pass:
 /// metric statistics, log-template and level counts, and call edges (caller instance → callee
-/// instance, from span parent links) with per-operation durations. Records may arrive in any order;
+/// instance, from span parent links) with both sides of every call per operation: calls, the duration
+/// the caller measured, the duration the callee measured, their difference and errors. Records may arrive in any order;
 /// with <see cref="FeatureOptions.Lateness"/> set, records older than the newest event time minus the
 /// lateness are counted as late and not used.
 /// </summary>
@@ -128,9 +129,11 @@ public sealed partial class TelemetryAggregator
     /// <param name="record">The record.</param>
     public void Add(LogRecord record) => TryAdd(record);
 
-    /// <summary>Adds a span. Duplicates (same trace and span id) are counted and ignored; the call
-    /// edge (parent's instance → this span's instance) is recorded at the step of the span's end,
-    /// as soon as the parent is known.</summary>
+    /// <summary>Adds a span. Duplicates (same trace and span id) are counted and ignored. A span whose parent
+    /// was recorded by another instance is a call: the edge parent's instance → this span's instance gets both
+    /// sides (the parent's duration as the client's, this span's as the server's) at the step of this span's end,
+    /// as soon as the parent is known. Whether a span is its instance's own work (the self-edge) or a call to a
+    /// peer that records no spans is decided when its step is sealed (see docs/architecture.md, "Call edges").</summary>
     /// <param name="span">The span.</param>
     public void Add(Span span) => TryAdd(span);
 
@@ -309,7 +312,12 @@ public sealed partial class TelemetryAggregator
             ref var self = ref CollectionsMarshal.GetValueRefOrNullRef(_spans, key);
             foreach (var c in children)
             {
-                Link(ref self, ref CollectionsMarshal.GetValueRefOrNullRef(_spans, new SpanKey(span.TraceId, c.SpanId)));
+                // A waiting child's step is open, so it is still remembered; the check only guards against a broken invariant.
+                ref var child = ref CollectionsMarshal.GetValueRefOrNullRef(_spans, new SpanKey(span.TraceId, c.SpanId));
+                if (!Unsafe.IsNullRef(ref child))
+                {
+                    Link(ref self, ref child);
+                }
             }
         }
 
