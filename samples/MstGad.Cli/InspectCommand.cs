@@ -71,7 +71,7 @@ internal static class InspectCommand
         using var stream = Console.OpenStandardOutput();
         if (!asJson)
         {
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{data.FullName}: {aggregate.Instances.Count} instances, {edges.Count} edges, {aggregate.StepCount} steps of {clock.Interval}, {aggregate.LogParser.TemplateCount} log templates, {faults.Count} faults"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{data.FullName}: {aggregate.Instances.Count} instances, {edges.Count} edges ({edges.Count(e => e.Caller == e.Callee)} self-edges), {aggregate.StepCount} steps of {clock.Interval}, {aggregate.LogParser.TemplateCount} log templates, {faults.Count} faults"));
             Console.WriteLine($"  metrics: {read.Metrics}");
             Console.WriteLine($"  logs:    {read.Logs}");
             Console.WriteLine($"  spans:   {read.Spans}");
@@ -117,6 +117,7 @@ internal static class InspectCommand
 
         writer.WriteEndArray();
         writer.WriteNumber("edgeCount", edges.Count);
+        writer.WriteNumber("selfEdges", edges.Count(e => e.Caller == e.Callee));
         writer.WriteNumber("steps", aggregate.StepCount);
         if (aggregate.StepCount > 0)
         {
@@ -136,6 +137,9 @@ internal static class InspectCommand
         writer.WriteNumber("roots", used.SpansRoot);
         writer.WriteNumber("orphans", used.SpansOrphan);
         writer.WriteNumber("calls", used.Edges);
+        writer.WriteNumber("clientServerPairs", used.CallPairs);
+        writer.WriteNumber("toPeers", used.SpansToPeers);
+        writer.WriteNumber("negativeDifferences", used.NegativeGaps);
         writer.WriteEndObject();
 
         writer.WriteStartObject("logs");
