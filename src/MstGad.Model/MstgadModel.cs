@@ -209,13 +209,20 @@ public sealed class MstgadModel : IDisposable
             for (var w = 0; w < group.Count; w++)
             {
                 var edges = new List<(int, int, float)>();
-                var featureErrors = new List<float>();
                 for (var e = 0; e < batch.EdgeList.Length; e++)
                 {
                     if (batch.EdgeList[e].Window == w)
                     {
                         edges.Add((batch.EdgeList[e].Source, batch.EdgeList[e].Target, edgeErrors[e]));
-                        featureErrors.AddRange(edgeFeatureErrors.AsSpan(e * fs, fs));
+                    }
+                }
+
+                var featureErrors = edgeFeatureErrors.Length == 0 ? [] : new float[edges.Count * fs];
+                for (int e = 0, i = 0; e < batch.EdgeList.Length && featureErrors.Length > 0; e++)
+                {
+                    if (batch.EdgeList[e].Window == w)
+                    {
+                        edgeFeatureErrors.AsSpan(e * fs, fs).CopyTo(featureErrors.AsSpan(i++ * fs, fs));
                     }
                 }
 
@@ -228,7 +235,7 @@ public sealed class MstgadModel : IDisposable
                     edges,
                     present.AsSpan(w * n, n).ToArray())
                 {
-                    EdgeFeatureErrors = [.. featureErrors],
+                    EdgeFeatureErrors = featureErrors,
                 });
             }
         }
