@@ -11,6 +11,9 @@ namespace MstGad.Benchmarks;
 /// The MSTGAD network on synthetic windows of realistic shape: inference of one window and of a batch
 /// of 50 at N = 46 (TrainTicket), one training step (forward, backward, AdaBelief) of a batch of 50,
 /// and sparse inference at N = 1,000 with ~5,000 edges. One intra-op thread (the target is per core).
+/// Edge features: 13 (the layout before edges carried both sides of a call: 8 request-type durations,
+/// other, 4 summary features) and 49 (the default layout now: calls, client, server, client − server
+/// and errors of 8 request types and other, then the 4 summary features).
 /// </summary>
 [MemoryDiagnoser]
 public class MstgadModelBenchmarks
@@ -24,12 +27,17 @@ public class MstgadModelBenchmarks
     [Params(46, 1000)]
     public int Nodes { get; set; }
 
+    /// <summary>Features per edge and step.</summary>
+    [Params(13, 49)]
+    public int EdgeFeatures { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
         TorchNative.EnsureLoadable();
         torch.set_num_threads(1);
-        const int k = 10, fm = 20, fl = 40, fs = 13;
+        const int k = 10, fm = 20, fl = 40;
+        var fs = EdgeFeatures;
         var edges = Nodes <= 46 ? 120 : 5000;
         var windows = Nodes <= 46 ? 50 : 1;
         _windows = SyntheticWindows.Create(Nodes, edges, k, windows, fm, fl, fs, seed: 7);

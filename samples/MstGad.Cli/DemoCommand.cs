@@ -163,9 +163,9 @@ internal static class DemoCommand
                 output.WriteLine(string.Create(c, $"     log:     {text} (error {log.Error:0.00}){example}"));
             }
 
-            if (e.Edges.Count > 0)
+            foreach (var edge in e.Edges)
             {
-                output.WriteLine("     calls:   " + string.Join("; ", e.Edges.Select(x => string.Create(c, $"{x.Caller} → {x.Callee} (error {x.Error:0.00})"))));
+                output.WriteLine(string.Create(c, $"     call:    {edge.Describe()} (error {edge.Error:0.00})"));
             }
         }
 

@@ -160,7 +160,7 @@ internal static class DetectCommand
     {
         var parts = e.Metrics.Select(m => $"metric {m.Name}")
             .Concat(e.Logs.Select(l => l.Template is null ? l.Feature : $"log {l.Template}"))
-            .Concat(e.Edges.Select(x => $"call {x.Caller}->{x.Callee}"));
+            .Concat(e.Edges.Select(x => $"call {x.Caller}->{x.Callee} {x.Feature}"));
         return string.Join("; ", parts.Take(5));
     }
 }

@@ -64,7 +64,7 @@ internal static class InspectCommand
         var clock = aggregate.Clock;
         if (!asJson)
         {
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{data.FullName}: {aggregate.Instances.Count} instances, {edges.Count} edges, {aggregate.StepCount} steps of {clock.Interval}, {aggregate.LogParser.TemplateCount} log templates, {faults.Count} faults"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{data.FullName}: {aggregate.Instances.Count} instances, {edges.Count} edges ({edges.Count(e => e.Caller == e.Callee)} self-edges), {aggregate.StepCount} steps of {clock.Interval}, {aggregate.LogParser.TemplateCount} log templates, {faults.Count} faults"));
             output.WriteLine($"  metrics: {read.Metrics}");
             output.WriteLine($"  logs:    {read.Logs}");
             output.WriteLine($"  spans:   {read.Spans}");
@@ -116,6 +116,7 @@ internal static class InspectCommand
 
         writer.WriteEndArray();
         writer.WriteNumber("edgeCount", edges.Count);
+        writer.WriteNumber("selfEdges", edges.Count(e => e.Caller == e.Callee));
         writer.WriteNumber("steps", aggregate.StepCount);
         if (aggregate.StepCount > 0)
         {
@@ -136,6 +137,9 @@ internal static class InspectCommand
         writer.WriteNumber("orphans", used.SpansOrphan);
         writer.WriteNumber("calls", used.Edges);
         WriteFiles(writer, read.Spans);
+        writer.WriteNumber("clientServerPairs", used.CallPairs);
+        writer.WriteNumber("toPeers", used.SpansToPeers);
+        writer.WriteNumber("negativeDifferences", used.NegativeGaps);
         writer.WriteEndObject();
 
         writer.WriteStartObject("logs");

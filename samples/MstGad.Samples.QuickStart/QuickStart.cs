@@ -60,5 +60,5 @@ public static class QuickStart
     private static string Describe(Evidence e) => string.Join("; ", [
         .. e.Metrics.Take(1).Select(m => $"metric {m.Name}"),
         .. e.Logs.Take(1).Select(l => $"log \"{l.Template ?? l.Feature}\""),
-        .. e.Edges.Take(1).Select(c => $"call {c.Caller} → {c.Callee}")]);
+        .. e.Edges.Take(1).Select(c => c.Describe())]);
 }

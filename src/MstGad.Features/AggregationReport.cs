@@ -47,13 +47,26 @@ public sealed class AggregationReport
     /// <summary>Used spans whose parent had not arrived when their step was sealed (no edge).</summary>
     public long SpansOrphan { get; internal set; }
 
-    /// <summary>Calls recorded on edges (spans whose parent is known).</summary>
+    /// <summary>
+    /// Calls recorded on edges: calls between instances (a client span and the callee's server span as one call),
+    /// internal work on self-edges, and calls to peers that record no spans.
+    /// </summary>
     public long Edges { get; internal set; }
+
+    /// <summary>Calls recorded with both sides: a span whose parent was recorded by another instance (or, with span kinds, a server span of a client span).</summary>
+    public long CallPairs { get; internal set; }
+
+    /// <summary>Client spans whose callee recorded no span by the time their step was sealed: recorded on an edge to a peer node (a database, cache, queue or external service).</summary>
+    public long SpansToPeers { get; internal set; }
+
+    /// <summary>Calls whose client-observed duration was shorter than the server-observed one (their difference is recorded as 0).</summary>
+    public long NegativeGaps { get; internal set; }
 
     internal AggregationReport Clone() => (AggregationReport)MemberwiseClone();
 
     /// <inheritdoc/>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"metrics {MetricsUsed} used, {MetricsNotFinite} not finite, {MetricsLate} late, {MetricsOutOfRange} out of range; logs {LogsUsed} used, {LogsLate} late, {LogsOutOfRange} out of range; " +
-        $"spans {SpansUsed} used ({SpansRoot} roots, {SpansOrphan} orphans, {Edges} calls), {SpansDuplicate} duplicates, {SpansNegativeDuration} negative, {SpansLate} late, {SpansOutOfRange} out of range");
+        $"spans {SpansUsed} used ({SpansRoot} roots, {SpansOrphan} orphans, {Edges} calls: {CallPairs} client/server pairs, {SpansToPeers} to peers, {NegativeGaps} negative differences), " +
+        $"{SpansDuplicate} duplicates, {SpansNegativeDuration} negative, {SpansLate} late, {SpansOutOfRange} out of range");
 }

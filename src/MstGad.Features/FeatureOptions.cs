@@ -40,10 +40,14 @@ public enum MetricScaling
 [Flags]
 public enum EdgeFeatureSet
 {
-    /// <summary>Total span duration per request type (the paper): the top-K operations of the training data and "other".</summary>
+    /// <summary>
+    /// Per request type — the top-K callee operations of the training data, then "other" — both sides of the calls:
+    /// calls, total client-observed and server-observed duration, their difference (client − server) and errors
+    /// (the paper's total duration per request type, split into what the caller and the callee measured).
+    /// </summary>
     RequestTypeDurations = 1,
 
-    /// <summary>Calls, mean and p95 latency, and error rate per edge.</summary>
+    /// <summary>Calls, mean and p95 client-observed latency, and the error rate of all calls of an edge.</summary>
     Summary = 2,
 
     /// <summary>Both.</summary>
@@ -108,7 +112,8 @@ public sealed class FeatureOptions
     /// <value>Default <see langword="true"/>.</value>
     public bool LogLevelCounts { get; set; } = true;
 
-    /// <summary>How many request types (the most frequent training operations) get their own edge feature.</summary>
+    /// <summary>How many request types (the most frequent callee operations of the training calls) get their own
+    /// edge features (five each: calls, client, server, client − server, errors); the rest count as "other".</summary>
     /// <value>Default 8. At least 1.</value>
     public int TopOperations { get; set; } = 8;
 

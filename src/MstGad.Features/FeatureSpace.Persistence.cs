@@ -7,7 +7,12 @@ namespace MstGad.Features;
 public sealed partial class FeatureSpace
 {
     /// <summary>The format version written by <see cref="Save"/>.</summary>
-    public const int FormatVersion = 1;
+    /// <remarks>
+    /// Version 2: edges carry both sides of every call (calls, client, server and client-minus-server durations and
+    /// errors per request type). Version 1 (one total duration per request type, the callee's own time) is refused:
+    /// its edge features cannot be computed from this build's aggregates, so a model trained on them must be retrained.
+    /// </remarks>
+    public const int FormatVersion = 2;
 
     /// <summary>Writes everything the feature space learnt (JSON, versioned).</summary>
     /// <param name="stream">A writable stream; not closed.</param>
@@ -68,6 +73,13 @@ public sealed partial class FeatureSpace
             throw new InvalidDataException("Feature space is not valid JSON: " + ex.Message, ex);
         }
 
+        if (state.Version == 1)
+        {
+            throw new InvalidDataException(
+                "Feature space format version 1 is not supported: its edge features are one total duration per request type " +
+                $"(the callee's own time), while this build's edges carry both sides of every call (version {FormatVersion}). Retrain the detector.");
+        }
+
         if (state.Version != FormatVersion)
         {
             throw new InvalidDataException($"Feature space format version {state.Version} is not supported; this build reads version {FormatVersion}.");
@@ -114,6 +126,8 @@ public sealed partial class FeatureSpace
         var problems = options.Validate();
         if (problems.Count > 0 || state.TemplateMin.Length != state.Vocabulary.Length || state.TemplateMax.Length != state.Vocabulary.Length ||
             state.LevelScale.Length != LogLevels.Names.Count || state.MetricGlobalRanges.Any(r => !state.Metrics.Contains(r.Metric)) ||
+            state.ColumnMeans.Length != ColumnCount(options, state.RequestTypes.Length) ||
+            state.EdgeMeans.Any(e => e.Column < 0 || e.Column >= state.ColumnMeans.Length) ||
             state.Metrics.Any(m => state.MetricGlobalRanges.All(r => r.Metric != m)))
         {
             throw new InvalidDataException("Feature space is inconsistent: " + (problems.Count > 0 ? string.Join(" ", problems) : "array lengths or metric ranges do not match."));

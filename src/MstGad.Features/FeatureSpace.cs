@@ -12,10 +12,12 @@ namespace MstGad.Features;
 /// </summary>
 /// <remarks>
 /// Node features, in order: the kept metrics; the vocabulary templates; <c>log:unseen</c>; the log
-/// levels when <see cref="FeatureOptions.LogLevelCounts"/> is on. Edge features: the request types and
-/// <c>other</c> (total duration, when <see cref="EdgeFeatureSet.RequestTypeDurations"/> is on); then
-/// <c>calls</c>, <c>latency:mean</c>, <c>latency:p95</c>, <c>error-rate</c> (when <see cref="EdgeFeatureSet.Summary"/> is on).
-/// Values outside the training range are kept (not clipped).
+/// levels when <see cref="FeatureOptions.LogLevelCounts"/> is on. Edge features (<see cref="EdgeFeatures"/>): for each
+/// request type and then <c>other</c>, when <see cref="EdgeFeatureSet.RequestTypeDurations"/> is on, <c>calls:&lt;type&gt;</c>,
+/// <c>client:&lt;type&gt;</c>, <c>server:&lt;type&gt;</c>, <c>gap:&lt;type&gt;</c> (client minus server) and
+/// <c>errors:&lt;type&gt;</c>; then <c>calls</c>, <c>latency:mean</c>, <c>latency:p95</c> (client-observed) and
+/// <c>error-rate</c> when <see cref="EdgeFeatureSet.Summary"/> is on. Every edge feature but the error rate is divided by
+/// its per-edge training mean (Eq. 9). Values outside the training range are kept (not clipped).
 /// </remarks>
 public sealed partial class FeatureSpace
 {
@@ -78,19 +80,8 @@ public sealed partial class FeatureSpace
         }
 
         NodeFeatureNames = names;
-        var edgeNames = new List<string>();
-        if ((options.EdgeFeatures & EdgeFeatureSet.RequestTypeDurations) != 0)
-        {
-            edgeNames.AddRange(requestTypes.Select(t => "duration:" + t));
-            edgeNames.Add("duration:" + OtherType);
-        }
-
-        if ((options.EdgeFeatures & EdgeFeatureSet.Summary) != 0)
-        {
-            edgeNames.AddRange(["calls", "latency:mean", "latency:p95", "error-rate"]);
-        }
-
-        EdgeFeatureNames = edgeNames;
+        EdgeFeatures = EdgeLayout(options, requestTypes);
+        EdgeFeatureNames = [.. EdgeFeatures.Select(e => e.Name)];
     }
 
     /// <summary>The settings (a copy: changing it has no effect on this feature space).</summary>
@@ -122,6 +113,41 @@ public sealed partial class FeatureSpace
 
     /// <summary>The names of the edge features.</summary>
     public IReadOnlyList<string> EdgeFeatureNames { get; }
+
+    /// <summary>What each edge feature measures, in feature order.</summary>
+    public IReadOnlyList<EdgeFeatureInfo> EdgeFeatures { get; }
+
+    /// <summary>
+    /// The typical value of an edge feature on an edge: the mean of its non-zero training values on that edge (the
+    /// divisor of Eq. 9), or, for an edge or feature without any, the mean over every edge's non-zero training values
+    /// (1 when there were none). In the feature's unit (milliseconds for durations).
+    /// </summary>
+    /// <param name="caller">The caller's instance key.</param>
+    /// <param name="callee">The callee's instance key.</param>
+    /// <param name="feature">The index of the edge feature.</param>
+    /// <returns>The typical value.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="feature"/> is not an edge feature index.</exception>
+    public double TypicalEdgeValue(string caller, string callee, int feature)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(callee);
+        ArgumentOutOfRangeException.ThrowIfNegative(feature);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(feature, EdgeFeatures.Count);
+        return _edgeMean.TryGetValue((caller, callee, feature), out var mean) ? mean : _columnMean[feature];
+    }
+
+    /// <summary>Turns a normalised edge feature back into its raw value (milliseconds for durations, counts, the error rate).</summary>
+    /// <param name="caller">The caller's instance key.</param>
+    /// <param name="callee">The callee's instance key.</param>
+    /// <param name="feature">The index of the edge feature.</param>
+    /// <param name="normalised">The normalised value (as in a <see cref="FeatureFrame"/>); a clipped value gives the clipped raw value.</param>
+    /// <returns>The raw value.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="feature"/> is not an edge feature index.</exception>
+    public double RawEdgeValue(string caller, string callee, int feature, double normalised)
+    {
+        var typical = TypicalEdgeValue(caller, callee, feature);
+        return EdgeFeatures[feature].Measure == EdgeMeasure.ErrorRate ? normalised : normalised * typical;
+    }
 
     /// <summary>Learns the feature space from the training steps <c>[fromStep, toStep)</c> of an aggregate.</summary>
     /// <param name="data">The aggregates.</param>
@@ -323,11 +349,11 @@ public sealed partial class FeatureSpace
             {
                 foreach (var cell in acc.Edges.Values)
                 {
-                    foreach (var (op, (calls, _)) in cell.Operations)
+                    foreach (var (op, totals) in cell.Operations)
                     {
                         if (op >= 0)
                         {
-                            opCalls[op] = opCalls.GetValueOrDefault(op) + calls;
+                            opCalls[op] = opCalls.GetValueOrDefault(op) + totals.Calls;
                         }
                     }
                 }
@@ -354,7 +380,8 @@ public sealed partial class FeatureSpace
                 RawEdgeValues(options, data.Operations, typeColumn, requestTypes.Count, cell, raw);
                 for (var c = 0; c < columns; c++)
                 {
-                    if (raw[c] > 0 && !IsErrorRate(options, requestTypes.Count, c))
+                    // The error rate is not scaled, but its mean is kept as its typical value.
+                    if (raw[c] > 0)
                     {
                         var key = (data.Instances[caller], data.Instances[callee], c);
                         var (s, k) = sums.GetValueOrDefault(key);
@@ -534,6 +561,7 @@ public sealed partial class FeatureSpace
         }
 
         var edgeColumns = EdgeFeatureNames.Count;
+        var errorRate = IsErrorRate(_options, RequestTypes.Count, edgeColumns - 1) ? edgeColumns - 1 : -1;
         var raw = new double[edgeColumns];
         var sources = new int[acc.Edges.Count];
         var targets = new int[acc.Edges.Count];
@@ -548,7 +576,7 @@ public sealed partial class FeatureSpace
             RawEdgeValues(_options, operationNames, _typeColumn, RequestTypes.Count, cell, raw);
             for (var c = 0; c < edgeColumns; c++)
             {
-                var scale = IsErrorRate(_options, RequestTypes.Count, c)
+                var scale = c == errorRate
                     ? 1.0
                     : _edgeMean.TryGetValue((callerKey, calleeKey, c), out var mean) ? mean : _columnMean[c];
                 features[(e * edgeColumns) + c] = Clip(raw[c] / scale);
@@ -570,40 +598,87 @@ public sealed partial class FeatureSpace
         return (float)Math.Clamp(value, -max, max);
     }
 
+    /// <summary>The measures of each request type's block of edge features, in order.</summary>
+    private static readonly (EdgeMeasure Measure, string Prefix)[] TypeMeasures =
+    [
+        (EdgeMeasure.Calls, "calls:"),
+        (EdgeMeasure.ClientDuration, "client:"),
+        (EdgeMeasure.ServerDuration, "server:"),
+        (EdgeMeasure.ClientMinusServer, "gap:"),
+        (EdgeMeasure.Errors, "errors:"),
+    ];
+
+    private static List<EdgeFeatureInfo> EdgeLayout(FeatureOptions options, IReadOnlyList<string> requestTypes)
+    {
+        var layout = new List<EdgeFeatureInfo>();
+        if ((options.EdgeFeatures & EdgeFeatureSet.RequestTypeDurations) != 0)
+        {
+            foreach (var type in requestTypes.Append(OtherType))
+            {
+                layout.AddRange(TypeMeasures.Select(m => new EdgeFeatureInfo(m.Prefix + type, m.Measure, type)));
+            }
+        }
+
+        if ((options.EdgeFeatures & EdgeFeatureSet.Summary) != 0)
+        {
+            layout.Add(new EdgeFeatureInfo("calls", EdgeMeasure.Calls, null));
+            layout.Add(new EdgeFeatureInfo("latency:mean", EdgeMeasure.MeanLatency, null));
+            layout.Add(new EdgeFeatureInfo("latency:p95", EdgeMeasure.P95Latency, null));
+            layout.Add(new EdgeFeatureInfo("error-rate", EdgeMeasure.ErrorRate, null));
+        }
+
+        return layout;
+    }
+
     private static int ColumnCount(FeatureOptions options, int types) =>
-        ((options.EdgeFeatures & EdgeFeatureSet.RequestTypeDurations) != 0 ? types + 1 : 0) +
+        ((options.EdgeFeatures & EdgeFeatureSet.RequestTypeDurations) != 0 ? (types + 1) * TypeMeasures.Length : 0) +
         ((options.EdgeFeatures & EdgeFeatureSet.Summary) != 0 ? 4 : 0);
 
     private static bool IsErrorRate(FeatureOptions options, int types, int column) =>
         (options.EdgeFeatures & EdgeFeatureSet.Summary) != 0 && column == ColumnCount(options, types) - 1;
 
-    /// <summary>The unnormalised edge features of one edge in one step (durations in milliseconds, summed exactly in ticks).</summary>
+    /// <summary>
+    /// The unnormalised edge features of one edge in one step: per request type calls, client, server and
+    /// client-minus-server durations (milliseconds, summed exactly in ticks) and errors; then the summary.
+    /// </summary>
     private static void RawEdgeValues(FeatureOptions options, IReadOnlyList<string> operationNames, Dictionary<string, int> typeColumn, int types, EdgeCell cell, double[] raw)
     {
         Array.Clear(raw);
         var c = 0;
         if ((options.EdgeFeatures & EdgeFeatureSet.RequestTypeDurations) != 0)
         {
-            var columnTicks = types < 64 ? stackalloc long[types + 1] : new long[types + 1];
-            foreach (var (op, (_, ticks)) in cell.Operations)
+            var width = TypeMeasures.Length;
+            var length = (types + 1) * width;
+            var sums = length <= 256 ? stackalloc long[length] : new long[length];
+            sums.Clear();
+            foreach (var (op, totals) in cell.Operations)
             {
-                columnTicks[op >= 0 && typeColumn.TryGetValue(operationNames[op], out var col) ? col : types] += ticks;
+                var block = (op >= 0 && typeColumn.TryGetValue(operationNames[op], out var col) ? col : types) * width;
+                sums[block] += totals.Calls;
+                sums[block + 1] += totals.ClientTicks;
+                sums[block + 2] += totals.ServerTicks;
+                sums[block + 3] += totals.GapTicks;
+                sums[block + 4] += totals.Errors;
             }
 
-            for (var i = 0; i <= types; i++)
+            for (var block = 0; block < length; block += width)
             {
-                raw[i] = Milliseconds(columnTicks[i]);
+                raw[block] = sums[block];
+                raw[block + 1] = Milliseconds(sums[block + 1]);
+                raw[block + 2] = Milliseconds(sums[block + 2]);
+                raw[block + 3] = Milliseconds(sums[block + 3]);
+                raw[block + 4] = sums[block + 4];
             }
 
-            c = types + 1;
+            c = length;
         }
 
         if ((options.EdgeFeatures & EdgeFeatureSet.Summary) != 0)
         {
-            var calls = cell.Durations.Count;
+            var calls = cell.Calls;
             raw[c] = calls;
-            raw[c + 1] = calls == 0 ? 0 : Milliseconds(cell.TotalTicks) / calls;
-            raw[c + 2] = Percentile(cell.Durations, 0.95);
+            raw[c + 1] = calls == 0 ? 0 : Milliseconds(cell.ClientTicks) / calls;
+            raw[c + 2] = Percentile(cell.ClientDurations, 0.95);
             raw[c + 3] = calls == 0 ? 0 : (double)cell.Errors / calls;
         }
     }

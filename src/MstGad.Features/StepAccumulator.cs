@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace MstGad.Features;
 
 /// <summary>
@@ -113,32 +115,61 @@ internal struct MetricCell
 }
 
 /// <summary>
+/// The calls of one request type on one edge in one step: how many, the time the caller measured (client),
+/// the time the callee measured (server), their difference (client − server, negative ones clamped to 0)
+/// and how many failed on either side. Durations in ticks (100 ns), summed as integers.
+/// </summary>
+internal struct CallTotals
+{
+    public int Calls;
+    public long ClientTicks;
+    public long ServerTicks;
+    public long GapTicks;
+    public int Errors;
+}
+
+/// <summary>
 /// Calls of one edge in one step. Durations are kept in ticks (100 ns) and summed as integers, so the
 /// totals do not depend on the order in which spans arrive.
 /// </summary>
 internal sealed class EdgeCell
 {
-    /// <summary>Calls and total duration per operation index; <see cref="OtherOperation"/> collects operations not tracked.</summary>
-    public Dictionary<int, (int Calls, long Ticks)> Operations { get; } = [];
-
-    /// <summary>The duration of every call, in ticks.</summary>
-    public List<long> Durations { get; } = [];
-
-    public int Errors { get; set; }
-
-    public long TotalTicks { get; set; }
-
     /// <summary>The operation index of calls whose operation is not tracked (online: not a request type of the model).</summary>
     public const int OtherOperation = -1;
 
-    public void Add(int operation, long ticks, bool error)
+    /// <summary>The totals per operation index (the callee's operation); <see cref="OtherOperation"/> collects operations not tracked.</summary>
+    public Dictionary<int, CallTotals> Operations { get; } = [];
+
+    /// <summary>The client-observed duration of every call, in ticks (for the latency percentile).</summary>
+    public List<long> ClientDurations { get; } = [];
+
+    /// <summary>The calls that failed on either side.</summary>
+    public int Errors { get; set; }
+
+    /// <summary>The total client-observed duration, in ticks.</summary>
+    public long ClientTicks { get; set; }
+
+    /// <summary>The number of calls.</summary>
+    public int Calls => ClientDurations.Count;
+
+    /// <summary>Adds one call.</summary>
+    /// <param name="operation">The operation index.</param>
+    /// <param name="clientTicks">The duration the caller measured.</param>
+    /// <param name="serverTicks">The duration the callee measured (0 when it measured nothing).</param>
+    /// <param name="gapTicks">Client minus server, not negative.</param>
+    /// <param name="error">Whether either side failed.</param>
+    public void Add(int operation, long clientTicks, long serverTicks, long gapTicks, bool error)
     {
-        var (calls, total) = Operations.GetValueOrDefault(operation);
-        Operations[operation] = (calls + 1, total + ticks);
-        Durations.Add(ticks);
-        TotalTicks += ticks;
+        ref var totals = ref CollectionsMarshal.GetValueRefOrAddDefault(Operations, operation, out _);
+        totals.Calls++;
+        totals.ClientTicks += clientTicks;
+        totals.ServerTicks += serverTicks;
+        totals.GapTicks += gapTicks;
+        ClientDurations.Add(clientTicks);
+        ClientTicks += clientTicks;
         if (error)
         {
+            totals.Errors++;
             Errors++;
         }
     }
@@ -172,6 +203,12 @@ internal sealed class StepAccumulator
     /// <summary>Parents that children ending in this step still wait for.</summary>
     public HashSet<SpanKey> WaitingParents { get; } = [];
 
+    /// <summary>
+    /// Spans ending in this step whose own contribution is decided when the step is sealed: those with a parent
+    /// (the self-edge, unless they are the client side of a call) and client spans (a peer edge, unless a callee span arrived).
+    /// </summary>
+    public List<SpanKey> SealCandidates { get; } = [];
+
     public bool HasSpans { get; set; }
 
     public bool HasLogs => LogTemplates.Count > 0 || PendingLogs.Count > 0;
@@ -201,15 +238,11 @@ internal sealed class StepAccumulator
         LogLevelCounts[instance][level]++;
     }
 
-    public void AddCall(int caller, int callee, int operation, long ticks, bool error)
+    public void AddCall(int caller, int callee, int operation, long clientTicks, long serverTicks, long gapTicks, bool error)
     {
-        if (!Edges.TryGetValue((caller, callee), out var cell))
-        {
-            cell = new EdgeCell();
-            Edges.Add((caller, callee), cell);
-        }
-
-        cell.Add(operation, ticks, error);
+        ref var cell = ref CollectionsMarshal.GetValueRefOrAddDefault(Edges, (caller, callee), out _);
+        cell ??= new EdgeCell();
+        cell.Add(operation, clientTicks, serverTicks, gapTicks, error);
         HasSpans = true;
     }
 }

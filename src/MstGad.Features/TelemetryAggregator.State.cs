@@ -6,7 +6,7 @@ namespace MstGad.Features;
 public sealed partial class TelemetryAggregator
 {
     /// <summary>The version of <see cref="WriteState"/>'s format.</summary>
-    internal const int StateVersion = 1;
+    internal const int StateVersion = 2;
 
     /// <summary>
     /// Writes everything needed to continue exactly where the aggregator stands (open steps, remembered span ids,
@@ -66,6 +66,18 @@ public sealed partial class TelemetryAggregator
             WriteKey(w, key);
             w.Write(entry.Instance);
             w.Write(entry.Step);
+            w.Write(entry.Ticks);
+            w.Write(entry.Operation);
+            w.Write((int)entry.Kind);
+            w.Write(entry.Error);
+            w.Write((byte)entry.Link);
+            w.Write(entry.HasChild);
+            w.Write(entry.HasCallChild);
+            w.Write(entry.Peer is not null);
+            if (entry.Peer is not null)
+            {
+                w.Write(entry.Peer);
+            }
         }
 
         w.Write(_waiting.Count);
@@ -75,11 +87,8 @@ public sealed partial class TelemetryAggregator
             w.Write(children.Count);
             foreach (var c in children)
             {
-                w.Write(c.Instance);
-                w.Write(c.Operation);
+                w.Write(c.SpanId);
                 w.Write(c.Step);
-                w.Write(c.Ticks);
-                w.Write(c.Error);
             }
         }
 
@@ -166,7 +175,19 @@ public sealed partial class TelemetryAggregator
         for (var count = Count(r); count > 0; count--)
         {
             var key = ReadKey(r);
-            var entry = new SpanEntry(r.ReadInt32(), r.ReadInt64());
+            var entry = new SpanEntry
+            {
+                Instance = r.ReadInt32(),
+                Step = r.ReadInt64(),
+                Ticks = r.ReadInt64(),
+                Operation = r.ReadInt32(),
+                Kind = (SpanKind)r.ReadInt32(),
+                Error = r.ReadBoolean(),
+                Link = (LinkKind)r.ReadByte(),
+                HasChild = r.ReadBoolean(),
+                HasCallChild = r.ReadBoolean(),
+                Peer = r.ReadBoolean() ? a.InternPeer(r.ReadString()) : null,
+            };
             a._spans.Add(key, entry);
             if (limits.SpanRetentionSteps != long.MaxValue)
             {
@@ -181,7 +202,7 @@ public sealed partial class TelemetryAggregator
             var children = new List<PendingChild>();
             for (var c = Count(r); c > 0; c--)
             {
-                children.Add(new PendingChild(r.ReadInt32(), r.ReadInt32(), r.ReadInt64(), r.ReadInt64(), r.ReadBoolean()));
+                children.Add(new PendingChild(r.ReadString(), r.ReadInt64()));
             }
 
             a._waiting.Add(parent, children);
@@ -199,17 +220,19 @@ public sealed partial class TelemetryAggregator
     [
         x.MetricsUsed, x.MetricsNotFinite, x.MetricsLate, x.MetricsOutOfRange, x.LogsUsed, x.LogsLate, x.LogsOutOfRange, x.SpansUsed,
         x.SpansDuplicate, x.SpansNegativeDuration, x.SpansLate, x.SpansOutOfRange, x.SpansRoot, x.SpansOrphan, x.Edges,
+        x.CallPairs, x.SpansToPeers, x.NegativeGaps,
     ];
 
     private static void SetReportCounters(AggregationReport x, long[] c)
     {
-        if (c.Length != 15)
+        if (c.Length != 18)
         {
-            throw new InvalidDataException($"Aggregator state has {c.Length} counters; expected 15.");
+            throw new InvalidDataException($"Aggregator state has {c.Length} counters; expected 18.");
         }
 
         (x.MetricsUsed, x.MetricsNotFinite, x.MetricsLate, x.MetricsOutOfRange, x.LogsUsed, x.LogsLate, x.LogsOutOfRange, x.SpansUsed) = (c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]);
         (x.SpansDuplicate, x.SpansNegativeDuration, x.SpansLate, x.SpansOutOfRange, x.SpansRoot, x.SpansOrphan, x.Edges) = (c[8], c[9], c[10], c[11], c[12], c[13], c[14]);
+        (x.CallPairs, x.SpansToPeers, x.NegativeGaps) = (c[15], c[16], c[17]);
     }
 
     private static void WriteAccumulator(BinaryWriter w, StepAccumulator acc)
@@ -258,21 +281,24 @@ public sealed partial class TelemetryAggregator
             w.Write(caller);
             w.Write(callee);
             w.Write(cell.Operations.Count);
-            foreach (var (op, (calls, ticks)) in cell.Operations)
+            foreach (var (op, totals) in cell.Operations)
             {
                 w.Write(op);
-                w.Write(calls);
-                w.Write(ticks);
+                w.Write(totals.Calls);
+                w.Write(totals.ClientTicks);
+                w.Write(totals.ServerTicks);
+                w.Write(totals.GapTicks);
+                w.Write(totals.Errors);
             }
 
-            w.Write(cell.Durations.Count);
-            foreach (var ticks in cell.Durations)
+            w.Write(cell.ClientDurations.Count);
+            foreach (var ticks in cell.ClientDurations)
             {
                 w.Write(ticks);
             }
 
             w.Write(cell.Errors);
-            w.Write(cell.TotalTicks);
+            w.Write(cell.ClientTicks);
         }
 
         w.Write(acc.PendingLogs.Count);
@@ -292,6 +318,12 @@ public sealed partial class TelemetryAggregator
 
         w.Write(acc.WaitingParents.Count);
         foreach (var key in acc.WaitingParents)
+        {
+            WriteKey(w, key);
+        }
+
+        w.Write(acc.SealCandidates.Count);
+        foreach (var key in acc.SealCandidates)
         {
             WriteKey(w, key);
         }
@@ -356,16 +388,23 @@ public sealed partial class TelemetryAggregator
             var key = (r.ReadInt32(), r.ReadInt32());
             for (var c = Count(r); c > 0; c--)
             {
-                cell.Operations.Add(r.ReadInt32(), (r.ReadInt32(), r.ReadInt64()));
+                cell.Operations.Add(r.ReadInt32(), new CallTotals
+                {
+                    Calls = r.ReadInt32(),
+                    ClientTicks = r.ReadInt64(),
+                    ServerTicks = r.ReadInt64(),
+                    GapTicks = r.ReadInt64(),
+                    Errors = r.ReadInt32(),
+                });
             }
 
             for (var c = Count(r); c > 0; c--)
             {
-                cell.Durations.Add(r.ReadInt64());
+                cell.ClientDurations.Add(r.ReadInt64());
             }
 
             cell.Errors = r.ReadInt32();
-            cell.TotalTicks = r.ReadInt64();
+            cell.ClientTicks = r.ReadInt64();
             acc.Edges.Add(key, cell);
         }
 
@@ -382,6 +421,11 @@ public sealed partial class TelemetryAggregator
         for (var count = Count(r); count > 0; count--)
         {
             acc.WaitingParents.Add(ReadKey(r));
+        }
+
+        for (var count = Count(r); count > 0; count--)
+        {
+            acc.SealCandidates.Add(ReadKey(r));
         }
 
         acc.HasSpans = r.ReadBoolean();

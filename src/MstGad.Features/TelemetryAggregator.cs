@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using MstGad.Parsing;
 
@@ -7,7 +8,8 @@ namespace MstGad.Features;
 /// <summary>
 /// Accumulates telemetry records into per-step, per-instance aggregates in one streaming pass:
 /// metric statistics, log-template and level counts, and call edges (caller instance → callee
-/// instance, from span parent links) with per-operation durations. Records may arrive in any order;
+/// instance, from span parent links) with both sides of every call per operation: calls, the duration
+/// the caller measured, the duration the callee measured, their difference and errors. Records may arrive in any order;
 /// with <see cref="FeatureOptions.Lateness"/> set, records older than the newest event time minus the
 /// lateness are counted as late and not used.
 /// </summary>
@@ -46,6 +48,7 @@ public sealed partial class TelemetryAggregator
     private readonly Dictionary<SpanKey, SpanEntry> _spans = [];
     private readonly Dictionary<long, List<SpanKey>> _spansByStep = [];
     private readonly Dictionary<SpanKey, List<PendingChild>> _waiting = [];
+    private readonly Dictionary<string, string> _peerNames = new(StringComparer.Ordinal);
     private readonly AggregationReport _report = new();
     private readonly Dictionary<int, string> _examples = [];
     private readonly Dictionary<long, SealedStep> _sealed = [];
@@ -126,9 +129,11 @@ public sealed partial class TelemetryAggregator
     /// <param name="record">The record.</param>
     public void Add(LogRecord record) => TryAdd(record);
 
-    /// <summary>Adds a span. Duplicates (same trace and span id) are counted and ignored; the call
-    /// edge (parent's instance → this span's instance) is recorded at the step of the span's end,
-    /// as soon as the parent is known.</summary>
+    /// <summary>Adds a span. Duplicates (same trace and span id) are counted and ignored. A span whose parent
+    /// was recorded by another instance is a call: the edge parent's instance → this span's instance gets both
+    /// sides (the parent's duration as the client's, this span's as the server's) at the step of this span's end,
+    /// as soon as the parent is known. Whether a span is its instance's own work (the self-edge) or a call to a
+    /// peer that records no spans is decided when its step is sealed (see docs/architecture.md, "Call edges").</summary>
     /// <param name="span">The span.</param>
     public void Add(Span span) => TryAdd(span);
 
@@ -255,7 +260,17 @@ public sealed partial class TelemetryAggregator
         }
 
         var instance = Touch(span.Instance, step);
-        _spans.Add(key, new SpanEntry(instance.Id, step));
+        var entry = new SpanEntry
+        {
+            Instance = instance.Id,
+            Step = step,
+            Ticks = span.Duration.Ticks,
+            Operation = OperationOf(span.Operation),
+            Kind = span.Kind,
+            Error = span.Status == SpanStatus.Error,
+            Peer = IsClientKind(span.Kind) ? PeerNameOf(span) : null,
+        };
+        _spans.Add(key, entry);
         if (_limits.SpanRetentionSteps != long.MaxValue)
         {
             ref var keys = ref CollectionsMarshal.GetValueRefOrAddDefault(_spansByStep, step, out _);
@@ -266,29 +281,43 @@ public sealed partial class TelemetryAggregator
         acc.Seen.Add(instance.Id);
         acc.HasSpans = true;
         _report.SpansUsed++;
-        var child = new PendingChild(instance.Id, OperationOf(span.Operation), step, span.Duration.Ticks, span.Status == SpanStatus.Error);
+        if (span.ParentSpanId is not null || IsClientKind(span.Kind))
+        {
+            acc.SealCandidates.Add(key);
+        }
+
         if (span.ParentSpanId is null)
         {
             _report.SpansRoot++;
         }
-        else if (_spans.TryGetValue(new SpanKey(span.TraceId, span.ParentSpanId), out var parent))
-        {
-            AddEdge(parent.Instance, child);
-        }
         else
         {
             var parentKey = new SpanKey(span.TraceId, span.ParentSpanId);
-            ref var list = ref CollectionsMarshal.GetValueRefOrAddDefault(_waiting, parentKey, out _);
-            (list ??= []).Add(child);
-            acc.WaitingParents.Add(parentKey);
+            ref var parent = ref CollectionsMarshal.GetValueRefOrNullRef(_spans, parentKey);
+            if (!Unsafe.IsNullRef(ref parent))
+            {
+                Link(ref parent, ref CollectionsMarshal.GetValueRefOrNullRef(_spans, key));
+            }
+            else
+            {
+                ref var list = ref CollectionsMarshal.GetValueRefOrAddDefault(_waiting, parentKey, out _);
+                (list ??= []).Add(new PendingChild(span.SpanId, step));
+                acc.WaitingParents.Add(parentKey);
+            }
         }
 
         // Children that arrived before this span (their steps are still open: sealing removes the others).
         if (_waiting.Remove(key, out var children))
         {
+            ref var self = ref CollectionsMarshal.GetValueRefOrNullRef(_spans, key);
             foreach (var c in children)
             {
-                AddEdge(instance.Id, c);
+                // A waiting child's step is open, so it is still remembered; the check only guards against a broken invariant.
+                ref var child = ref CollectionsMarshal.GetValueRefOrNullRef(_spans, new SpanKey(span.TraceId, c.SpanId));
+                if (!Unsafe.IsNullRef(ref child))
+                {
+                    Link(ref self, ref child);
+                }
             }
         }
 
@@ -380,6 +409,7 @@ public sealed partial class TelemetryAggregator
             }
 
             acc.WaitingParents.Clear();
+            DecideAtSeal(step, acc);
             foreach (var id in acc.Seen)
             {
                 _instancesById[id].LastSeen = step;
@@ -619,19 +649,194 @@ public sealed partial class TelemetryAggregator
         return acc!;
     }
 
-    private void AddEdge(int caller, PendingChild child)
+    /// <summary>Whether a span of this kind is the client side of a call by its kind.</summary>
+    private static bool IsClientKind(SpanKind kind) => kind is SpanKind.Client or SpanKind.Producer;
+
+    /// <summary>
+    /// Links a child span to its parent once both are known (whichever came first). A link is a call when the two
+    /// spans are on different instances, or when their kinds say so (client or producer parent, server or consumer
+    /// child); a call is recorded at once, at the step of the child's end, on the edge caller → callee.
+    /// </summary>
+    private void Link(ref SpanEntry parent, ref SpanEntry child)
     {
-        var acc = _steps[child.Step];
-        acc.AddCall(caller, child.Instance, child.Operation, child.Ticks, child.Error);
+        var call = parent.Instance != child.Instance ||
+            (IsClientKind(parent.Kind) && child.Kind is SpanKind.Server or SpanKind.Consumer);
+        parent.HasChild = true;
+        parent.HasCallChild |= call;
+        child.Link = call ? LinkKind.Call : LinkKind.Internal;
+        if (!call)
+        {
+            return;
+        }
+
+        // The caller's measure is its client span; a parent whose kind says it is not the client side (a server or
+        // internal span calling out without a client span) measured more than the call, so the server's time stands in.
+        var client = parent.Kind is SpanKind.Unspecified or SpanKind.Client or SpanKind.Producer ? parent.Ticks : child.Ticks;
+        var gap = client - child.Ticks;
+        if (gap < 0)
+        {
+            _report.NegativeGaps++;
+            gap = 0;
+        }
+
+        _report.CallPairs++;
+        AddEdge(_steps[child.Step], child.Step, parent.Instance, child.Instance, child.Operation, client, child.Ticks, gap, parent.Error || child.Error);
+    }
+
+    /// <summary>
+    /// Decides, when a step is sealed, what its spans add besides the calls recorded as they were linked: a span
+    /// whose parent is on the same instance (an internal link) adds its own work to the instance's self-edge unless it
+    /// is the client side of a call — by its kind (client, producer), or, without a kind, because a child of it is on
+    /// another instance; a client or producer span without any child (a database, cache, queue or external service
+    /// that records no spans) adds a call to a node for that peer.
+    /// </summary>
+    private void DecideAtSeal(long step, StepAccumulator acc)
+    {
+        foreach (var key in acc.SealCandidates)
+        {
+            ref var span = ref CollectionsMarshal.GetValueRefOrNullRef(_spans, key);
+            if (Unsafe.IsNullRef(ref span))
+            {
+                continue;
+            }
+
+            var clientSide = IsClientKind(span.Kind) || (span.Kind == SpanKind.Unspecified && span.HasCallChild);
+            if (span.Link == LinkKind.Internal && !clientSide)
+            {
+                AddEdge(acc, step, span.Instance, span.Instance, span.Operation, span.Ticks, span.Ticks, 0, span.Error);
+            }
+            else if (IsClientKind(span.Kind) && !span.HasChild)
+            {
+                var peer = TouchPeer(span.Peer!, step);
+                AddEdge(acc, step, span.Instance, peer.Id, span.Operation, span.Ticks, 0, 0, span.Error);
+                _report.SpansToPeers++;
+            }
+        }
+
+        acc.SealCandidates.Clear();
+        acc.SealCandidates.TrimExcess();
+    }
+
+    private void AddEdge(StepAccumulator acc, long step, int caller, int callee, int operation, long clientTicks, long serverTicks, long gapTicks, bool error)
+    {
+        acc.AddCall(caller, callee, operation, clientTicks, serverTicks, gapTicks, error);
         acc.Seen.Add(caller);
-        var state = _instancesById[caller];
-        state.LastTouched = Math.Max(state.LastTouched, child.Step);
+        acc.Seen.Add(callee);
+        foreach (var id in (ReadOnlySpan<int>)[caller, callee])
+        {
+            var state = _instancesById[id];
+            state.LastTouched = Math.Max(state.LastTouched, step);
+        }
+
         _report.Edges++;
     }
 
-    private readonly record struct SpanEntry(int Instance, long Step);
+    /// <summary>The node of a peer that records no spans, keyed by its name as is (not mapped by the instance key).</summary>
+    private InstanceState TouchPeer(string name, long step)
+    {
+        if (!_instancesByKey.TryGetValue(name, out var state))
+        {
+            state = new InstanceState(_nextInstanceId++, name, _limits.KeepRawNames);
+            state.RawNames?.Add(name);
+            _instancesByKey.Add(name, state);
+            _instancesById.Add(state.Id, state);
+        }
 
-    private readonly record struct PendingChild(int Instance, int Operation, long Step, long Ticks, bool Error);
+        state.LastTouched = Math.Max(state.LastTouched, step);
+        return state;
+    }
+
+    /// <summary>
+    /// The name of the peer a client span calls, from OpenTelemetry attributes, first found: <c>db.system</c> (or
+    /// <c>db.system.name</c>) as <c>db:&lt;system&gt;</c>, <c>messaging.system</c> as <c>messaging:&lt;system&gt;</c>,
+    /// <c>peer.service</c>, <c>server.address</c>, <c>net.peer.name</c>, the host of <c>url.full</c> or <c>http.url</c>;
+    /// otherwise <c>peer:&lt;operation&gt;</c>.
+    /// </summary>
+    internal static string PeerName(Span span)
+    {
+        var attributes = span.Attributes;
+        if (attributes is not null)
+        {
+            if ((Value("db.system") ?? Value("db.system.name")) is { } db)
+            {
+                return "db:" + db;
+            }
+
+            if (Value("messaging.system") is { } messaging)
+            {
+                return "messaging:" + messaging;
+            }
+
+            if ((Value("peer.service") ?? Value("server.address") ?? Value("net.peer.name")) is { } name)
+            {
+                return name;
+            }
+
+            foreach (var url in (ReadOnlySpan<string?>)[Value("url.full"), Value("http.url")])
+            {
+                if (url is not null && Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Host.Length > 0)
+                {
+                    return uri.Host;
+                }
+            }
+        }
+
+        return "peer:" + span.Operation;
+
+        string? Value(string name) => attributes!.TryGetValue(name, out var value) && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
+    }
+
+    /// <summary>The peer name of a client span, one string per distinct name.</summary>
+    private string PeerNameOf(Span span) => InternPeer(PeerName(span));
+
+    private string InternPeer(string name)
+    {
+        if (_peerNames.TryGetValue(name, out var known))
+        {
+            return known;
+        }
+
+        if (_peerNames.Count >= _limits.RawNameCacheSize)
+        {
+            _peerNames.Clear();
+        }
+
+        _peerNames.Add(name, name);
+        return name;
+    }
+
+    /// <summary>How a span is linked to its parent.</summary>
+    private enum LinkKind : byte
+    {
+        /// <summary>A root, or its parent has not arrived.</summary>
+        None = 0,
+
+        /// <summary>Work within one instance (the parent is on the same instance and the kinds do not say it is a call).</summary>
+        Internal = 1,
+
+        /// <summary>The server side of a call (recorded on the edge caller → callee when linked).</summary>
+        Call = 2,
+    }
+
+    /// <summary>What the aggregator remembers of a span: enough to link it to parent and children and to decide its edges when its step is sealed.</summary>
+    private struct SpanEntry
+    {
+        public int Instance;
+        public long Step;
+        public long Ticks;
+        public int Operation;
+        public SpanKind Kind;
+        public bool Error;
+        public LinkKind Link;
+        public bool HasChild;
+        public bool HasCallChild;
+
+        /// <summary>The peer a client or producer span calls (used when no callee span arrives).</summary>
+        public string? Peer;
+    }
+
+    /// <summary>A child waiting for its parent: its span id (the trace is the parent's) and the step of its end.</summary>
+    private readonly record struct PendingChild(string SpanId, long Step);
 
     /// <summary>What the aggregator knows about one instance key.</summary>
     private sealed class InstanceState(int id, string key, bool keepRawNames)

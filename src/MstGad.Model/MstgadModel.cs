@@ -200,7 +200,9 @@ public sealed class MstgadModel : IDisposable
             var probability = nn.functional.softmax(output.Logits, 1).select(1, 1).cpu().data<float>().ToArray();
             var re = output.ReconstructionError.cpu().data<float>().ToArray();
             var errors = output.Errors.cpu().data<float>().ToArray();
-            var edgeErrors = output.EdgeErrors.shape[1] == 0 ? new float[batch.EdgeCount] : output.EdgeErrors.sum(1).cpu().data<float>().ToArray();
+            var fs = (int)output.EdgeErrors.shape[1];
+            var edgeErrors = fs == 0 ? new float[batch.EdgeCount] : output.EdgeErrors.sum(1).cpu().data<float>().ToArray();
+            var edgeFeatureErrors = fs == 0 || batch.EdgeCount == 0 ? Array.Empty<float>() : output.EdgeErrors.cpu().data<float>().ToArray();
             var present = batch.NodePresent.cpu().data<bool>().ToArray();
             var n = batch.NodesPerWindow;
             var width = ErrorWidth;
@@ -215,6 +217,15 @@ public sealed class MstgadModel : IDisposable
                     }
                 }
 
+                var featureErrors = edgeFeatureErrors.Length == 0 ? [] : new float[edges.Count * fs];
+                for (int e = 0, i = 0; e < batch.EdgeList.Length && featureErrors.Length > 0; e++)
+                {
+                    if (batch.EdgeList[e].Window == w)
+                    {
+                        edgeFeatureErrors.AsSpan(e * fs, fs).CopyTo(featureErrors.AsSpan(i++ * fs, fs));
+                    }
+                }
+
                 results.Add(new WindowScores(
                     group[w].Last.Step,
                     probability.AsSpan(w * n, n).ToArray(),
@@ -222,7 +233,10 @@ public sealed class MstgadModel : IDisposable
                     errors.AsSpan(w * n * width, n * width).ToArray(),
                     width,
                     edges,
-                    present.AsSpan(w * n, n).ToArray()));
+                    present.AsSpan(w * n, n).ToArray())
+                {
+                    EdgeFeatureErrors = featureErrors,
+                });
             }
         }
 

@@ -133,4 +133,11 @@ public sealed record TrainingReport(IReadOnlyList<EpochReport> Epochs, int BestE
 /// <param name="ErrorWidth">The width of a node's error vector.</param>
 /// <param name="EdgeErrors">Squared reconstruction error summed over features for every edge of the window (source, target, error).</param>
 /// <param name="Present">Whether each node had any data in the last step <c>[N]</c>.</param>
-public sealed record WindowScores(long Step, float[] Probability, float[] ReconstructionError, float[] Errors, int ErrorWidth, IReadOnlyList<(int Source, int Target, float Error)> EdgeErrors, bool[] Present);
+public sealed record WindowScores(long Step, float[] Probability, float[] ReconstructionError, float[] Errors, int ErrorWidth, IReadOnlyList<(int Source, int Target, float Error)> EdgeErrors, bool[] Present)
+{
+    /// <summary>
+    /// The squared reconstruction error of every edge feature of every edge, in the order of <see cref="EdgeErrors"/>:
+    /// <c>[edge · F_s + feature]</c>; empty when the model does not use traces.
+    /// </summary>
+    public float[] EdgeFeatureErrors { get; init; } = [];
+}

@@ -315,6 +315,7 @@ internal sealed class SliceGenerator
                 {
                     Kind = SpanKind.Client,
                     Status = status,
+                    Attributes = callees.CalledBy,
                 }));
             }
 

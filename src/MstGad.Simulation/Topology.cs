@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 
 namespace MstGad.Simulation;
@@ -217,6 +218,13 @@ internal sealed class ServiceModel
 
     public required int[] Callees { get; init; }
 
+    /// <summary>The attributes of a client span calling this service (<c>peer.service</c>, as OpenTelemetry clients
+    /// record it): a call that fails before the service records a span goes to an edge to the service's node. One
+    /// read-only instance per service name, so that equal simulations emit equal spans.</summary>
+    public IReadOnlyDictionary<string, string> CalledBy => CalledByName.GetOrAdd(Name, static name => new Dictionary<string, string>(StringComparer.Ordinal) { ["peer.service"] = name });
+
+    private static readonly ConcurrentDictionary<string, IReadOnlyDictionary<string, string>> CalledByName = new(StringComparer.Ordinal);
+
     public int[] Instances { get; set; } = [];
 
     public required double IdleCpu { get; init; }
@@ -254,6 +262,13 @@ internal sealed class OperationModel
     public required string Name { get; init; }
 
     public required int[] Callees { get; init; }
+
+    /// <summary>The attributes of a client span calling this service (<c>peer.service</c>, as OpenTelemetry clients
+    /// record it): a call that fails before the service records a span goes to an edge to the service's node. One
+    /// read-only instance per service name, so that equal simulations emit equal spans.</summary>
+    public IReadOnlyDictionary<string, string> CalledBy => CalledByName.GetOrAdd(Name, static name => new Dictionary<string, string>(StringComparer.Ordinal) { ["peer.service"] = name });
+
+    private static readonly ConcurrentDictionary<string, IReadOnlyDictionary<string, string>> CalledByName = new(StringComparer.Ordinal);
 
     /// <summary>The median time the service itself spends on the request (CPU), in ms.</summary>
     public required double OwnMs { get; init; }

@@ -315,7 +315,7 @@ public sealed partial class Detector : IDisposable
                 DecisionRule.Combined => calibration!.CombinedScore(a, p),
                 _ => p,
             };
-            verdicts.Add(new InstanceVerdict(keys[node], time, decisionScore, p, re, decisionScore >= trained.Threshold, Explain(trained, score, node, keys, z))
+            verdicts.Add(new InstanceVerdict(keys[node], time, decisionScore, p, re, decisionScore >= trained.Threshold, Explain(trained, score, window.Last, node, keys, z))
             {
                 AnomalyScore = a,
             });
@@ -629,7 +629,7 @@ public sealed partial class Detector : IDisposable
         return (values, labels);
     }
 
-    private static Evidence Explain(Trained trained, WindowScores score, int node, IReadOnlyList<string> keys, float[]? z)
+    private static Evidence Explain(Trained trained, WindowScores score, MstGraph last, int node, IReadOnlyList<string> keys, float[]? z)
     {
         const int top = 3;
         var (metrics, logs, _) = trained.Model.ErrorLayout;
@@ -664,15 +664,65 @@ public sealed partial class Detector : IDisposable
         }
 
         var edgeEvidence = score.EdgeErrors
+            .Select((e, index) => (e.Source, e.Target, e.Error, Index: index))
             .Where(e => e.Source == node || e.Target == node)
             .OrderByDescending(e => e.Error)
             .Take(top)
-            .Select(e => new EdgeEvidence(keys[e.Source], keys[e.Target], e.Error))
+            .Select(e => ExplainEdge(space, score, last, e.Index, keys[e.Source], keys[e.Target]))
             .ToList();
         return new Evidence(
             [.. metricEvidence.OrderByDescending(m => m.Rank).Take(top).Select(m => m.Evidence)],
             [.. logEvidence.OrderByDescending(l => l.Rank).Take(top).Select(l => l.Evidence)],
             edgeEvidence);
+    }
+
+    /// <summary>
+    /// The evidence of one edge of a window: the edge feature with the largest squared reconstruction error (or, when the
+    /// model gives none per feature, the one furthest from its typical value relative to it), its raw value in the window's
+    /// last step and its typical training value.
+    /// </summary>
+    private static EdgeEvidence ExplainEdge(FeatureSpace space, WindowScores score, MstGraph last, int index, string caller, string callee)
+    {
+        var (source, target, error) = score.EdgeErrors[index];
+        var fs = space.EdgeFeatures.Count;
+        var normalised = new float[fs];
+        for (var e = 0; e < last.EdgeCount; e++)
+        {
+            if (last.Sources[e] == source && last.Targets[e] == target)
+            {
+                last.EdgeFeatures.AsSpan(e * fs, fs).CopyTo(normalised);
+                break;
+            }
+        }
+
+        var best = 0;
+        var bestValue = double.NegativeInfinity;
+        var perFeature = score.EdgeFeatureErrors.Length == score.EdgeErrors.Count * fs && fs > 0
+            ? score.EdgeFeatureErrors.AsSpan(index * fs, fs)
+            : [];
+        for (var f = 0; f < fs; f++)
+        {
+            // Normalised features are raw / typical, so |raw − typical| / typical = |normalised − 1| (the error rate is unscaled).
+            var deviation = space.EdgeFeatures[f].Measure == EdgeMeasure.ErrorRate
+                ? Math.Abs(normalised[f] - space.TypicalEdgeValue(caller, callee, f)) / space.TypicalEdgeValue(caller, callee, f)
+                : Math.Abs(normalised[f] - 1.0);
+            var value = perFeature.IsEmpty ? deviation : perFeature[f];
+            if (value > bestValue)
+            {
+                (best, bestValue) = (f, value);
+            }
+        }
+
+        var feature = space.EdgeFeatures[best];
+        return new EdgeEvidence(
+            caller,
+            callee,
+            error,
+            feature.Name,
+            feature.Measure,
+            feature.RequestType,
+            space.RawEdgeValue(caller, callee, best, normalised[best]),
+            space.TypicalEdgeValue(caller, callee, best));
     }
 
     private Trained Require()

@@ -1,3 +1,6 @@
+using System.Globalization;
+using MstGad.Features;
+
 namespace MstGad;
 
 /// <summary>A metric that contributed to an instance's score.</summary>
@@ -24,11 +27,55 @@ public sealed record LogEvidence(string Feature, int? TemplateId, string? Templa
     public double? StandardScore { get; init; }
 }
 
-/// <summary>A call edge at the instance that contributed to its score.</summary>
+/// <summary>A call edge at the instance that contributed to its score, and the edge feature that contributed most.</summary>
 /// <param name="Caller">The caller instance.</param>
-/// <param name="Callee">The callee instance.</param>
-/// <param name="Error">The edge's squared reconstruction error.</param>
-public sealed record EdgeEvidence(string Caller, string Callee, double Error);
+/// <param name="Callee">The callee instance (a peer node such as <c>db:mysql</c> for calls to something that records no spans).</param>
+/// <param name="Error">The edge's squared reconstruction error (summed over its features).</param>
+/// <param name="Feature">The edge feature with the largest squared reconstruction error (such as <c>gap:&lt;type&gt;</c>).</param>
+/// <param name="Measure">What that feature measures: which side of the calls.</param>
+/// <param name="RequestType">The feature's request type, or <see langword="null"/> for a summary of all calls.</param>
+/// <param name="Value">The feature's raw value in this step (milliseconds for durations; 0 when the edge had no calls in this step).</param>
+/// <param name="Typical">The feature's typical value on this edge: the mean of its non-zero training values (see <see cref="FeatureSpace.TypicalEdgeValue"/>).</param>
+public sealed record EdgeEvidence(string Caller, string Callee, double Error, string Feature, EdgeMeasure Measure, string? RequestType, double Value, double Typical)
+{
+    /// <summary>Which side of the calls the feature describes: <c>calls</c>, <c>client</c>, <c>server</c>, <c>client minus server</c>,
+    /// <c>errors</c>, or for summaries <c>mean latency</c>, <c>p95 latency</c>, <c>error rate</c>.</summary>
+    public string Side => Measure switch
+    {
+        EdgeMeasure.Calls => "calls",
+        EdgeMeasure.ClientDuration => "client",
+        EdgeMeasure.ServerDuration => "server",
+        EdgeMeasure.ClientMinusServer => "client minus server",
+        EdgeMeasure.Errors => "errors",
+        EdgeMeasure.MeanLatency => "mean latency",
+        EdgeMeasure.P95Latency => "p95 latency",
+        _ => "error rate",
+    };
+
+    /// <summary>
+    /// One sentence for an on-call engineer, such as
+    /// <c>client minus server time on ts-travel → ts-route rose from 3 ms to 240 ms (request type getRoute)</c>.
+    /// </summary>
+    /// <returns>The sentence (numbers in the invariant culture, at most two decimals).</returns>
+    public string Describe()
+    {
+        var what = Measure switch
+        {
+            EdgeMeasure.ClientDuration => "client time",
+            EdgeMeasure.ServerDuration => "server time",
+            EdgeMeasure.ClientMinusServer => "client minus server time",
+            _ => Side,
+        };
+        var unit = Measure is EdgeMeasure.ClientDuration or EdgeMeasure.ServerDuration or EdgeMeasure.ClientMinusServer
+            or EdgeMeasure.MeanLatency or EdgeMeasure.P95Latency ? " ms" : "";
+        string Format(double v) => v.ToString("0.##", CultureInfo.InvariantCulture) + unit;
+        var change = Value > Typical ? $"rose from {Format(Typical)} to {Format(Value)}"
+            : Value < Typical ? $"fell from {Format(Typical)} to {Format(Value)}"
+            : $"stayed at {Format(Value)}";
+        var type = RequestType is null ? "" : $" (request type {RequestType})";
+        return $"{what} on {Caller} → {Callee} {change}{type}";
+    }
+}
 
 /// <summary>Why an instance got its score: the metrics, log templates and call edges that contributed most.</summary>
 /// <param name="Metrics">Top metrics by error.</param>

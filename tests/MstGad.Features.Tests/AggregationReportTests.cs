@@ -7,7 +7,7 @@ public sealed class AggregationReportTests
     public void ToString_ANewReport_ListsZeroes()
     {
         Assert.That(new AggregationReport().ToString(), Is.EqualTo(
-            "metrics 0 used, 0 not finite, 0 late, 0 out of range; logs 0 used, 0 late, 0 out of range; spans 0 used (0 roots, 0 orphans, 0 calls), 0 duplicates, 0 negative, 0 late, 0 out of range"));
+            "metrics 0 used, 0 not finite, 0 late, 0 out of range; logs 0 used, 0 late, 0 out of range; spans 0 used (0 roots, 0 orphans, 0 calls: 0 client/server pairs, 0 to peers, 0 negative differences), 0 duplicates, 0 negative, 0 late, 0 out of range"));
     }
 
     [Test]

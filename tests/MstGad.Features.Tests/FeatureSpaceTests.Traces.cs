@@ -7,27 +7,40 @@ public sealed partial class FeatureSpaceTests
     private static int _trace;
 
     /// <summary>One call caller → callee in the step that starts at <paramref name="stepStart"/>: a root span on the
-    /// caller (1 s after the step start, 8 s long) and its child on the callee (2 s after the step start).</summary>
-    private static object[] Call(string caller, string callee, string stepStart, string operation, double durationMs, bool error = false)
+    /// caller (1 s after the step start, <paramref name="clientMs"/> long, the client side) and its child on the callee
+    /// (2 s after the step start, <paramref name="serverMs"/> long, the server side); no span kinds, as in Nezha.</summary>
+    private static object[] Call(string caller, string callee, string stepStart, string operation, double clientMs, double serverMs, bool serverError = false, bool clientError = false)
     {
         var trace = "t" + Interlocked.Increment(ref _trace).ToString(System.Globalization.CultureInfo.InvariantCulture);
         var start = At(stepStart);
         return
         [
-            new Span(trace, "root", null, caller, "home", start.AddSeconds(1), TimeSpan.FromSeconds(8)),
-            new Span(trace, "child", "root", callee, operation, start.AddSeconds(2), TimeSpan.FromMilliseconds(durationMs))
+            new Span(trace, "root", null, caller, "home", start.AddSeconds(1), TimeSpan.FromMilliseconds(clientMs))
             {
-                Status = error ? SpanStatus.Error : SpanStatus.Ok,
+                Status = clientError ? SpanStatus.Error : SpanStatus.Ok,
+            },
+            new Span(trace, "child", "root", callee, operation, start.AddSeconds(2), TimeSpan.FromMilliseconds(serverMs))
+            {
+                Status = serverError ? SpanStatus.Error : SpanStatus.Ok,
             },
         ];
     }
 
+    /// <summary>The edge features of two request types (TopOperations = 2) and the summary.</summary>
+    private static readonly string[] TwoTypeEdgeFeatures =
+    [
+        "calls:get", "client:get", "server:get", "gap:get", "errors:get",
+        "calls:post", "client:post", "server:post", "gap:post", "errors:post",
+        "calls:other", "client:other", "server:other", "gap:other", "errors:other",
+        "calls", "latency:mean", "latency:p95", "error-rate",
+    ];
+
     /// <summary>
-    /// Calls front → cart (training 08:00:00 and 08:00:10, test 08:00:20):
+    /// Calls front → cart (training 08:00:00 and 08:00:10, test 08:00:20) as (client ms, server ms):
     /// <code>
-    /// 08:00:00  get 10, get 30, post 20 (error)
-    /// 08:00:10  get 50, put 40
-    /// 08:00:20  get 60, get 100, delete 30 (error), post 10 (error)
+    /// 08:00:00  get (12, 10), get (33, 30), post (21, 20, server error)
+    /// 08:00:10  get (55, 50), put (40, 40)
+    /// 08:00:20  get (62, 60), get (300, 100), delete (30, 30, server error), post (10, 10, client error)
     /// </code>
     /// </summary>
     private static TelemetryAggregate TraceScenario(Action<FeatureOptions>? configure = null) => Aggregate(
@@ -38,15 +51,15 @@ public sealed partial class FeatureSpaceTests
             configure?.Invoke(o);
         },
         [
-            .. Call("front", "cart", "08:00:00", "get", 10),
-            .. Call("front", "cart", "08:00:00", "get", 30),
-            .. Call("front", "cart", "08:00:00", "post", 20, error: true),
-            .. Call("front", "cart", "08:00:10", "get", 50),
-            .. Call("front", "cart", "08:00:10", "put", 40),
-            .. Call("front", "cart", "08:00:20", "get", 60),
-            .. Call("front", "cart", "08:00:20", "get", 100),
-            .. Call("front", "cart", "08:00:20", "delete", 30, error: true),
-            .. Call("front", "cart", "08:00:20", "post", 10, error: true),
+            .. Call("front", "cart", "08:00:00", "get", 12, 10),
+            .. Call("front", "cart", "08:00:00", "get", 33, 30),
+            .. Call("front", "cart", "08:00:00", "post", 21, 20, serverError: true),
+            .. Call("front", "cart", "08:00:10", "get", 55, 50),
+            .. Call("front", "cart", "08:00:10", "put", 40, 40),
+            .. Call("front", "cart", "08:00:20", "get", 62, 60),
+            .. Call("front", "cart", "08:00:20", "get", 300, 100),
+            .. Call("front", "cart", "08:00:20", "delete", 30, 30, serverError: true),
+            .. Call("front", "cart", "08:00:20", "post", 10, 10, clientError: true),
         ]);
 
     [Test]
@@ -62,63 +75,164 @@ public sealed partial class FeatureSpaceTests
         {
             Assert.That(data.Operations, Is.EqualTo(new[] { "home", "get", "post", "put", "delete" }));
             Assert.That(space.RequestTypes, Is.EqualTo(new[] { "get", "post" }));
-            Assert.That(space.EdgeFeatureNames, Is.EqualTo(new[]
+            Assert.That(space.EdgeFeatureNames, Is.EqualTo(TwoTypeEdgeFeatures));
+        });
+    }
+
+    [Test]
+    public void EdgeFeatures_DescribeEachFeature()
+    {
+        var space = FeatureSpace.Fit(TraceScenario(), Step("08:00:00"), Step("08:00:20"));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(space.EdgeFeatures.Select(e => e.Name), Is.EqualTo(space.EdgeFeatureNames));
+            Assert.That(space.EdgeFeatures[3], Is.EqualTo(new EdgeFeatureInfo("gap:get", EdgeMeasure.ClientMinusServer, "get")));
+            Assert.That(space.EdgeFeatures[14], Is.EqualTo(new EdgeFeatureInfo("errors:other", EdgeMeasure.Errors, "other")));
+            Assert.That(space.EdgeFeatures[15], Is.EqualTo(new EdgeFeatureInfo("calls", EdgeMeasure.Calls, null)));
+            Assert.That(space.EdgeFeatures.Where(e => e.IsDuration).Select(e => e.Name), Is.EqualTo(new[]
             {
-                "duration:get", "duration:post", "duration:other", "calls", "latency:mean", "latency:p95", "error-rate",
+                "client:get", "server:get", "gap:get", "client:post", "server:post", "gap:post", "client:other", "server:other", "gap:other",
+                "latency:mean", "latency:p95",
             }));
         });
     }
 
-    [TestCase(EdgeFeatureSet.RequestTypeDurations, new[] { "duration:get", "duration:post", "duration:other" })]
-    [TestCase(EdgeFeatureSet.Summary, new[] { "calls", "latency:mean", "latency:p95", "error-rate" })]
-    public void Fit_AnEdgeFeatureSet_NamesOnlyItsFeatures(EdgeFeatureSet set, string[] expected)
+    [TestCase(EdgeFeatureSet.RequestTypeDurations, 0, 15)]
+    [TestCase(EdgeFeatureSet.Summary, 15, 4)]
+    public void Fit_AnEdgeFeatureSet_NamesOnlyItsFeatures(EdgeFeatureSet set, int first, int count)
     {
         var data = TraceScenario(o => o.EdgeFeatures = set);
 
         var space = FeatureSpace.Fit(data, Step("08:00:00"), Step("08:00:20"));
 
-        Assert.That(space.EdgeFeatureNames, Is.EqualTo(expected));
+        Assert.That(space.EdgeFeatureNames, Is.EqualTo(TwoTypeEdgeFeatures.Skip(first).Take(count)));
     }
+
+    /// <summary>
+    /// Training raw values, per type (calls, client, server, gap = client − server, errors) and the summary (calls, mean and
+    /// p95 of the client durations, error rate):
+    /// <code>
+    /// 08:00:00  get 2, 45, 40, 2 + 3 = 5, 0   post 1, 21, 20, 1, 1   other 0   summary 3, 66/3 = 22, p95[12,21,33] = 21 + 0.9·12 = 31.8, 1/3
+    /// 08:00:10  get 1, 55, 50, 5, 0           post 0                 other (put) 1, 40, 40, 0, 0   summary 2, 47.5, p95[40,55] = 40 + 0.95·15 = 54.25, 0
+    /// </code>
+    /// Means of the non-zero values: get 1.5, 50, 45, 5, (none: column mean 1); post 1, 21, 20, 1, 1; other 1, 40, 40, (1), (1);
+    /// summary 2.5, 34.75, 43.025 (the error rate is not scaled).
+    /// </summary>
+    private static readonly double[] TrainingMeans = [1.5, 50, 45, 5, 1, 1, 21, 20, 1, 1, 1, 40, 40, 1, 1, 2.5, 34.75, 43.025, 1];
 
     [Test]
     public void Transform_TheTestEdge_IsDividedByThePerEdgeTrainingMeansOfNonZeroValues()
     {
-        // Training raw values (get, post, other, calls, mean, p95, error-rate):
-        //   08:00:00: 10+30 = 40, 20, 0, 3, 60/3 = 20, p95[10,20,30] = 20 + 0.9·(30−20) = 29 (rank 0.95·2 = 1.9), 1/3
-        //   08:00:10: 50, 0, 40 (put), 2, 90/2 = 45, p95[40,50] = 40 + 0.95·(50−40) = 49.5 (rank 0.95), 0
-        // Means of the non-zero values: get 45, post 20, other 40, calls 2.5, mean 32.5, p95 39.25 (error-rate unscaled).
-        // Test 08:00:20 raw: get 160, post 10, other 30 (delete), calls 4, mean 200/4 = 50,
-        //   p95[10,30,60,100] = 60 + 0.85·(100−60) = 94 (rank 0.95·3 = 2.85), error-rate 2/4 = 0.5.
+        // Test 08:00:20: get 2 calls, client 62 + 300 = 362, server 60 + 100 = 160, gap 2 + 200 = 202, errors 0;
+        // post 1, 10, 10, 0, 1 (the client's error); other (delete) 1, 30, 30, 0, 1 (the server's error);
+        // summary 4 calls, mean 402/4 = 100.5, p95[10,30,62,300] = 62 + 0.85·238 = 264.3 (rank 0.95·3 = 2.85), error rate 2/4.
         var data = TraceScenario();
         var space = FeatureSpace.Fit(data, Step("08:00:00"), Step("08:00:20"));
 
         var frame = space.Transform(data, Step("08:00:20"), Step("08:00:30"));
         var edges = frame.Edges[0];
+        double[] raw = [2, 362, 160, 202, 0, 1, 10, 10, 0, 1, 1, 30, 30, 0, 1, 4, 100.5, 264.3, 0.5];
 
         Assert.Multiple(() =>
         {
-            Assert.That(frame.EdgeFeatureCount, Is.EqualTo(7));
+            Assert.That(frame.EdgeFeatureCount, Is.EqualTo(19));
             Assert.That(edges.Count, Is.EqualTo(1));
             Assert.That(frame.Instances[edges.Sources[0]], Is.EqualTo("front"));
             Assert.That(frame.Instances[edges.Targets[0]], Is.EqualTo("cart"));
-            Assert.That(edges.Features, Is.EqualTo(new[] { 160 / 45.0, 10 / 20.0, 30 / 40.0, 4 / 2.5, 50 / 32.5, 94 / 39.25, 0.5 }).Within(Tolerance));
+            Assert.That(edges.Features, Is.EqualTo(raw.Select((v, c) => v / TrainingMeans[c])).Within(Tolerance));
         });
     }
 
     [Test]
     public void Transform_TheTrainingEdges_AreDividedByTheSameMeans()
     {
-        // 08:00:00: 40/45, 20/20, 0/40, 3/2.5, 20/32.5, 29/39.25, 1/3.  08:00:10: 50/45, 0/20, 40/40, 2/2.5, 45/32.5, 49.5/39.25, 0.
         var data = TraceScenario();
         var space = FeatureSpace.Fit(data, Step("08:00:00"), Step("08:00:20"));
+        double[] first = [2, 45, 40, 5, 0, 1, 21, 20, 1, 1, 0, 0, 0, 0, 0, 3, 22, 31.8, 1 / 3.0];
+        double[] second = [1, 55, 50, 5, 0, 0, 0, 0, 0, 0, 1, 40, 40, 0, 0, 2, 47.5, 54.25, 0];
 
         var frame = space.Transform(data, Step("08:00:00"), Step("08:00:20"));
 
         Assert.Multiple(() =>
         {
-            Assert.That(frame.Edges[0].Features, Is.EqualTo(new[] { 40 / 45.0, 1, 0, 3 / 2.5, 20 / 32.5, 29 / 39.25, 1 / 3.0 }).Within(Tolerance));
-            Assert.That(frame.Edges[1].Features, Is.EqualTo(new[] { 50 / 45.0, 0, 1, 2 / 2.5, 45 / 32.5, 49.5 / 39.25, 0 }).Within(Tolerance));
+            Assert.That(frame.Edges[0].Features, Is.EqualTo(first.Select((v, c) => v / TrainingMeans[c])).Within(Tolerance));
+            Assert.That(frame.Edges[1].Features, Is.EqualTo(second.Select((v, c) => v / TrainingMeans[c])).Within(Tolerance));
         });
+    }
+
+    [Test]
+    public void RawEdgeValue_ANormalisedFeature_GivesBackTheRawValueAndItsTypicalValue()
+    {
+        var data = TraceScenario();
+        var space = FeatureSpace.Fit(data, Step("08:00:00"), Step("08:00:20"));
+        var test = space.Transform(data, Step("08:00:20"), Step("08:00:30")).Edges[0].Features;
+
+        Assert.Multiple(() =>
+        {
+            // gap:get rose from 5 ms (the training mean) to 202 ms.
+            Assert.That(space.RawEdgeValue("front", "cart", 3, test[3]), Is.EqualTo(202).Within(1e-4));
+            Assert.That(space.TypicalEdgeValue("front", "cart", 3), Is.EqualTo(5));
+            // The error rate is unscaled; its typical value is the mean of its non-zero training values.
+            Assert.That(space.RawEdgeValue("front", "cart", 18, test[18]), Is.EqualTo(0.5));
+            Assert.That(space.TypicalEdgeValue("front", "cart", 18), Is.EqualTo(1 / 3.0).Within(1e-12));
+            // An edge unseen in training: the column mean.
+            Assert.That(space.TypicalEdgeValue("cart", "front", 1), Is.EqualTo(50));
+            Assert.That(() => space.TypicalEdgeValue("front", "cart", 19), Throws.TypeOf<ArgumentOutOfRangeException>());
+        });
+    }
+
+    [Test]
+    public void SaveLoad_TheEdgeLayout_RoundTrips()
+    {
+        var data = TraceScenario();
+        var space = FeatureSpace.Fit(data, Step("08:00:00"), Step("08:00:20"));
+        using var stream = new MemoryStream();
+        space.Save(stream);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(stream.ToArray())!;
+        stream.Position = 0;
+
+        var loaded = FeatureSpace.Load(stream);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((int)json["Version"]!, Is.EqualTo(2));
+            Assert.That(FeatureSpace.FormatVersion, Is.EqualTo(2));
+            Assert.That(loaded.EdgeFeatures, Is.EqualTo(space.EdgeFeatures));
+            Assert.That(loaded.Transform(data, Step("08:00:00"), Step("08:00:30")).Edges.SelectMany(e => e.Features),
+                Is.EqualTo(space.Transform(data, Step("08:00:00"), Step("08:00:30")).Edges.SelectMany(e => e.Features)));
+            Assert.That(Enumerable.Range(0, 19).Select(c => loaded.TypicalEdgeValue("front", "cart", c)), Is.EqualTo(TrainingMeans.Select((m, c) => c == 18 ? 1 / 3.0 : m)).Within(1e-12));
+        });
+    }
+
+    [Test]
+    public void Load_Version1_IsRefusedBecauseItsEdgeFeaturesCannotBeComputed()
+    {
+        var space = FeatureSpace.Fit(TraceScenario(), Step("08:00:00"), Step("08:00:20"));
+        using var stream = new MemoryStream();
+        space.Save(stream);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(stream.ToArray())!.AsObject();
+        json["Version"] = 1;
+
+        var ex = Assert.Throws<InvalidDataException>(() => FeatureSpace.Load(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json.ToJsonString()))));
+
+        Assert.That(ex.Message, Is.EqualTo(
+            "Feature space format version 1 is not supported: its edge features are one total duration per request type (the callee's own time), " +
+            "while this build's edges carry both sides of every call (version 2). Retrain the detector."));
+    }
+
+    [Test]
+    public void Load_EdgeMeansThatDoNotFitTheLayout_AreRefused()
+    {
+        var space = FeatureSpace.Fit(TraceScenario(), Step("08:00:00"), Step("08:00:20"));
+        using var stream = new MemoryStream();
+        space.Save(stream);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(stream.ToArray())!.AsObject();
+        json["ColumnMeans"]!.AsArray().RemoveAt(0);
+
+        var ex = Assert.Throws<InvalidDataException>(() => FeatureSpace.Load(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json.ToJsonString()))));
+
+        Assert.That(ex.Message, Is.EqualTo("Feature space is inconsistent: array lengths or metric ranges do not match."));
     }
 
     [Test]
@@ -128,7 +242,7 @@ public sealed partial class FeatureSpaceTests
         var data = Aggregate(
             IdentityKeys,
             [
-                .. Call("front", "cart", "08:00:00", "get", 10),
+                .. Call("front", "cart", "08:00:00", "get", 12, 10),
                 Metric("db", "08:00:00", "cpu", 1),
                 Metric("db", "08:00:10", "cpu", 2),
             ]);
@@ -150,17 +264,18 @@ public sealed partial class FeatureSpaceTests
     [Test]
     public void Transform_AnEdgeUnseenInTraining_IsDividedByTheColumnMeans()
     {
-        // Training: a → b get 10 (08:00:00), a → c get 30 (08:00:10) → column mean of get (10 + 30) / 2 = 20;
-        // 'other' never non-zero in training → its column mean is 1.
-        // Test 08:00:20: a → b get 40 → 40 / 10 = 4 (edge mean); b → c get 40 (new edge) → 40 / 20 = 2 (column mean).
+        // Training: a → b get (client 12, server 10) at 08:00:00, a → c get (34, 30) at 08:00:10 → column means of get:
+        // calls 1, client 23, server 20, gap 3; errors and 'other' never non-zero in training → 1.
+        // Test 08:00:20: a (50 ms) → b (40 ms) → c (30 ms): a → b get 1, 50, 40, 10 divided by its edge's means 1, 12, 10, 2;
+        // b → c (a new edge, b's span is its client side) get 1, 40, 30, 10 divided by the column means.
         var data = Aggregate(
             IdentityKeys,
             [
-                .. Call("a", "b", "08:00:00", "get", 10),
-                .. Call("a", "c", "08:00:10", "get", 30),
-                new Span("x", "root", null, "a", "home", At("08:00:21"), TimeSpan.FromSeconds(8)),
-                new Span("x", "mid", "root", "b", "get", At("08:00:22"), TimeSpan.FromMilliseconds(40)),
-                new Span("x", "leaf", "mid", "c", "get", At("08:00:23"), TimeSpan.FromMilliseconds(40)),
+                .. Call("a", "b", "08:00:00", "get", 12, 10),
+                .. Call("a", "c", "08:00:10", "get", 34, 30),
+                new Span("x", "root", null, "a", "home", At("08:00:21"), TimeSpan.FromMilliseconds(50)),
+                new Span("x", "mid", "root", "b", "get", At("08:00:21.005"), TimeSpan.FromMilliseconds(40)),
+                new Span("x", "leaf", "mid", "c", "get", At("08:00:21.010"), TimeSpan.FromMilliseconds(30)),
             ]);
         var space = FeatureSpace.Fit(data, Step("08:00:00"), Step("08:00:20"));
 
@@ -168,13 +283,18 @@ public sealed partial class FeatureSpaceTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(space.EdgeFeatureNames, Is.EqualTo(new[] { "duration:get", "duration:other", "calls", "latency:mean", "latency:p95", "error-rate" }));
+            Assert.That(space.EdgeFeatureNames, Is.EqualTo(new[]
+            {
+                "calls:get", "client:get", "server:get", "gap:get", "errors:get",
+                "calls:other", "client:other", "server:other", "gap:other", "errors:other",
+                "calls", "latency:mean", "latency:p95", "error-rate",
+            }));
             Assert.That(edges.Sources, Is.EqualTo(new[] { 0, 1 }));
             Assert.That(edges.Targets, Is.EqualTo(new[] { 1, 2 }));
             Assert.That(edges.Features, Is.EqualTo(new[]
             {
-                40 / 10.0, 0, 1, 40 / 10.0, 40 / 10.0, 0,   // a → b: get, other, calls 1/1, mean 40/10, p95 40/10, errors
-                40 / 20.0, 0, 1, 40 / 20.0, 40 / 20.0, 0,   // b → c: the column means (20 for the latencies too)
+                1, 50 / 12.0, 40 / 10.0, 10 / 2.0, 0, 0, 0, 0, 0, 0, 1, 50 / 12.0, 50 / 12.0, 0,   // a → b: its own means
+                1, 40 / 23.0, 30 / 20.0, 10 / 3.0, 0, 0, 0, 0, 0, 0, 1, 40 / 23.0, 40 / 23.0, 0,   // b → c: the column means
             }).Within(Tolerance));
         });
     }

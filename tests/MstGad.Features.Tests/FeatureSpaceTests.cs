@@ -329,6 +329,7 @@ public sealed partial class FeatureSpaceTests
     [Test]
     public void Load_AFileWrittenBeforeMetricScalingExisted_ScalesPerInstance()
     {
+        // Such files were version 1, which is refused now (edge layout); the default still applies to a version 2 file without it.
         var data = TwoTrainedOneNew(MetricScaling.PerInstance);
         var space = FeatureSpace.Fit(data, Step("08:00:00"), Step("08:00:20"));
         using var stream = new MemoryStream();

@@ -13,7 +13,7 @@ public sealed partial class TelemetryAggregatorTests
     /// <summary>The edges of a step as (caller, callee, calls), in index order.</summary>
     private static (string Caller, string Callee, int Calls)[] EdgesAt(TelemetryAggregate data, string time) =>
         data.Step(Step(time)) is { } acc
-            ? [.. acc.Edges.OrderBy(e => e.Key).Select(e => (data.Instances[e.Key.Caller], data.Instances[e.Key.Callee], e.Value.Durations.Count))]
+            ? [.. acc.Edges.OrderBy(e => e.Key).Select(e => (data.Instances[e.Key.Caller], data.Instances[e.Key.Callee], e.Value.Calls))]
             : [];
 
     // ------------------------------------------------------------------ construction
@@ -615,11 +615,14 @@ public sealed partial class TelemetryAggregatorTests
             Log("a", "08:00:01", "login ok"),
             Span("t", "r", null, "a", "home", "08:00:01", 10),
             Span("t", "r", null, "a", "home", "08:00:01", 10),
-            Span("t", "c", "r", "b", "get", "08:00:02", 10),
+            Span("t", "p", "r", "a", "SELECT", "08:00:01.1", 2) with { Kind = SpanKind.Client },
+            Span("t", "c", "r", "b", "get", "08:00:02", 12),
             Span("t", "x", "gone", "b", "get", "08:00:03", 10),
             Span("t", "y", "r", "b", "get", "08:00:04", -10));
 
+        // a → b: client 10 ms (r), server 12 ms (c): a negative difference. p: a client span without a callee span → a peer.
         Assert.That(data.Report.ToString(), Is.EqualTo(
-            "metrics 1 used, 1 not finite, 1 late, 0 out of range; logs 1 used, 0 late, 0 out of range; spans 3 used (1 roots, 1 orphans, 1 calls), 1 duplicates, 1 negative, 0 late, 0 out of range"));
+            "metrics 1 used, 1 not finite, 1 late, 0 out of range; logs 1 used, 0 late, 0 out of range; " +
+            "spans 4 used (1 roots, 1 orphans, 2 calls: 1 client/server pairs, 1 to peers, 1 negative differences), 1 duplicates, 1 negative, 0 late, 0 out of range"));
     }
 }

@@ -11,8 +11,9 @@ public sealed class GraphBuilderTests
 
     /// <summary>
     /// Instances a and b (in that order), cpu a 2 → 6 and b 10 → 20 over 08:00:00 and 08:00:10, and one call
-    /// a → b (get, 50 ms) in 08:00:10. Fitted and transformed on both steps. Node features: cpu, log:unseen,
-    /// 7 levels (F = 9); edge features: duration:get, duration:other, calls, latency:mean, latency:p95, error-rate.
+    /// a → b (get, client 1000 ms, server 50 ms) in 08:00:10. Fitted and transformed on both steps. Node features: cpu, log:unseen,
+    /// 7 levels (F = 9); edge features: calls, client, server, gap and errors of get and of other, then calls,
+    /// latency:mean, latency:p95, error-rate (F_s = 14).
     /// </summary>
     private static FeatureFrame TwoInstances() => Frame(
         "08:00:00",
@@ -66,12 +67,13 @@ public sealed class GraphBuilderTests
             Assert.That(last.NodeFeatures[2 * 9], Is.EqualTo(10 / (10 + Eps)).Within(Tolerance));
             Assert.That(last.Mask, Is.EqualTo(new byte[] { 0, (byte)(ModalityMask.Metrics | ModalityMask.Traces), (byte)(ModalityMask.Metrics | ModalityMask.Traces) }));
             Assert.That(graphs[0].Mask, Is.EqualTo(new byte[] { 0, (byte)ModalityMask.Metrics, (byte)ModalityMask.Metrics }));
-            // The edge a → b uses the registry's indices: 1 → 2. Its features: get 50 / 50, other 0, calls 1 / 1,
-            // mean 50 / 50, p95 50 / 50, error-rate 0.
+            // The edge a → b uses the registry's indices: 1 → 2. Its features, each divided by its only training value:
+            // get calls 1 / 1, client 1000 / 1000, server 50 / 50, gap 950 / 950, errors 0; other 0; calls 1 / 1,
+            // mean 1000 / 1000, p95 1000 / 1000, error-rate 0.
             Assert.That(last.Sources, Is.EqualTo(new[] { 1 }));
             Assert.That(last.Targets, Is.EqualTo(new[] { 2 }));
-            Assert.That(last.EdgeFeatureCount, Is.EqualTo(6));
-            Assert.That(last.EdgeFeatures, Is.EqualTo(new float[] { 1, 0, 1, 1, 1, 0 }).Within(Tolerance));
+            Assert.That(last.EdgeFeatureCount, Is.EqualTo(14));
+            Assert.That(last.EdgeFeatures, Is.EqualTo(new float[] { 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1, 0 }).Within(Tolerance));
             Assert.That(graphs[0].EdgeCount, Is.Zero);
         });
     }

@@ -41,6 +41,26 @@ public sealed partial class MstgadModelTests
     }
 
     [Test]
+    public void Score_EdgeFeatureErrors_AreTheEdgeErrorPerFeatureInEdgeOrder()
+    {
+        using var model = Small();
+        var windows = Synthetic.Windows(3, seed: 1);
+        var fs = Synthetic.Shape.EdgeFeatures;
+
+        var scores = model.Score(windows, batchSize: 2);
+
+        Assert.Multiple(() =>
+        {
+            foreach (var score in scores)
+            {
+                Assert.That(score.EdgeFeatureErrors, Has.Length.EqualTo(score.EdgeErrors.Count * fs));
+                Assert.That(score.EdgeFeatureErrors, Is.All.GreaterThanOrEqualTo(0f));
+                Assert.That(score.EdgeErrors.Select((e, i) => score.EdgeFeatureErrors.Skip(i * fs).Take(fs).Sum()), Is.EqualTo(score.EdgeErrors.Select(e => e.Error)).Within(1e-4));
+            }
+        });
+    }
+
+    [Test]
     public void Score_BatchSize_DoesNotChangeTheScores()
     {
         using var model = Small();
@@ -91,6 +111,7 @@ public sealed partial class MstgadModelTests
             Assert.That(scores, Has.Count.EqualTo(3));
             Assert.That(scores.SelectMany(s => s.Probability).All(float.IsFinite), Is.True);
             Assert.That(scores.SelectMany(s => s.EdgeErrors), Is.Empty);
+            Assert.That(scores.SelectMany(s => s.EdgeFeatureErrors), Is.Empty);
         });
     }
 

@@ -130,6 +130,8 @@ public sealed class FaultManifestationTests
             Assert.That(faulty.Spans.Where(s => s.Instance == route && Recorded.In(s.Start, FaultStart, FaultEnd)), Is.Empty);
             Assert.That(failedCalls, Has.Count.GreaterThan(100));
             Assert.That(failedCalls.All(s => Recorded.In(s.Start, FaultStart, FaultEnd)), Is.True);
+            // The callee recorded nothing: the client span names it, so the aggregator puts the call on caller → ts-route-service.
+            Assert.That(failedCalls.Select(s => s.Attributes?["peer.service"]).Distinct(), Is.EqualTo(new[] { "ts-route-service" }));
             Assert.That(refused, Has.Count.EqualTo(failedCalls.Count));
             Assert.That(refused.All(l => callers.Contains(l.Instance) && l.Level == "ERROR"), Is.True);
             Assert.That(_baseline.Spans.Where(s => s.Status == SpanStatus.Error), Is.Empty);

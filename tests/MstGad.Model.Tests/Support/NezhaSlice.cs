@@ -43,10 +43,12 @@ internal sealed class NezhaSlice
         {
             var source = SharedData.PathOf("nezha-trainticket", "rca_data", Date);
             var day = Path.Combine(root, "rca_data", Date);
-            foreach (var (folder, pattern) in new[] { ("metric", "*.csv"), ("trace", "08_4[345]_trace.csv"), ("log", "08_4[345]_log.csv") })
+            // Every metric file; the trace and log files of the minutes 08:43–08:45 (file search patterns know only * and ?).
+            string[] minutes = ["08_43", "08_44", "08_45"];
+            foreach (var (folder, keep) in new (string, Func<string, bool>)[] { ("metric", _ => true), ("trace", n => minutes.Any(n.StartsWith)), ("log", n => minutes.Any(n.StartsWith)) })
             {
                 Directory.CreateDirectory(Path.Combine(day, folder));
-                foreach (var file in Directory.EnumerateFiles(Path.Combine(source, folder), pattern))
+                foreach (var file in Directory.EnumerateFiles(Path.Combine(source, folder), "*.csv").Where(f => keep(Path.GetFileName(f))))
                 {
                     File.CreateSymbolicLink(Path.Combine(day, folder, Path.GetFileName(file)), file);
                 }

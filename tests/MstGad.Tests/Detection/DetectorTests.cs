@@ -179,5 +179,78 @@ public sealed class DetectorTests
         });
     }
 
+    /// <summary>The raw value of an edge feature of the tiny system in step <paramref name="t"/>: a → b (client 30, server 20;
+    /// 410 and 400 while b is faulty) and b → c (client 20, server 10; 400 and 10 while b is faulty), one call each.</summary>
+    private static double TinyEdgeValue(string caller, string callee, EdgeFeatureInfo feature, long t)
+    {
+        var faulty = t is >= 40 and < 45;
+        var (type, client, server) = (caller, callee) switch
+        {
+            ("a", "b") => ("GET /b", faulty ? 410.0 : 30, faulty ? 400.0 : 20),
+            ("b", "c") => ("GET /c", faulty ? 400.0 : 20, 10.0),
+            _ => throw new ArgumentException($"No edge {caller} → {callee} in the tiny system."),
+        };
+        if (feature.RequestType is not null && feature.RequestType != type)
+        {
+            return 0;
+        }
+
+        return feature.Measure switch
+        {
+            EdgeMeasure.Calls => 1,
+            EdgeMeasure.ClientDuration or EdgeMeasure.MeanLatency or EdgeMeasure.P95Latency => client,
+            EdgeMeasure.ServerDuration => server,
+            EdgeMeasure.ClientMinusServer => client - server,
+            _ => 0,
+        };
+    }
+
+    [Test]
+    public void Detect_EdgeEvidence_GivesTheFeaturesRawValueAndItsTypicalTrainingValue()
+    {
+        using var detector = TinySystem.Builder().Build();
+        var (data, faults) = TinySystem.Create(new TelemetryAggregator(new FeatureOptions { Interval = TimeSpan.FromSeconds(10), InstanceKey = InstanceKey.Identity }));
+        detector.Fit(data, faults);
+        var (live, _) = TinySystem.Create(detector.CreateAggregator());
+        var space = detector.Features;
+
+        var edges = detector.Detect(live).SelectMany(v => v.Evidence.Edges.Select(e => (v.Time, Edge: e))).ToList();
+        var wrong = edges.Where(x =>
+        {
+            var e = x.Edge;
+            var index = space.EdgeFeatureNames.ToList().IndexOf(e.Feature);
+            var info = space.EdgeFeatures[index];
+            var t = ((x.Time - TinySystem.Start).Ticks / TimeSpan.TicksPerSecond / 10) - 1;
+            var expected = TinyEdgeValue(e.Caller, e.Callee, info, t);
+            return info.Measure != e.Measure || info.RequestType != e.RequestType ||
+                Math.Abs(e.Value - expected) > 1e-4 * Math.Max(1, expected) || e.Typical != space.TypicalEdgeValue(e.Caller, e.Callee, index);
+        }).Select(x => $"{x.Time:O} {x.Edge}").ToList();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(edges, Has.Count.EqualTo(58 * 4), "steps 2..59: a and c have one edge, b two");
+            Assert.That(wrong, Is.Empty);
+        });
+    }
+
+    [Test]
+    public void Detect_AModelWithoutTraces_ExplainsAnEdgeByTheFeatureFurthestFromItsTypicalValue()
+    {
+        // Without per-feature edge errors from the model, the feature with the largest |value − typical| / typical is named.
+        // In step 41 b is faulty: a → b server 400 ms against 20 (19 times more, the most); b → c client − server 390 against 10.
+        using var detector = TinySystem.Builder().ConfigureModel(o => o.UseTraces = false).Build();
+        var (data, faults) = TinySystem.Create(new TelemetryAggregator(new FeatureOptions { Interval = TimeSpan.FromSeconds(10), InstanceKey = InstanceKey.Identity }));
+        detector.Fit(data, faults);
+        var (live, _) = TinySystem.Create(detector.CreateAggregator());
+
+        var b = detector.Detect(live).Single(v => v.Instance == "b" && v.Time == TinySystem.Start.AddSeconds(420));
+
+        Assert.That(b.Evidence.Edges.OrderBy(e => e.Caller, StringComparer.Ordinal).Select(e => e.Describe()), Is.EqualTo(new[]
+        {
+            "server time on a → b rose from 20 ms to 400 ms (request type GET /b)",
+            "client minus server time on b → c rose from 10 ms to 390 ms (request type GET /c)",
+        }));
+    }
+
     private static readonly FaultLabel TrainingFault = new("b", TinySystem.Start.AddSeconds(100), TimeSpan.FromSeconds(50), "cpu");
 }

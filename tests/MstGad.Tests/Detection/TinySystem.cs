@@ -86,7 +86,8 @@ internal static class TinySystem
             }
 
             var trace = $"trace{t}";
-            records.Add(new Span(trace, "s1", null, "a", "GET /", time, TimeSpan.FromMilliseconds(30)));
+            // a's span is the client side of the call a → b (10 ms more than b's), b's the client side of b → c.
+            records.Add(new Span(trace, "s1", null, "a", "GET /", time, TimeSpan.FromMilliseconds(faulty ? 410 : 30)));
             records.Add(new Span(trace, "s2", "s1", "b", "GET /b", time, TimeSpan.FromMilliseconds(faulty ? 400 : 20)));
             records.Add(new Span(trace, "s3", "s2", "c", "GET /c", time, TimeSpan.FromMilliseconds(10)));
         }

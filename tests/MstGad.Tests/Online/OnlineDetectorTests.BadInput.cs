@@ -221,7 +221,7 @@ public sealed partial class OnlineDetectorTests
             Assert.That(steps, Is.Empty);
             Assert.That(online.ReadVerdictsAsync().ToBlockingEnumerable(), Is.Empty);
             Assert.That(online.Report.ToString(), Is.EqualTo(
-                "metrics 0 used, 0 not finite, 0 late, 0 out of range; logs 0 used, 0 late, 0 out of range; spans 0 used (0 roots, 0 orphans, 0 calls), 0 duplicates, 0 negative, 0 late, 0 out of range; " +
+                "metrics 0 used, 0 not finite, 0 late, 0 out of range; logs 0 used, 0 late, 0 out of range; spans 0 used (0 roots, 0 orphans, 0 calls: 0 client/server pairs, 0 to peers, 0 negative differences), 0 duplicates, 0 negative, 0 late, 0 out of range; " +
                 "ahead of the clock: 0 metrics, 0 logs, 0 spans; steps 0 closed, 0 scored, 0 dropped; 0 verdicts; watermark ; now 0 open steps, 0 instances, 0 span ids, 0 waiting children"));
         });
     }

@@ -1,3 +1,4 @@
+using MstGad.Features;
 using MstGad.Tests.Detection;
 using static MstGad.Tests.Online.OnlineTesting;
 
@@ -44,6 +45,69 @@ public sealed partial class OnlineDetectorTests
         {
             Assert.That(rows, Is.EqualTo(expected), $"split after record {split} of {records.Count}");
             Assert.That(second.Report.ToString(), Is.EqualTo(expectedReport.ToString()));
+        });
+    }
+
+    /// <summary>The tiny system's records with a database call from c in every step: a client span (child of c's span)
+    /// that no callee span answers, so the call goes to the peer node db:mysql; 4 ms, 40 ms while b is faulty.</summary>
+    private static List<object> WithDatabaseCalls(List<object> records)
+    {
+        var attributes = new Dictionary<string, string> { ["db.system"] = "mysql" };
+        var calls = records.OfType<Span>().Where(s => s.SpanId == "s3").Select(s => (object)new Span(s.TraceId, "db", "s3", "c", "SELECT orders", s.Start.AddMilliseconds(2), TimeSpan.FromMilliseconds(s.Start >= TinySystem.Start.AddSeconds(400) && s.Start < TinySystem.Start.AddSeconds(450) ? 40 : 4))
+        {
+            Kind = SpanKind.Client,
+            Attributes = attributes,
+        });
+        return [.. records.Concat(calls).OrderBy(r => r switch
+        {
+            MetricSample m => m.Time,
+            LogRecord l => l.Time,
+            Span x => x.End,
+            _ => throw new ArgumentException("Not a record.", nameof(records)),
+        })];
+    }
+
+    [TestCase(21)]
+    [TestCase(22)]
+    [TestCase(23)]
+    public void Push_CallsToAPeer_GiveTheVerdictsOfBatchDetectionAlsoAcrossACheckpoint(int seed)
+    {
+        var records = ShuffleWithin(WithDatabaseCalls(TinySystem.Records(60)), 39, seed);
+        var split = new Random(seed).Next(1, records.Count);
+        var batch = Batch(_detector, records);
+        var (expected, expectedReport, steps) = RunOnline(_detector, records);
+
+        var rows = new List<string>();
+        using var checkpoint = new MemoryStream();
+        using (var first = new OnlineDetector(_detector, Options()))
+        {
+            first.StepClosed += (_, e) => rows.AddRange(e.Verdicts.Verdicts.Select(Row));
+            foreach (var record in records.Take(split))
+            {
+                Push(first, record);
+            }
+
+            first.SaveCheckpoint(checkpoint);
+        }
+
+        checkpoint.Position = 0;
+        using var second = OnlineDetector.Restore(_detector, checkpoint);
+        second.StepClosed += (_, e) => rows.AddRange(e.Verdicts.Verdicts.Select(Row));
+        foreach (var record in records.Skip(split))
+        {
+            Push(second, record);
+        }
+
+        second.Complete();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(expected, Is.EqualTo(batch));
+            Assert.That(rows, Is.EqualTo(expected), $"split after record {split} of {records.Count}");
+            Assert.That(second.Report.ToString(), Is.EqualTo(expectedReport.ToString()));
+            Assert.That(expectedReport.Aggregation.SpansToPeers, Is.EqualTo(60));
+            Assert.That(steps.Last().Verdicts.Select(v => v.Instance), Is.EqualTo(new[] { "a", "b", "c", "db:mysql" }));
+            Assert.That(steps.Last().Verdicts.Single(v => v.Instance == "db:mysql").Evidence.Edges.Select(e => (e.Caller, e.Callee)), Is.EqualTo(new[] { ("c", "db:mysql") }));
         });
     }
 

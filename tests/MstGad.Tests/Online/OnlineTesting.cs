@@ -62,7 +62,7 @@ internal static class OnlineTesting
         var e = v.Evidence;
         var evidence = string.Join(";", e.Metrics.Select(m => $"m:{m.Name}={m.Error:R}")
             .Concat(e.Logs.Select(l => $"l:{l.Feature}={l.Error:R}:{l.ExampleMessage}"))
-            .Concat(e.Edges.Select(x => $"e:{x.Caller}>{x.Callee}={x.Error:R}")));
+            .Concat(e.Edges.Select(x => $"e:{x.Caller}>{x.Callee}={x.Error:R}:{x.Feature}={x.Value:R}/{x.Typical:R}")));
         return string.Create(CultureInfo.InvariantCulture, $"{v.Time:O},{v.Instance},{v.Score:R},{v.Probability:R},{v.ReconstructionError:R},{v.IsAbnormal},{evidence}");
     }
 

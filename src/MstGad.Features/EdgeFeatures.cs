@@ -1,0 +1,41 @@
+namespace MstGad.Features;
+
+/// <summary>What an edge feature measures.</summary>
+public enum EdgeMeasure
+{
+    /// <summary>How many calls (of one request type, or of all with <see cref="EdgeFeatureInfo.RequestType"/> <see langword="null"/>).</summary>
+    Calls = 0,
+
+    /// <summary>The total duration the caller measured (its client span), in milliseconds.</summary>
+    ClientDuration = 1,
+
+    /// <summary>The total duration the callee measured (its server span), in milliseconds.</summary>
+    ServerDuration = 2,
+
+    /// <summary>The total of client minus server duration (time on the network and in queues), in milliseconds.</summary>
+    ClientMinusServer = 3,
+
+    /// <summary>How many calls failed on either side.</summary>
+    Errors = 4,
+
+    /// <summary>The mean client-observed duration of all calls, in milliseconds.</summary>
+    MeanLatency = 5,
+
+    /// <summary>The 95th percentile of the client-observed durations of all calls, in milliseconds.</summary>
+    P95Latency = 6,
+
+    /// <summary>The share of all calls that failed on either side.</summary>
+    ErrorRate = 7,
+}
+
+/// <summary>One edge feature of a <see cref="FeatureSpace"/>.</summary>
+/// <param name="Name">The feature name (<c>calls:&lt;type&gt;</c>, <c>client:&lt;type&gt;</c>, <c>server:&lt;type&gt;</c>,
+/// <c>gap:&lt;type&gt;</c>, <c>errors:&lt;type&gt;</c>, <c>calls</c>, <c>latency:mean</c>, <c>latency:p95</c>, <c>error-rate</c>).</param>
+/// <param name="Measure">What it measures.</param>
+/// <param name="RequestType">The request type (the callee's operation, or <c>other</c>), or <see langword="null"/> for a summary of all calls.</param>
+public sealed record EdgeFeatureInfo(string Name, EdgeMeasure Measure, string? RequestType)
+{
+    /// <summary>Whether the raw value is a duration in milliseconds.</summary>
+    public bool IsDuration => Measure is EdgeMeasure.ClientDuration or EdgeMeasure.ServerDuration or EdgeMeasure.ClientMinusServer
+        or EdgeMeasure.MeanLatency or EdgeMeasure.P95Latency;
+}
