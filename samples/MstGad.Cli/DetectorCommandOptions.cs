@@ -15,6 +15,8 @@ internal sealed class DetectorCommandOptions
 
     public Option<string> MetricScaling { get; } = new("--metric-scaling") { Description = "per-instance (one min-max range per instance and metric, the paper's) or per-metric (one per metric over all instances).", DefaultValueFactory = _ => "per-instance" };
 
+    public Option<string> Compression { get; } = new("--compression") { Description = "log (the default: metrics as sign(v)·ln(1 + |v|/s) with s their median training magnitude, edge features as ln(1 + x)/ln 2, before scaling) or none (the paper's min-max scaling of raw values).", DefaultValueFactory = _ => "log" };
+
     public Option<string> InstanceKey { get; } = new("--instance-key") { Description = "kubernetes-workload (strip pod suffixes) or identity.", DefaultValueFactory = _ => "kubernetes-workload" };
 
     public Option<string> Decision { get; } = new("--decision") { Description = DecisionDescription, DefaultValueFactory = _ => "combined" };
@@ -62,7 +64,7 @@ internal sealed class DetectorCommandOptions
     public void AddTo(Command command)
     {
         Unsupervised.AddTo(command);
-        foreach (var option in new Option[] { Method, Interval, Window, Clip, MetricScaling, InstanceKey, Decision, Epochs, TimeBudget, Patience, LearningRate, BatchSize, TrainFraction, ValidationFraction, SplitBy, HiddenLabels, Seed, Threads, NoMetrics, NoLogs, NoTraces, NoSam, NoTam, NoC })
+        foreach (var option in new Option[] { Method, Interval, Window, Clip, Compression, MetricScaling, InstanceKey, Decision, Epochs, TimeBudget, Patience, LearningRate, BatchSize, TrainFraction, ValidationFraction, SplitBy, HiddenLabels, Seed, Threads, NoMetrics, NoLogs, NoTraces, NoSam, NoTam, NoC })
         {
             command.Add(option);
         }
@@ -89,11 +91,18 @@ internal sealed class DetectorCommandOptions
                 o.TopFeatures = unsupervised.TopFeatures;
                 o.RelativeToStep = unsupervised.RelativeToStep;
                 o.MinimumTailScale = unsupervised.MinimumTailScale;
+                o.PersistenceSteps = unsupervised.PersistenceSteps;
             })
             .ConfigureFeatures(o =>
             {
                 o.InstanceKey = Features.InstanceKey.FromName(result.GetValue(InstanceKey)!);
                 o.MaxFeatureMagnitude = result.GetValue(Clip);
+                o.Compression = result.GetValue(Compression) switch
+                {
+                    "log" => FeatureCompression.Logarithmic,
+                    "none" => FeatureCompression.None,
+                    var other => throw new FormatException($"--compression '{other}' is not one of log, none."),
+                };
                 o.MetricScaling = result.GetValue(MetricScaling) switch
                 {
                     "per-instance" => Features.MetricScaling.PerInstance,
@@ -162,6 +171,8 @@ internal sealed class UnsupervisedCommandOptions
 
     public Option<double> TailFloor { get; } = new("--tail-floor") { Description = "The smallest tail scale of a feature's error distribution, in normalised units (see UnsupervisedOptions.MinimumTailScale).", DefaultValueFactory = _ => 0.05 };
 
+    public Option<int> Persistence { get; } = new("--persistence") { Description = "How many consecutive steps a score must stay above its threshold before an instance is flagged.", DefaultValueFactory = _ => 3 };
+
     public Option<bool> AbsoluteScores { get; } = new("--absolute-scores") { Description = "Do not subtract the median anomaly score of the step's instances (by default only an instance that stands out from the others in the same step scores high)." };
 
     public void AddTo(Command command)
@@ -170,6 +181,7 @@ internal sealed class UnsupervisedCommandOptions
         command.Add(TopFeatures);
         command.Add(AbsoluteScores);
         command.Add(TailFloor);
+        command.Add(Persistence);
     }
 
     /// <exception cref="FormatException">The alarm budget is not a rate.</exception>
@@ -179,6 +191,7 @@ internal sealed class UnsupervisedCommandOptions
         TopFeatures = result.GetValue(TopFeatures),
         RelativeToStep = !result.GetValue(AbsoluteScores),
         MinimumTailScale = result.GetValue(TailFloor),
+        PersistenceSteps = result.GetValue(Persistence),
     };
 
     /// <summary>Parses a rate per hour: <c>0.5</c>, <c>0.5/h</c>, <c>12/d</c>, <c>1/30m</c>.</summary>

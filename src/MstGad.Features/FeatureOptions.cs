@@ -36,6 +36,22 @@ public enum MetricScaling
     PerMetric = 1,
 }
 
+/// <summary>How metric values and edge features are compressed before they are scaled.</summary>
+public enum FeatureCompression
+{
+    /// <summary>None: the paper's min-max scaling of the raw values (Eq. 7, 9).</summary>
+    None = 0,
+
+    /// <summary>
+    /// Logarithmic: a metric value v becomes sign(v)·ln(1 + |v| / s), with s the metric's median magnitude in training,
+    /// before min-max scaling; an edge feature x = raw / typical becomes ln(1 + x) / ln 2 (typical stays 1). Values
+    /// near their typical size change little; a latency that jumps a hundredfold when one request of a quiet minute
+    /// times out, or a counter that drifts far beyond its training range, no longer dwarfs everything else, while a
+    /// jump stays a jump. The default.
+    /// </summary>
+    Logarithmic = 1,
+}
+
 /// <summary>Which edge features the traces yield.</summary>
 [Flags]
 public enum EdgeFeatureSet
@@ -79,6 +95,10 @@ public sealed class FeatureOptions
     /// <summary>Which range scales a metric: one per metric (over all instances) or one per instance and metric.</summary>
     /// <value>Default <see cref="MetricScaling.PerInstance"/>.</value>
     public MetricScaling MetricScaling { get; set; } = MetricScaling.PerInstance;
+
+    /// <summary>How metric values and edge features are compressed before scaling.</summary>
+    /// <value>Default <see cref="FeatureCompression.Logarithmic"/>.</value>
+    public FeatureCompression Compression { get; set; } = FeatureCompression.Logarithmic;
 
     /// <summary>How many steps a metric value is carried forward over a gap before it counts as missing.</summary>
     /// <value>Default 6. Zero or more.</value>
@@ -165,6 +185,11 @@ public sealed class FeatureOptions
             Add($"MetricScaling {(int)MetricScaling} is not defined.");
         }
 
+        if (!Enum.IsDefined(Compression))
+        {
+            Add($"Compression {(int)Compression} is not defined.");
+        }
+
         if (MaxCarryForwardSteps < 0)
         {
             Add($"MaxCarryForwardSteps must be zero or more; it is {MaxCarryForwardSteps}.");
@@ -228,6 +253,7 @@ public sealed class FeatureOptions
         InstanceKey = InstanceKey,
         MetricAggregation = MetricAggregation,
         MetricScaling = MetricScaling,
+        Compression = Compression,
         MaxCarryForwardSteps = MaxCarryForwardSteps,
         ConstantTolerance = ConstantTolerance,
         Epsilon = Epsilon,

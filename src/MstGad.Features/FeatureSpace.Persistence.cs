@@ -28,6 +28,8 @@ public sealed partial class FeatureSpace
             InstanceKey = o.InstanceKey.Name,
             MetricAggregation = o.MetricAggregation,
             MetricScaling = o.MetricScaling,
+            Compression = o.Compression,
+            MetricScales = [.. _metricScale.Select(p => new ScaleEntry(p.Key, p.Value))],
             MaxCarryForwardSteps = o.MaxCarryForwardSteps,
             ConstantTolerance = o.ConstantTolerance,
             Epsilon = o.Epsilon,
@@ -109,6 +111,7 @@ public sealed partial class FeatureSpace
             InstanceKey = key,
             MetricAggregation = state.MetricAggregation,
             MetricScaling = state.MetricScaling,
+            Compression = state.Compression,
             MaxCarryForwardSteps = state.MaxCarryForwardSteps,
             ConstantTolerance = state.ConstantTolerance,
             Epsilon = state.Epsilon,
@@ -128,7 +131,8 @@ public sealed partial class FeatureSpace
             state.LevelScale.Length != LogLevels.Names.Count || state.MetricGlobalRanges.Any(r => !state.Metrics.Contains(r.Metric)) ||
             state.ColumnMeans.Length != ColumnCount(options, state.RequestTypes.Length) ||
             state.EdgeMeans.Any(e => e.Column < 0 || e.Column >= state.ColumnMeans.Length) ||
-            state.Metrics.Any(m => state.MetricGlobalRanges.All(r => r.Metric != m)))
+            state.Metrics.Any(m => state.MetricGlobalRanges.All(r => r.Metric != m)) ||
+            (state.Compression == FeatureCompression.Logarithmic && state.Metrics.Any(m => !state.MetricScales.Any(s => s.Metric == m && s.Scale > 0 && double.IsFinite(s.Scale)))))
         {
             throw new InvalidDataException("Feature space is inconsistent: " + (problems.Count > 0 ? string.Join(" ", problems) : "array lengths or metric ranges do not match."));
         }
@@ -139,6 +143,7 @@ public sealed partial class FeatureSpace
             state.DroppedMetrics,
             state.MetricRanges.ToDictionary(r => (r.Instance ?? "", r.Metric), r => (r.Min, r.Max)),
             state.MetricGlobalRanges.ToDictionary(r => r.Metric, r => (r.Min, r.Max), StringComparer.Ordinal),
+            state.MetricScales.ToDictionary(r => r.Metric, r => r.Scale, StringComparer.Ordinal),
             [.. state.Vocabulary.Select(t => new LogTemplate(t.Id, t.Text, t.Size))],
             state.TemplateMin,
             state.TemplateMax,
@@ -157,6 +162,8 @@ internal sealed record TemplateEntry(int Id, string Text, long Size);
 
 internal sealed record EdgeMeanEntry(string Caller, string Callee, int Column, double Mean);
 
+internal sealed record ScaleEntry(string Metric, double Scale);
+
 internal sealed class FeatureSpaceState
 {
     public int Version { get; set; }
@@ -171,6 +178,11 @@ internal sealed class FeatureSpaceState
 
     // Absent from files written before it existed: those scaled per instance (0).
     public MetricScaling MetricScaling { get; set; }
+
+    // Absent from files written before it existed: those were not compressed (0).
+    public FeatureCompression Compression { get; set; }
+
+    public ScaleEntry[] MetricScales { get; set; } = [];
 
     public int MaxCarryForwardSteps { get; set; }
 

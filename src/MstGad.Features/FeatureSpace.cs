@@ -28,6 +28,7 @@ public sealed partial class FeatureSpace
     private readonly FeatureOptions _options;
     private readonly Dictionary<(string Instance, string Metric), (double Min, double Max)> _metricRange;
     private readonly Dictionary<string, (double Min, double Max)> _metricGlobalRange;
+    private readonly Dictionary<string, double> _metricScale;
     private readonly Dictionary<int, int> _templateColumn;
     private readonly double[] _templateMin;
     private readonly double[] _templateMax;
@@ -43,6 +44,7 @@ public sealed partial class FeatureSpace
         IReadOnlyList<string> droppedMetrics,
         Dictionary<(string, string), (double, double)> metricRange,
         Dictionary<string, (double, double)> metricGlobalRange,
+        Dictionary<string, double> metricScale,
         IReadOnlyList<LogTemplate> vocabulary,
         double[] templateMin,
         double[] templateMax,
@@ -58,6 +60,7 @@ public sealed partial class FeatureSpace
         DroppedMetrics = droppedMetrics;
         _metricRange = metricRange;
         _metricGlobalRange = metricGlobalRange;
+        _metricScale = metricScale;
         Vocabulary = vocabulary;
         _templateColumn = vocabulary.Select((t, i) => (t.Id, i)).ToDictionary(p => p.Id, p => p.i);
         _templateMin = templateMin;
@@ -146,7 +149,7 @@ public sealed partial class FeatureSpace
     public double RawEdgeValue(string caller, string callee, int feature, double normalised)
     {
         var typical = TypicalEdgeValue(caller, callee, feature);
-        return EdgeFeatures[feature].Measure == EdgeMeasure.ErrorRate ? normalised : normalised * typical;
+        return EdgeFeatures[feature].Measure == EdgeMeasure.ErrorRate ? normalised : ExpandEdge(_options.Compression, normalised) * typical;
     }
 
     /// <summary>Learns the feature space from the training steps <c>[fromStep, toStep)</c> of an aggregate.</summary>
@@ -167,9 +170,39 @@ public sealed partial class FeatureSpace
         var trainingSteps = Enumerable.Range(0, data.StepCount).Select(t => data.FirstStep + t).Where(s => s >= fromStep && s < toStep).ToArray();
         var trainingInstances = new SortedSet<int>();
 
-        // Metrics: per (instance, metric) training range; drop metrics constant on every instance.
+        // Metrics: with logarithmic compression, the scale s of each metric (its median magnitude in training);
+        // then per (instance, metric) the training range of the compressed values; drop metrics constant on every instance.
         int n = data.Instances.Count, m = data.Metrics.Count;
         var values = data.MetricValues();
+        var scales = new double[m];
+        Array.Fill(scales, 1.0);
+        if (options.Compression == FeatureCompression.Logarithmic)
+        {
+            var magnitudes = new List<double>();
+            for (var metric = 0; metric < m; metric++)
+            {
+                magnitudes.Clear();
+                foreach (var step in trainingSteps)
+                {
+                    var row = (step - data.FirstStep) * n * m;
+                    for (var i = 0; i < n; i++)
+                    {
+                        var v = values[row + (i * m) + metric];
+                        if (!double.IsNaN(v) && v != 0)
+                        {
+                            magnitudes.Add(Math.Abs(v));
+                        }
+                    }
+                }
+
+                if (magnitudes.Count > 0)
+                {
+                    magnitudes.Sort();
+                    scales[metric] = magnitudes[magnitudes.Count / 2];
+                }
+            }
+        }
+
         var min = new double[n * m];
         var max = new double[n * m];
         Array.Fill(min, double.PositiveInfinity);
@@ -179,7 +212,7 @@ public sealed partial class FeatureSpace
             var row = (step - data.FirstStep) * n * m;
             for (var k = 0; k < n * m; k++)
             {
-                var v = values[row + k];
+                var v = Compress(options.Compression, values[row + k], scales[k % m]);
                 if (!double.IsNaN(v))
                 {
                     min[k] = Math.Min(min[k], v);
@@ -191,6 +224,7 @@ public sealed partial class FeatureSpace
 
         var kept = new List<string>();
         var dropped = new List<string>();
+        var metricScale = new Dictionary<string, double>(StringComparer.Ordinal);
         var metricRange = new Dictionary<(string, string), (double, double)>();
         var globalRange = new Dictionary<string, (double, double)>(StringComparer.Ordinal);
         var tolerance = options.ConstantTolerance;
@@ -224,6 +258,7 @@ public sealed partial class FeatureSpace
 
             kept.Add(name);
             globalRange[name] = (gMin, gMax);
+            metricScale[name] = scales[metric];
             if (options.MetricScaling != MetricScaling.PerInstance)
             {
                 continue;
@@ -397,7 +432,7 @@ public sealed partial class FeatureSpace
         var columnMean = columnSums.Select((s, c) => columnCounts[c] > 0 ? s / columnCounts[c] : 1.0).ToArray();
 
         return new FeatureSpace(
-            options, kept, dropped, metricRange, globalRange, vocabulary, templateMin, templateMax,
+            options, kept, dropped, metricRange, globalRange, metricScale, vocabulary, templateMin, templateMax,
             unseenScale, levelScale, requestTypes, edgeMean, columnMean,
             [.. trainingInstances.Select(i => data.Instances[i])]);
     }
@@ -493,7 +528,7 @@ public sealed partial class FeatureSpace
                     continue;
                 }
 
-                var v = step.MetricValues[(a * width) + metricIndex[j]];
+                var v = Compress(_options.Compression, step.MetricValues[(a * width) + metricIndex[j]], _metricScale.GetValueOrDefault(Metrics[j], 1.0));
                 if (!double.IsNaN(v))
                 {
                     var (lo, hi) = _metricRange.TryGetValue((key, Metrics[j]), out var r) ? r : _metricGlobalRange[Metrics[j]];
@@ -579,7 +614,8 @@ public sealed partial class FeatureSpace
                 var scale = c == errorRate
                     ? 1.0
                     : _edgeMean.TryGetValue((callerKey, calleeKey, c), out var mean) ? mean : _columnMean[c];
-                features[(e * edgeColumns) + c] = Clip(raw[c] / scale);
+                var x = raw[c] / scale;
+                features[(e * edgeColumns) + c] = Clip(c == errorRate ? x : CompressEdge(_options.Compression, x));
             }
 
             e++;
@@ -587,6 +623,20 @@ public sealed partial class FeatureSpace
 
         return new FrameEdges(sources, targets, features);
     }
+
+    /// <summary>A metric value compressed as <see cref="FeatureCompression"/> says (NaN stays NaN).</summary>
+    internal static double Compress(FeatureCompression compression, double value, double scale) =>
+        compression == FeatureCompression.Logarithmic && !double.IsNaN(value)
+            ? Math.Sign(value) * Math.Log(1 + (Math.Abs(value) / scale))
+            : value;
+
+    /// <summary>An edge feature x = raw / typical compressed: ln(1 + x) / ln 2 (0 stays 0, 1 stays 1).</summary>
+    internal static double CompressEdge(FeatureCompression compression, double x) =>
+        compression == FeatureCompression.Logarithmic ? Math.Sign(x) * Math.Log(1 + Math.Abs(x)) / Math.Log(2) : x;
+
+    /// <summary>The inverse of <see cref="CompressEdge"/>.</summary>
+    internal static double ExpandEdge(FeatureCompression compression, double y) =>
+        compression == FeatureCompression.Logarithmic ? Math.Sign(y) * (Math.Exp(Math.Abs(y) * Math.Log(2)) - 1) : y;
 
     /// <summary>
     /// Limits a normalised value to ±<see cref="FeatureOptions.MaxFeatureMagnitude"/> when set, and always to

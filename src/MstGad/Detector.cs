@@ -238,14 +238,18 @@ public sealed partial class Detector : IDisposable
         var windows = CreateWindowBuilder(data.Clock);
         var metricIndex = trained.Space.ResolveMetrics(data.Metrics);
         var steps = new List<StepVerdicts>();
-        for (var step = start - k + 1; step < end; step++)
+
+        // Steps before the first one asked for are scored too (when the data has them), so that a decision that asks
+        // for persistence sees the same history as online detection of the whole stream would.
+        var warmUp = Math.Max(data.FirstStep + k - 1, start - (windows.History.Length - 1));
+        for (var step = warmUp - k + 1; step < end; step++)
         {
             var features = trained.Space.TransformStep(data.Sealed(step), data.Operations, metricIndex);
             windows.Add(features);
-            if (step >= start)
+            if (step >= warmUp)
             {
                 var verdicts = ScoreStep(windows, step, data.Clock);
-                if (verdicts.Count > 0)
+                if (verdicts.Count > 0 && step >= start)
                 {
                     steps.Add(new StepVerdicts(step, data.Clock.StartOf(step), data.Clock.EndOf(step), true, verdicts, CallsOf(features)));
                 }
@@ -272,7 +276,7 @@ public sealed partial class Detector : IDisposable
     internal WindowBuilder CreateWindowBuilder(StepClock clock)
     {
         var trained = Require();
-        return new WindowBuilder(trained.Instances, clock, _settings.Window, trained.Space.NodeFeatureNames.Count, trained.Space.EdgeFeatureNames.Count);
+        return new WindowBuilder(trained.Instances, clock, _settings.Window, trained.Space.NodeFeatureNames.Count, trained.Space.EdgeFeatureNames.Count, trained.Calibration?.Persistence ?? 1);
     }
 
     /// <summary>Scores the window that ends at <paramref name="step"/> (the last step added to <paramref name="windows"/>).</summary>
@@ -308,11 +312,13 @@ public sealed partial class Detector : IDisposable
             var p = score.Probability[node];
             var re = score.ReconstructionError[node];
             var a = anomaly?[node] ?? double.NaN;
+            windows.History.Add(step, keys[node], a, p);
+            var (pa, pp) = windows.History.Persistent(step, keys[node]);
             var decisionScore = _settings.Decision switch
             {
                 DecisionRule.ExtremeValue or DecisionRule.ReconstructionThreshold => re,
-                DecisionRule.Unsupervised => a,
-                DecisionRule.Combined => calibration!.CombinedScore(a, p),
+                DecisionRule.Unsupervised => pa,
+                DecisionRule.Combined => calibration!.CombinedScore(pa, pp),
                 _ => p,
             };
             verdicts.Add(new InstanceVerdict(keys[node], time, decisionScore, p, re, decisionScore >= trained.Threshold, Explain(trained, score, window.Last, node, keys, z))
@@ -517,6 +523,7 @@ public sealed partial class Detector : IDisposable
         long present = 0;
         var windows = 0;
         var labelledAbnormal = false;
+        var history = new ScoreHistory(options.PersistenceSteps);
         foreach (var (scores, part) in new[] { (trainingScores, training), (validation.Count > 0 ? model.Score(validation) : [], validation) })
         {
             for (var w = 0; w < scores.Count; w++)
@@ -525,6 +532,7 @@ public sealed partial class Detector : IDisposable
                 var a = profile.ScoreNodes(scores[w], part[w], z);
                 profile.Relative(a);
                 windows++;
+                var step = part[w].Last.Step;
                 for (var node = 0; node < a.Length; node++)
                 {
                     if (!scores[w].Present[node])
@@ -533,14 +541,21 @@ public sealed partial class Detector : IDisposable
                     }
 
                     present++;
+                    var key = node.ToString(CultureInfo.InvariantCulture);
+                    history.Add(step, key, a[node], scores[w].Probability[node]);
                     if (part[w].LastLabel(node) == Labels.Abnormal)
                     {
                         labelledAbnormal = true;
+                        continue;
                     }
-                    else
+
+                    // The decision asks for persistence: the threshold is fitted on the smallest of the last k scores;
+                    // points without k scores in a row cannot alarm and are left out of the fit (but count in the rate).
+                    var (pa, pp) = history.Persistent(step, key);
+                    if (!double.IsNegativeInfinity(pa))
                     {
-                        normal.Add(a[node]);
-                        normalLogits.Add(Logit(scores[w].Probability[node]));
+                        normal.Add(pa);
+                        normalLogits.Add(Logit(pp));
                     }
                 }
             }
@@ -554,7 +569,7 @@ public sealed partial class Detector : IDisposable
         // With a trained classifier the budget is shared: half for the anomaly score, half for the classifier.
         var classifierTrained = model is MstgadMethod && labelledAbnormal;
         var risk = AlarmBudget.Risk(options.AlarmBudgetPerHour, _settings.Features.Interval, (double)present / Math.Max(1, windows));
-        var share = classifierTrained ? risk / 2 : risk;
+        var share = Math.Min(0.5, (classifierTrained ? risk / 2 : risk) * present / Math.Max(1, normal.Count));
         var (threshold, extremeValue) = AlarmBudget.Fit(normal, share);
         threshold = Math.Max(threshold, 1e-6);
         var classifierThreshold = 1.0;
@@ -565,7 +580,11 @@ public sealed partial class Detector : IDisposable
         }
 
         LogCalibrated(_logger, threshold, options.AlarmBudgetPerHour, risk, normal.Count, extremeValue);
-        return new Calibration(profile, threshold, classWeight, classifierTrained, options.AlarmBudgetPerHour, risk, normal.Count, extremeValue) { ClassifierThreshold = classifierThreshold };
+        return new Calibration(profile, threshold, classWeight, classifierTrained, options.AlarmBudgetPerHour, risk, normal.Count, extremeValue)
+        {
+            ClassifierThreshold = classifierThreshold,
+            Persistence = options.PersistenceSteps,
+        };
     }
 
     private double ChooseThreshold(IAnomalyModel model, List<GraphWindow> training, List<GraphWindow> validation, double classWeight, Calibration unsupervised)

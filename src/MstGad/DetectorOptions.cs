@@ -88,6 +88,15 @@ public sealed class UnsupervisedOptions
     /// <value>Default 0.05. Greater than zero.</value>
     public double MinimumTailScale { get; set; } = 0.05;
 
+    /// <summary>
+    /// How many consecutive steps a score must stay above its threshold before the instance is flagged (the decision
+    /// score is the smallest of the instance's last k scores, and the alarm budget is fitted on that). One metric sample
+    /// usually covers two steps, and one slow request of a quiet minute makes a latency percentile jump for one sample:
+    /// asking for three steps keeps such blips from paging anybody, at the cost of flagging a fault two steps later.
+    /// </summary>
+    /// <value>Default 3. At least 1 (no persistence).</value>
+    public int PersistenceSteps { get; set; } = 3;
+
     /// <summary>Whether the median score of the instances present in the step is subtracted, so that
     /// only an instance that stands out from the others in the same step scores high.</summary>
     /// <value>Default <see langword="true"/>.</value>
@@ -103,6 +112,11 @@ public sealed class UnsupervisedOptions
         if (!(MinimumTailScale > 0 && double.IsFinite(MinimumTailScale)))
         {
             yield return string.Create(CultureInfo.InvariantCulture, $"Unsupervised.MinimumTailScale must be a finite number greater than 0; it is {MinimumTailScale}.");
+        }
+
+        if (PersistenceSteps < 1)
+        {
+            yield return string.Create(CultureInfo.InvariantCulture, $"Unsupervised.PersistenceSteps must be at least 1; it is {PersistenceSteps}.");
         }
 
         if (TopFeatures < 1)

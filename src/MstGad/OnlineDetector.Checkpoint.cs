@@ -39,6 +39,7 @@ public sealed partial class OnlineDetector
                             ("drain", SectionFile.Bytes(_aggregator.LogParser.Save)),
                             ("aggregator", Write(_aggregator.WriteState)),
                             ("windows", Write(WriteWindows)),
+                            ("scores", Write(_windows.History.Write)),
                         ]);
                         return;
                     }
@@ -99,6 +100,13 @@ public sealed partial class OnlineDetector
             for (var count = windows.ReadInt32(); count > 0; count--)
             {
                 result._windows.Add(ReadStep(windows));
+            }
+
+            // Checkpoints written before decisions asked for persistence have no recent scores.
+            if (sections.TryGetValue("scores", out var scores))
+            {
+                using var history = Reader(scores);
+                result._windows.History.Read(history);
             }
 
             return result;

@@ -25,8 +25,9 @@ internal sealed class WindowBuilder
     private readonly Dictionary<long, MstGraph> _graphs = [];
     private string[] _keys;
 
-    public WindowBuilder(IReadOnlyList<string> trainedKeys, StepClock clock, int length, int nodeFeatures, int edgeFeatures)
+    public WindowBuilder(IReadOnlyList<string> trainedKeys, StepClock clock, int length, int nodeFeatures, int edgeFeatures, int persistence = 1)
     {
+        History = new Scoring.ScoreHistory(persistence);
         _trained = trainedKeys;
         _trainedIndex = trainedKeys.Select((k, i) => (k, i)).ToDictionary(p => p.k, p => p.i, StringComparer.Ordinal);
         _clock = clock;
@@ -38,6 +39,9 @@ internal sealed class WindowBuilder
 
     /// <summary>The retained steps, oldest first (for checkpoints).</summary>
     public IEnumerable<StepFeatures> Steps => _steps.Values;
+
+    /// <summary>The instances' recent scores (for decisions that ask for persistence).</summary>
+    public Scoring.ScoreHistory History { get; }
 
     /// <summary>Adds the next step (later than every step added before).</summary>
     public void Add(StepFeatures step)

@@ -5,7 +5,9 @@ namespace MstGad.Cli.Tests;
 [TestFixture]
 public sealed class DetectorCommandOptionsTests
 {
-    [TestCase(new string[0], DecisionRule.CalibratedClassifier)]
+    [TestCase(new string[0], DecisionRule.Combined)]
+    [TestCase(new[] { "--decision", "combined" }, DecisionRule.Combined)]
+    [TestCase(new[] { "--decision", "unsupervised" }, DecisionRule.Unsupervised)]
     [TestCase(new[] { "--decision", "calibrated" }, DecisionRule.CalibratedClassifier)]
     [TestCase(new[] { "--decision", "classifier" }, DecisionRule.Classifier)]
     [TestCase(new[] { "--decision", "validation" }, DecisionRule.ValidationThreshold)]
@@ -26,7 +28,54 @@ public sealed class DetectorCommandOptionsTests
         var (options, result) = Parse(["--decision", "vote"]);
 
         Assert.That(() => options.CreateBuilder(result), Throws.InstanceOf<FormatException>().With.Message.EqualTo(
-            "--decision 'vote' is not one of calibrated, classifier, validation, reconstruction, extreme-value."));
+            "--decision 'vote' is not one of combined, unsupervised, calibrated, classifier, validation, reconstruction, extreme-value."));
+    }
+
+    [TestCase("0.5", 0.5)]
+    [TestCase("0.5/h", 0.5)]
+    [TestCase("2/h", 2.0)]
+    [TestCase("12/d", 0.5)]
+    [TestCase("1/30m", 2.0)]
+    public void ParseRate_Text_AlarmsPerHour(string text, double expected) =>
+        Assert.That(UnsupervisedCommandOptions.ParseRate(text), Is.EqualTo(expected).Within(1e-12));
+
+    [TestCase("0", "--alarm-budget '0' is not a positive number of alarms per period, such as 0.5/h or 12/d.")]
+    [TestCase("-1/h", "--alarm-budget '-1/h' is not a positive number of alarms per period, such as 0.5/h or 12/d.")]
+    [TestCase("often", "--alarm-budget 'often' is not a positive number of alarms per period, such as 0.5/h or 12/d.")]
+    [TestCase("1/week", "--alarm-budget '1/week' has an unknown period 'week': use h, d or a duration such as 30m.")]
+    public void ParseRate_NotARate_SaysWhatIsExpected(string text, string message) =>
+        Assert.That(() => UnsupervisedCommandOptions.ParseRate(text), Throws.InstanceOf<FormatException>().With.Message.EqualTo(message));
+
+    [Test]
+    public void CreateBuilder_UnsupervisedOptions_ReachTheDetector()
+    {
+        var (options, result) = Parse(["--alarm-budget", "2/h", "--persistence", "1", "--top-features", "3", "--tail-floor", "0.1", "--absolute-scores", "--method", "statistical", "--compression", "none", "--decision", "unsupervised"]);
+
+        using var detector = options.CreateBuilder(result).Build();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(detector.Method, Is.EqualTo(DetectionMethod.Statistical));
+            Assert.That(detector.DecisionRule, Is.EqualTo(DecisionRule.Unsupervised));
+        });
+    }
+
+    [TestCase("--method", "forest", "--method 'forest' is not one of mstgad, statistical.")]
+    [TestCase("--compression", "sqrt", "--compression 'sqrt' is not one of log, none.")]
+    public void CreateBuilder_UnknownChoice_NamesEveryChoice(string option, string value, string message)
+    {
+        var (options, result) = Parse([option, value]);
+
+        Assert.That(() => options.CreateBuilder(result).Build().Dispose(), Throws.InstanceOf<FormatException>().With.Message.EqualTo(message));
+    }
+
+    [Test]
+    public void CreateBuilder_StatisticalWithAClassifierRule_ListsTheProblem()
+    {
+        var (options, result) = Parse(["--method", "statistical", "--decision", "calibrated"]);
+
+        Assert.That(() => options.CreateBuilder(result).Build().Dispose(), Throws.InstanceOf<DetectorConfigurationException>().With.Message.Contains(
+            "The statistical method has no classifier or reconstruction error to decide with CalibratedClassifier: use DecisionRule.Unsupervised or DecisionRule.Combined."));
     }
 
     [Test]

@@ -18,7 +18,7 @@ public sealed class InjectSettingsTests
             Assert.That(settings.Date, Is.Null);
             Assert.That(settings.Delay, Is.EqualTo(TimeSpan.FromMilliseconds(200)));
             Assert.That(settings.Jitter, Is.EqualTo(0.2));
-            Assert.That(settings.CpuFactor, Is.EqualTo((3.0, 6.0)));
+            Assert.That(settings.CpuFactor, Is.EqualTo((50.0, 150.0)));
             Assert.That(settings.ErrorRate, Is.EqualTo(20));
             Assert.That(settings.Targets, Is.Empty);
             Assert.That(settings.KeepFaults, Is.False);

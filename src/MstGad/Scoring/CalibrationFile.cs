@@ -29,6 +29,7 @@ internal static class CalibrationFile
         writer.Write(calibration.CalibrationPoints);
         writer.Write(calibration.ExtremeValue);
         writer.Write(calibration.ClassifierThreshold);
+        writer.Write(calibration.Persistence);
     }
 
     /// <exception cref="InvalidDataException">Another version, or widths that do not match the model's.</exception>
@@ -62,6 +63,7 @@ internal static class CalibrationFile
             return new Calibration(profile, reader.ReadDouble(), reader.ReadDouble(), reader.ReadBoolean(), reader.ReadDouble(), reader.ReadDouble(), reader.ReadInt32(), reader.ReadBoolean())
             {
                 ClassifierThreshold = reader.ReadDouble(),
+                Persistence = reader.ReadInt32(),
             };
         }
         catch (EndOfStreamException ex)

@@ -378,6 +378,9 @@ internal sealed record Calibration(ErrorProfile Profile, double Threshold, doubl
     /// </summary>
     public double ClassifierThreshold { get; init; } = 1;
 
+    /// <summary>How many consecutive steps a score must stay above its threshold (<see cref="UnsupervisedOptions.PersistenceSteps"/>).</summary>
+    public int Persistence { get; init; } = 1;
+
     /// <summary>
     /// The combined score: the larger of the anomaly score over its threshold and the classifier's P over its
     /// threshold (when the classifier was trained with abnormal labels), so that ≥ 1 is abnormal. The budget is

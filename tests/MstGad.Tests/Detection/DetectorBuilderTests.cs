@@ -30,6 +30,34 @@ public sealed class DetectorBuilderTests
     }
 
     [Test]
+    public void Build_InvalidUnsupervisedSettings_ListsEveryProblem()
+    {
+        var builder = new DetectorBuilder()
+            .WithAlarmBudget(0)
+            .ConfigureUnsupervised(o =>
+            {
+                o.TopFeatures = 0;
+                o.PersistenceSteps = 0;
+                o.MinimumTailScale = double.NaN;
+            })
+            .ConfigureFeatures(o => o.Compression = (MstGad.Features.FeatureCompression)7)
+            .UseMethod(DetectionMethod.Statistical)
+            .WithDecisionRule(DecisionRule.ExtremeValue);
+
+        var ex = Assert.Throws<DetectorConfigurationException>(() => builder.Build());
+
+        Assert.That(ex!.Problems, Is.EqualTo(new[]
+        {
+            "Features: Compression 7 is not defined.",
+            "Unsupervised.AlarmBudgetPerHour must be a finite number greater than 0; it is 0.",
+            "Unsupervised.MinimumTailScale must be a finite number greater than 0; it is NaN.",
+            "Unsupervised.PersistenceSteps must be at least 1; it is 0.",
+            "Unsupervised.TopFeatures must be at least 1; it is 0.",
+            "The statistical method has no classifier or reconstruction error to decide with ExtremeValue: use DecisionRule.Unsupervised or DecisionRule.Combined.",
+        }));
+    }
+
+    [Test]
     public void Build_ChangingTheBuilderAfterwards_DoesNotChangeTheDetector()
     {
         var builder = new DetectorBuilder().WithInterval(TimeSpan.FromMinutes(1)).WithWindow(5);

@@ -117,11 +117,15 @@ public sealed class DetectorTests
     }
 
     [Test]
-    public void Build_Default_DecidesWithTheCalibratedClassifier()
+    public void Build_Default_DecidesWithTheCombinedRuleOfTheMstgadNetwork()
     {
         using var detector = TinySystem.Builder().Build();
 
-        Assert.That(detector.DecisionRule, Is.EqualTo(DecisionRule.CalibratedClassifier));
+        Assert.Multiple(() =>
+        {
+            Assert.That(detector.DecisionRule, Is.EqualTo(DecisionRule.Combined));
+            Assert.That(detector.Method, Is.EqualTo(DetectionMethod.Mstgad));
+        });
     }
 
     [Test]
