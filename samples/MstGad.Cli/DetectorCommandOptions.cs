@@ -15,7 +15,7 @@ internal sealed class DetectorCommandOptions
 
     public Option<string> MetricScaling { get; } = new("--metric-scaling") { Description = "per-instance (one min-max range per instance and metric, the paper's) or per-metric (one per metric over all instances).", DefaultValueFactory = _ => "per-instance" };
 
-    public Option<string> Compression { get; } = new("--compression") { Description = "log (the default: metrics as sign(v)·ln(1 + |v|/s) with s their median training magnitude, edge features as ln(1 + x)/ln 2, before scaling) or none (the paper's min-max scaling of raw values).", DefaultValueFactory = _ => "log" };
+    public Option<string> Compression { get; } = new("--compression") { Description = "none (the default: the paper's min-max scaling of raw values) or log (metrics as sign(v)·ln(1 + |v|/s) with s their median training magnitude, edge features as ln(1 + x)/ln 2, before scaling).", DefaultValueFactory = _ => "none" };
 
     public Option<string> InstanceKey { get; } = new("--instance-key") { Description = "kubernetes-workload (strip pod suffixes) or identity.", DefaultValueFactory = _ => "kubernetes-workload" };
 
@@ -92,6 +92,8 @@ internal sealed class DetectorCommandOptions
                 o.RelativeToStep = unsupervised.RelativeToStep;
                 o.MinimumTailScale = unsupervised.MinimumTailScale;
                 o.PersistenceSteps = unsupervised.PersistenceSteps;
+                o.CalibrationFolds = unsupervised.CalibrationFolds;
+                o.RecentChange = unsupervised.RecentChange;
             })
             .ConfigureFeatures(o =>
             {
@@ -173,6 +175,10 @@ internal sealed class UnsupervisedCommandOptions
 
     public Option<int> Persistence { get; } = new("--persistence") { Description = "How many consecutive steps a score must stay above its threshold before an instance is flagged.", DefaultValueFactory = _ => 3 };
 
+    public Option<int> CalibrationFolds { get; } = new("--calibration-folds") { Description = "Into how many contiguous blocks of time the training part is cut to set the alarm threshold on scores the error profile did not see.", DefaultValueFactory = _ => 4 };
+
+    public Option<bool> NoRecentChange { get; } = new("--no-recent-change") { Description = "Count a metric's or log feature's whole error, also when the value did not change from the window's earlier steps (a slow drift)." };
+
     public Option<bool> AbsoluteScores { get; } = new("--absolute-scores") { Description = "Do not subtract the median anomaly score of the step's instances (by default only an instance that stands out from the others in the same step scores high)." };
 
     public void AddTo(Command command)
@@ -182,6 +188,8 @@ internal sealed class UnsupervisedCommandOptions
         command.Add(AbsoluteScores);
         command.Add(TailFloor);
         command.Add(Persistence);
+        command.Add(CalibrationFolds);
+        command.Add(NoRecentChange);
     }
 
     /// <exception cref="FormatException">The alarm budget is not a rate.</exception>
@@ -192,6 +200,8 @@ internal sealed class UnsupervisedCommandOptions
         RelativeToStep = !result.GetValue(AbsoluteScores),
         MinimumTailScale = result.GetValue(TailFloor),
         PersistenceSteps = result.GetValue(Persistence),
+        CalibrationFolds = result.GetValue(CalibrationFolds),
+        RecentChange = !result.GetValue(NoRecentChange),
     };
 
     /// <summary>Parses a rate per hour: <c>0.5</c>, <c>0.5/h</c>, <c>12/d</c>, <c>1/30m</c>.</summary>

@@ -40,6 +40,7 @@ public sealed partial class FeatureSpace
             EdgeFeatures = o.EdgeFeatures,
             Metrics = [.. Metrics],
             DroppedMetrics = [.. DroppedMetrics],
+            SharedMetrics = [.. SharedMetrics],
             MetricRanges = [.. _metricRange.Select(p => new RangeEntry(p.Key.Instance, p.Key.Metric, p.Value.Min, p.Value.Max))],
             MetricGlobalRanges = [.. _metricGlobalRange.Select(p => new RangeEntry(null, p.Key, p.Value.Min, p.Value.Max))],
             Vocabulary = [.. Vocabulary.Select(t => new TemplateEntry(t.Id, t.Text, t.Size))],
@@ -152,7 +153,10 @@ public sealed partial class FeatureSpace
             state.RequestTypes,
             state.EdgeMeans.ToDictionary(e => (e.Caller, e.Callee, e.Column), e => e.Mean),
             state.ColumnMeans,
-            state.TrainingInstances);
+            state.TrainingInstances)
+        {
+            SharedMetrics = [.. state.SharedMetrics.Where(state.Metrics.Contains)],
+        };
     }
 }
 
@@ -203,6 +207,9 @@ internal sealed class FeatureSpaceState
     public string[] Metrics { get; set; } = [];
 
     public string[] DroppedMetrics { get; set; } = [];
+
+    // Absent from files written before it existed: no metric was known to be shared.
+    public string[] SharedMetrics { get; set; } = [];
 
     public RangeEntry[] MetricRanges { get; set; } = [];
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using MstGad.Parsing;
 
 namespace MstGad.Features;
@@ -95,6 +96,13 @@ public sealed partial class FeatureSpace
 
     /// <summary>The metrics dropped as near-constant (or absent) in the training data.</summary>
     public IReadOnlyList<string> DroppedMetrics { get; }
+
+    /// <summary>
+    /// Kept metrics that several instances share: in most training steps at least two instances reported the same
+    /// non-zero value (a host's CPU or memory attached to every pod on it). They remain features, but evidence that is
+    /// identical for several instances cannot say which of them is failing, so the anomaly score leaves them out.
+    /// </summary>
+    public IReadOnlyList<string> SharedMetrics { get; private init; } = [];
 
     /// <summary>The template vocabulary, in feature order.</summary>
     public IReadOnlyList<LogTemplate> Vocabulary { get; }
@@ -276,6 +284,61 @@ public sealed partial class FeatureSpace
             }
         }
 
+        // Shared metrics: a host's value attached to every instance on it. Two instances share a metric when, in most
+        // training steps where both have a value, they report the same non-zero value, and that value changes (a tie at
+        // the same few values, such as the lowest bucket of a latency histogram, is a coincidence of quiet instances).
+        var shared = new List<string>();
+        var keptIndex = kept.ToHashSet(StringComparer.Ordinal);
+        for (var metric = 0; metric < m; metric++)
+        {
+            if (!keptIndex.Contains(data.Metrics[metric]))
+            {
+                continue;
+            }
+
+            var both = new int[n * n];
+            var ties = new int[n * n];
+            var tiedValues = new Dictionary<int, HashSet<double>>();
+            var present = new List<int>();
+            foreach (var step in trainingSteps)
+            {
+                var row = (step - data.FirstStep) * n * m;
+                present.Clear();
+                for (var i = 0; i < n; i++)
+                {
+                    if (!double.IsNaN(values[row + (i * m) + metric]))
+                    {
+                        present.Add(i);
+                    }
+                }
+
+                for (var a = 0; a < present.Count; a++)
+                {
+                    var vi = values[row + (present[a] * m) + metric];
+                    for (var b = a + 1; b < present.Count; b++)
+                    {
+                        var pair = (present[a] * n) + present[b];
+                        both[pair]++;
+                        if (vi != 0 && vi == values[row + (present[b] * m) + metric])
+                        {
+                            ties[pair]++;
+                            ref var set = ref CollectionsMarshal.GetValueRefOrAddDefault(tiedValues, pair, out _);
+                            (set ??= []).Add(vi);
+                        }
+                    }
+                }
+            }
+
+            foreach (var (pair, set) in tiedValues)
+            {
+                if (both[pair] >= 10 && ties[pair] * 2 >= both[pair] && set.Count * 2 >= ties[pair])
+                {
+                    shared.Add(data.Metrics[metric]);
+                    break;
+                }
+            }
+        }
+
         // Logs: vocabulary = the most frequent training templates; per-column min-max over the
         // training cells of steps that had logs.
         var frequency = new Dictionary<int, long>();
@@ -434,7 +497,10 @@ public sealed partial class FeatureSpace
         return new FeatureSpace(
             options, kept, dropped, metricRange, globalRange, metricScale, vocabulary, templateMin, templateMax,
             unseenScale, levelScale, requestTypes, edgeMean, columnMean,
-            [.. trainingInstances.Select(i => data.Instances[i])]);
+            [.. trainingInstances.Select(i => data.Instances[i])])
+        {
+            SharedMetrics = [.. kept.Where(shared.Contains)],
+        };
     }
 
     /// <summary>Turns the steps <c>[fromStep, toStep)</c> of an aggregate into normalised features.</summary>

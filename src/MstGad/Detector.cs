@@ -138,7 +138,7 @@ public sealed partial class Detector : IDisposable
             TrainingReport report;
             if (_settings.Method == DetectionMethod.Statistical)
             {
-                model = StatisticalModel.Fit(training, registry.Count, space.MetricFeatureCount, space.LogFeatureCount, space.EdgeFeatureNames.Count, recent: Environment.GetEnvironmentVariable("MSTGAD_EXPERIMENT_RECENT") == "1");
+                model = StatisticalModel.Fit(training, registry.Count, space.MetricFeatureCount, space.LogFeatureCount, space.EdgeFeatureNames.Count, recent: _settings.Unsupervised.RecentChange);
                 report = new TrainingReport([], 0, false, ClassWeightOf(training));
             }
             else
@@ -153,7 +153,7 @@ public sealed partial class Detector : IDisposable
             }
 
             progress?.Report(new FitProgress("thresholds", report.Epochs.Count, _settings.Training.MaxEpochs, null, null));
-            var calibration = Calibrate(model, training, validation, registry.Count, report.ClassWeight, _settings.Unsupervised);
+            var calibration = Calibrate(model, space, training, validation, registry.Count, report.ClassWeight, _settings.Unsupervised, _settings.Decision);
             var threshold = ChooseThreshold(model, training, validation, report.ClassWeight, calibration);
             var trained = new Trained(
                 data.LogParser,
@@ -466,7 +466,8 @@ public sealed partial class Detector : IDisposable
         var training = windows.Where(w => w.Last.Step < trainEnd).ToList();
         var validation = windows.Where(w => w.Last.Step >= trainEnd).ToList();
         SetThreads(trained.Model);
-        var calibration = Calibrate(trained.Model, training, validation, trained.Instances.Count, trained.Calibration?.ClassWeight ?? ClassWeightOf(training), options);
+        var rule = decision ?? _settings.Decision;
+        var calibration = Calibrate(trained.Model, trained.Space, training, validation, trained.Instances.Count, trained.Calibration?.ClassWeight ?? ClassWeightOf(training), options, rule);
         _settings = _settings with { Unsupervised = options, Decision = decision ?? _settings.Decision };
         var threshold = _settings.Decision switch
         {
@@ -484,6 +485,9 @@ public sealed partial class Detector : IDisposable
         p = Math.Clamp(p, 1e-12, 1 - 1e-12);
         return Math.Log(p / (1 - p));
     }
+
+    /// <summary>The fewest training windows a calibration block may have.</summary>
+    private const int MinimumFoldWindows = 30;
 
     /// <summary>Pins libtorch's intra-op threads (results depend on their number) for a method that uses it.</summary>
     private void SetThreads(IAnomalyModel model)
@@ -514,23 +518,52 @@ public sealed partial class Detector : IDisposable
     }
 
     /// <summary>Fits the anomaly score's profile on the training windows and its threshold on the normal points of training and validation.</summary>
-    private Calibration Calibrate(IAnomalyModel model, List<GraphWindow> training, List<GraphWindow> validation, int instances, double classWeight, UnsupervisedOptions options)
+    private Calibration Calibrate(IAnomalyModel model, FeatureSpace space, List<GraphWindow> training, List<GraphWindow> validation, int instances, double classWeight, UnsupervisedOptions options, DecisionRule decision)
     {
         var trainingScores = model.Score(training);
-        var profile = ErrorProfile.Fit(trainingScores, training, instances, model.ErrorLayout, options);
+        var excluded = space.SharedMetrics.Select(m => space.Metrics.ToList().IndexOf(m)).Where(i => i >= 0 && i < model.ErrorLayout.Metrics).ToList();
+        var profile = ErrorProfile.Fit(trainingScores, training, instances, model.ErrorLayout, options, excluded);
         var normal = new List<double>();
         var normalLogits = new List<double>();
         long present = 0;
         var windows = 0;
         var labelledAbnormal = false;
-        var history = new ScoreHistory(options.PersistenceSteps);
-        foreach (var (scores, part) in new[] { (trainingScores, training), (validation.Count > 0 ? model.Score(validation) : [], validation) })
+
+        // The threshold is fitted on scores the profile did not see: the training part is cut into contiguous blocks
+        // in time, and each block is scored with a profile fitted on the others (a later part of a day differs from
+        // an earlier one as a new day differs from the training day); the validation part with the full profile.
+        var folds = options.CalibrationFolds > 1 && training.Count >= options.CalibrationFolds * MinimumFoldWindows ? options.CalibrationFolds : 1;
+        var parts = new List<(ErrorProfile Profile, List<WindowScores> Scores, List<GraphWindow> Windows)>();
+        for (var b = 0; b < folds; b++)
         {
+            var from = training.Count * b / folds;
+            var to = training.Count * (b + 1) / folds;
+            var held = Enumerable.Range(from, to - from).ToList();
+            var blockProfile = folds == 1
+                ? profile
+                : ErrorProfile.Fit(
+                    [.. trainingScores.Where((_, i) => i < from || i >= to)],
+                    [.. training.Where((_, i) => i < from || i >= to)],
+                    instances,
+                    model.ErrorLayout,
+                    options,
+                    excluded);
+            parts.Add((blockProfile, [.. held.Select(i => trainingScores[i])], [.. held.Select(i => training[i])]));
+        }
+
+        if (validation.Count > 0)
+        {
+            parts.Add((profile, [.. model.Score(validation)], validation));
+        }
+
+        foreach (var (partProfile, scores, part) in parts)
+        {
+            var history = new ScoreHistory(options.PersistenceSteps);
             for (var w = 0; w < scores.Count; w++)
             {
-                var z = new float[scores[w].Present.Length * profile.Width];
-                var a = profile.ScoreNodes(scores[w], part[w], z);
-                profile.Relative(a);
+                var z = new float[scores[w].Present.Length * partProfile.Width];
+                var a = partProfile.ScoreNodes(scores[w], part[w], z);
+                partProfile.Relative(a);
                 windows++;
                 var step = part[w].Last.Step;
                 for (var node = 0; node < a.Length; node++)
@@ -566,11 +599,18 @@ public sealed partial class Detector : IDisposable
             throw new InvalidOperationException("No normal point to set the alarm threshold from.");
         }
 
-        // With a trained classifier the budget is shared: half for the anomaly score, half for the classifier.
+        // With a trained classifier in the combined rule the budget is shared: half for the anomaly score, half for the classifier.
         var classifierTrained = model is MstgadMethod && labelledAbnormal;
+        var shareBudget = classifierTrained && decision == DecisionRule.Combined;
         var risk = AlarmBudget.Risk(options.AlarmBudgetPerHour, _settings.Features.Interval, (double)present / Math.Max(1, windows));
-        var share = Math.Min(0.5, (classifierTrained ? risk / 2 : risk) * present / Math.Max(1, normal.Count));
+        var share = Math.Min(0.5, (shareBudget ? risk / 2 : risk) * present / Math.Max(1, normal.Count));
         var (threshold, extremeValue) = AlarmBudget.Fit(normal, share);
+        if (Environment.GetEnvironmentVariable("MSTGAD_DEBUG") == "1")
+        {
+            var sorted = normal.Order().ToList();
+            Console.Error.WriteLine($"debug: {normal.Count} normal, share {share:G3}, q98 {sorted[(int)(sorted.Count * 0.98)]:F2}, q99.9 {sorted[(int)(sorted.Count * 0.999)]:F2}, top5 {string.Join(" ", sorted.TakeLast(5).Select(v => v.ToString("F1", CultureInfo.InvariantCulture)))}, threshold {threshold:F2} evt {extremeValue}");
+        }
+
         threshold = Math.Max(threshold, 1e-6);
         var classifierThreshold = 1.0;
         if (classifierTrained)

@@ -97,6 +97,23 @@ public sealed class UnsupervisedOptions
     /// <value>Default 3. At least 1 (no persistence).</value>
     public int PersistenceSteps { get; set; } = 3;
 
+    /// <summary>
+    /// Into how many contiguous blocks of time the training part is cut to set the alarm threshold: each block is scored
+    /// with an error profile fitted on the other blocks, so the threshold is set on scores of time the profile did not
+    /// see (as new data will be). 1 scores the training part with the profile fitted on all of it. Blocks need at least
+    /// 30 windows each, else one block is used.
+    /// </summary>
+    /// <value>Default 4. At least 1.</value>
+    public int CalibrationFolds { get; set; } = 4;
+
+    /// <summary>
+    /// Whether a metric's or log feature's error only counts as far as the step's value also changed from its median over
+    /// the window's earlier steps: an incident is a change, while a slow drift (memory creeping up over hours, beyond
+    /// the training range) is not, however far from training it has gone.
+    /// </summary>
+    /// <value>Default <see langword="true"/>.</value>
+    public bool RecentChange { get; set; } = true;
+
     /// <summary>Whether the median score of the instances present in the step is subtracted, so that
     /// only an instance that stands out from the others in the same step scores high.</summary>
     /// <value>Default <see langword="true"/>.</value>
@@ -112,6 +129,11 @@ public sealed class UnsupervisedOptions
         if (!(MinimumTailScale > 0 && double.IsFinite(MinimumTailScale)))
         {
             yield return string.Create(CultureInfo.InvariantCulture, $"Unsupervised.MinimumTailScale must be a finite number greater than 0; it is {MinimumTailScale}.");
+        }
+
+        if (CalibrationFolds < 1)
+        {
+            yield return string.Create(CultureInfo.InvariantCulture, $"Unsupervised.CalibrationFolds must be at least 1; it is {CalibrationFolds}.");
         }
 
         if (PersistenceSteps < 1)

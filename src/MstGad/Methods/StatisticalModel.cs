@@ -131,16 +131,15 @@ internal sealed class StatisticalModel : IAnomalyModel
 
                 Values(graph, node, incoming, outgoing, row);
                 ReadOnlySpan<float> median = node < _instances ? _median.AsSpan(node * width, width) : _pooledMedian;
-                if (Recent)
-                {
-                    median = RecentMedian(window, node, median);
-                }
+                ReadOnlySpan<float> recent = Recent ? RecentMedian(window, node, median) : median;
 
                 var mask = (ModalityMask)graph.Mask[node];
                 float sum = 0;
                 for (var f = 0; f < width; f++)
                 {
-                    var r = mask.HasFlag(ModalityOf(f)) ? row[f] - median[f] : 0;
+                    // With the recent baseline a residual must be both far from the training median and a change from
+                    // the recent past: a slow drift (memory creeping up) is not an incident, a jump is.
+                    var r = mask.HasFlag(ModalityOf(f)) ? MathF.Min(MathF.Abs(row[f] - median[f]), MathF.Abs(row[f] - recent[f])) : 0;
                     errors[(node * width) + f] = r * r;
                     sum += r * r;
                 }

@@ -30,6 +30,13 @@ internal static class CalibrationFile
         writer.Write(calibration.ExtremeValue);
         writer.Write(calibration.ClassifierThreshold);
         writer.Write(calibration.Persistence);
+        writer.Write(profile.ExcludedFeatures.Count);
+        foreach (var f in profile.ExcludedFeatures)
+        {
+            writer.Write(f);
+        }
+
+        writer.Write(profile.RecentChange);
     }
 
     /// <exception cref="InvalidDataException">Another version, or widths that do not match the model's.</exception>
@@ -60,11 +67,32 @@ internal static class CalibrationFile
             var fitted = ReadFloats(reader, instances * width * ErrorProfile.Parameters);
             var pooled = ReadFloats(reader, width * ErrorProfile.Parameters);
             var profile = new ErrorProfile(instances, metrics, logs, traces, fitted, pooled, top, relative);
-            return new Calibration(profile, reader.ReadDouble(), reader.ReadDouble(), reader.ReadBoolean(), reader.ReadDouble(), reader.ReadDouble(), reader.ReadInt32(), reader.ReadBoolean())
+            var calibration = new Calibration(profile, reader.ReadDouble(), reader.ReadDouble(), reader.ReadBoolean(), reader.ReadDouble(), reader.ReadDouble(), reader.ReadInt32(), reader.ReadBoolean());
+
+            // Fields added later in version 1; their absence means the classifier's calibrated threshold and no persistence.
+            if (stream.Position < stream.Length)
             {
-                ClassifierThreshold = reader.ReadDouble(),
-                Persistence = reader.ReadInt32(),
-            };
+                calibration = calibration with { ClassifierThreshold = reader.ReadDouble() };
+            }
+
+            if (stream.Position < stream.Length)
+            {
+                calibration = calibration with { Persistence = reader.ReadInt32() };
+            }
+
+            if (stream.Position < stream.Length)
+            {
+                var excluded = new int[reader.ReadInt32()];
+                for (var i = 0; i < excluded.Length; i++)
+                {
+                    excluded[i] = reader.ReadInt32();
+                }
+
+                var recentChange = stream.Position < stream.Length && reader.ReadBoolean();
+                calibration = calibration with { Profile = new ErrorProfile(instances, metrics, logs, traces, fitted, pooled, top, relative) { ExcludedFeatures = excluded, RecentChange = recentChange } };
+            }
+
+            return calibration;
         }
         catch (EndOfStreamException ex)
         {

@@ -45,6 +45,7 @@ internal sealed class ErrorProfile
     private static readonly float TailSurprise = (float)-Math.Log10(1 - TailLevel);
     private readonly float[] _parameters;
     private readonly float[] _pooled;
+    private bool[] _excluded = [];
 
     /// <summary>Creates a profile from its parameters.</summary>
     /// <param name="instances">The instances fitted.</param>
@@ -86,11 +87,79 @@ internal sealed class ErrorProfile
 
     public bool RelativeToStep { get; }
 
+    /// <summary>Features the score leaves out (for example metrics that several instances share); empty for none.</summary>
+    public IReadOnlyList<int> ExcludedFeatures
+    {
+        get => [.. Enumerable.Range(0, _excluded.Length).Where(f => _excluded[f])];
+        init
+        {
+            _excluded = new bool[Width];
+            foreach (var f in value)
+            {
+                if ((uint)f >= (uint)Width)
+                {
+                    throw new ArgumentException($"Excluded feature {f} is outside 0..{Width - 1}.", nameof(value));
+                }
+
+                _excluded[f] = true;
+            }
+        }
+    }
+
+    /// <summary>Whether a node feature's residual is also capped by its change from the recent past (see <see cref="UnsupervisedOptions.RecentChange"/>).</summary>
+    public bool RecentChange { get; init; }
+
     /// <summary>[instances × width × 3]: median, tail start, tail scale.</summary>
     internal ReadOnlySpan<float> Fitted => _parameters;
 
     /// <summary>[width × 3].</summary>
     internal ReadOnlySpan<float> Pooled => _pooled;
+
+    /// <summary>
+    /// The residual size of every feature of a node: √error, and for the node features (the metrics and then the logs,
+    /// the first <paramref name="metricWidth"/> + <paramref name="logWidth"/>) with <paramref name="recentChange"/> at most
+    /// the distance of the step's value from its median over the window's earlier steps that had the modality (when
+    /// there are at least three).
+    /// </summary>
+    internal static void Residuals(WindowScores score, GraphWindow window, int node, int metricWidth, int logWidth, bool recentChange, Span<float> residuals)
+    {
+        var errors = score.Errors.AsSpan(node * score.ErrorWidth, score.ErrorWidth);
+        for (var f = 0; f < residuals.Length; f++)
+        {
+            residuals[f] = MathF.Sqrt(errors[f]);
+        }
+
+        var last = window.Last;
+        var nodeFeatures = metricWidth + logWidth;
+        if (!recentChange || node >= last.NodeCount || last.NodeFeatureCount < nodeFeatures)
+        {
+            return;
+        }
+
+        Span<float> history = stackalloc float[window.Length];
+        var current = last.NodeFeatures.AsSpan(node * last.NodeFeatureCount, last.NodeFeatureCount);
+        for (var f = 0; f < nodeFeatures; f++)
+        {
+            var modality = f < metricWidth ? ModalityMask.Metrics : ModalityMask.Logs;
+            var count = 0;
+            for (var t = 0; t < window.Length - 1; t++)
+            {
+                var graph = window.Graphs[t];
+                if (node < graph.NodeCount && ((ModalityMask)graph.Mask[node]).HasFlag(modality))
+                {
+                    history[count++] = graph.NodeFeatures[(node * graph.NodeFeatureCount) + f];
+                }
+            }
+
+            if (count >= 3)
+            {
+                var values = history[..count];
+                values.Sort();
+                var median = count % 2 == 1 ? values[count / 2] : (values[(count / 2) - 1] + values[count / 2]) / 2;
+                residuals[f] = MathF.Min(residuals[f], MathF.Abs(current[f] - median));
+            }
+        }
+    }
 
     /// <summary>How surprising a residual r is for a feature with median m, tail start u and tail scale β (−log₁₀ of its tail probability).</summary>
     public static float Surprise(float r, float median, float tail, float scale)
@@ -115,7 +184,8 @@ internal sealed class ErrorProfile
     /// <param name="instances">The number of trained instances (nodes beyond are ignored).</param>
     /// <param name="layout">The widths of the metric, log and trace errors.</param>
     /// <param name="options">How scores are combined.</param>
-    public static ErrorProfile Fit(IReadOnlyList<WindowScores> scores, IReadOnlyList<GraphWindow> windows, int instances, (int Metrics, int Logs, int Traces) layout, UnsupervisedOptions options)
+    /// <param name="excluded">Features the score leaves out.</param>
+    public static ErrorProfile Fit(IReadOnlyList<WindowScores> scores, IReadOnlyList<GraphWindow> windows, int instances, (int Metrics, int Logs, int Traces) layout, UnsupervisedOptions options, IReadOnlyList<int>? excluded = null)
     {
         var width = layout.Metrics + layout.Logs + layout.Traces;
         var samples = new List<float>[instances * width];
@@ -124,6 +194,7 @@ internal sealed class ErrorProfile
             samples[i] = [];
         }
 
+        var residuals = new float[width];
         for (var w = 0; w < scores.Count; w++)
         {
             var score = scores[w];
@@ -137,12 +208,12 @@ internal sealed class ErrorProfile
                 }
 
                 var mask = (ModalityMask)window.Last.Mask[node];
-                var errors = score.Errors.AsSpan(node * score.ErrorWidth, score.ErrorWidth);
+                Residuals(score, window, node, layout.Metrics, layout.Logs, options.RecentChange, residuals);
                 for (var f = 0; f < width; f++)
                 {
                     if (mask.HasFlag(ModalityOf(f, layout)))
                     {
-                        samples[(node * width) + f].Add(MathF.Sqrt(errors[f]));
+                        samples[(node * width) + f].Add(residuals[f]);
                     }
                 }
             }
@@ -216,7 +287,11 @@ internal sealed class ErrorProfile
             }
         }
 
-        return new ErrorProfile(instances, layout.Metrics, layout.Logs, layout.Traces, parameters, pooled, options.TopFeatures, options.RelativeToStep);
+        return new ErrorProfile(instances, layout.Metrics, layout.Logs, layout.Traces, parameters, pooled, options.TopFeatures, options.RelativeToStep)
+        {
+            ExcludedFeatures = excluded ?? [],
+            RecentChange = options.RecentChange,
+        };
     }
 
     /// <summary>
@@ -229,6 +304,7 @@ internal sealed class ErrorProfile
         var nodes = score.Present.Length;
         var result = new double[nodes];
         var width = Width;
+        var residuals = new float[width];
         Span<float> top = stackalloc float[Math.Max(1, TopFeatures)];
         for (var node = 0; node < nodes; node++)
         {
@@ -241,7 +317,7 @@ internal sealed class ErrorProfile
             }
 
             var mask = (ModalityMask)window.Last.Mask[node];
-            var errors = score.Errors.AsSpan(node * score.ErrorWidth, score.ErrorWidth);
+            Residuals(score, window, node, MetricWidth, LogWidth, RecentChange, residuals);
             var fitted = node < Instances ? _parameters.AsSpan(node * width * Parameters, width * Parameters) : _pooled;
             var best = double.NegativeInfinity;
             var offset = 0;
@@ -251,7 +327,12 @@ internal sealed class ErrorProfile
                 {
                     for (var f = offset; f < offset + size; f++)
                     {
-                        zs[f] = Surprise(MathF.Sqrt(errors[f]), fitted[f * Parameters], fitted[(f * Parameters) + 1], fitted[(f * Parameters) + 2]);
+                        if (_excluded.Length > 0 && _excluded[f])
+                        {
+                            continue;
+                        }
+
+                        zs[f] = Surprise(residuals[f], fitted[f * Parameters], fitted[(f * Parameters) + 1], fitted[(f * Parameters) + 2]);
                     }
 
                     best = Math.Max(best, TopMean(zs.Slice(offset, size), top[..Math.Min(top.Length, size)]));
