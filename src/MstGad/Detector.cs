@@ -582,14 +582,10 @@ public sealed partial class Detector : IDisposable
                         continue;
                     }
 
-                    // The decision asks for persistence: the threshold is fitted on the smallest of the last k scores;
-                    // points without k scores in a row cannot alarm and are left out of the fit (but count in the rate).
+                    // The decision asks for persistence: the threshold is fitted on the smallest of the last k scores.
                     var (pa, pp) = history.Persistent(step, key);
-                    if (!double.IsNegativeInfinity(pa))
-                    {
-                        normal.Add(pa);
-                        normalLogits.Add(Logit(pp));
-                    }
+                    normal.Add(pa);
+                    normalLogits.Add(Logit(pp));
                 }
             }
         }
@@ -603,7 +599,7 @@ public sealed partial class Detector : IDisposable
         var classifierTrained = model is MstgadMethod && labelledAbnormal;
         var shareBudget = classifierTrained && decision == DecisionRule.Combined;
         var risk = AlarmBudget.Risk(options.AlarmBudgetPerHour, _settings.Features.Interval, (double)present / Math.Max(1, windows));
-        var share = Math.Min(0.5, (shareBudget ? risk / 2 : risk) * present / Math.Max(1, normal.Count));
+        var share = Math.Min(0.5, shareBudget ? risk / 2 : risk);
         var (threshold, extremeValue) = AlarmBudget.Fit(normal, share);
         if (Environment.GetEnvironmentVariable("MSTGAD_DEBUG") == "1")
         {

@@ -3,7 +3,8 @@ namespace MstGad.Scoring;
 /// <summary>
 /// The recent scores of every instance, so that a decision can ask for persistence: an instance is flagged only
 /// when its score has been above the threshold in each of its last k steps (<see cref="UnsupervisedOptions.PersistenceSteps"/>).
-/// Keeps the last k − 1 steps before the current one; a step or instance without a score breaks persistence.
+/// Keeps the last k − 1 steps before the current one; a step in which the instance has no score counts as a score of 0
+/// (nothing unusual), so that it breaks persistence for any positive threshold.
 /// </summary>
 internal sealed class ScoreHistory
 {
@@ -35,20 +36,16 @@ internal sealed class ScoreHistory
         scores[key] = (anomaly, probability);
     }
 
-    /// <summary>The smallest of the instance's scores over the steps <c>step − k + 1 … step</c>; −∞ when one is missing.</summary>
+    /// <summary>The smallest of the instance's scores over the steps <c>step − k + 1 … step</c>, a missing one counting as 0.</summary>
     public (double Anomaly, double Probability) Persistent(long step, string key)
     {
         var anomaly = double.PositiveInfinity;
         var probability = double.PositiveInfinity;
         for (var s = step - Length + 1; s <= step; s++)
         {
-            if (!_steps.TryGetValue(s, out var scores) || !scores.TryGetValue(key, out var value) || double.IsNaN(value.Anomaly))
-            {
-                return (double.NegativeInfinity, double.NegativeInfinity);
-            }
-
-            anomaly = Math.Min(anomaly, value.Anomaly);
-            probability = Math.Min(probability, value.Probability);
+            var value = _steps.TryGetValue(s, out var scores) && scores.TryGetValue(key, out var found) ? found : (0, 0);
+            anomaly = Math.Min(anomaly, double.IsNaN(value.Anomaly) ? 0 : value.Anomaly);
+            probability = Math.Min(probability, double.IsNaN(value.Probability) ? 0 : value.Probability);
         }
 
         return (anomaly, probability);

@@ -17,7 +17,7 @@ public sealed class ScoreHistoryTests
     }
 
     [Test]
-    public void Persistent_AMissingStepOrInstance_BreaksPersistence()
+    public void Persistent_AMissingStepOrInstance_CountsAsZero()
     {
         var history = new ScoreHistory(3);
         history.Add(10, "a", 5, 0.9);
@@ -27,9 +27,9 @@ public sealed class ScoreHistoryTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(history.Persistent(12, "a"), Is.EqualTo((double.NegativeInfinity, double.NegativeInfinity)));
-            Assert.That(history.Persistent(12, "b"), Is.EqualTo((double.NegativeInfinity, double.NegativeInfinity)));
-            Assert.That(history.Persistent(12, "c"), Is.EqualTo((double.NegativeInfinity, double.NegativeInfinity)));
+            Assert.That(history.Persistent(12, "a"), Is.EqualTo((0.0, 0.0)));
+            Assert.That(history.Persistent(12, "b"), Is.EqualTo((0.0, 0.0)));
+            Assert.That(history.Persistent(12, "c"), Is.EqualTo((0.0, 0.0)));
         });
     }
 
