@@ -1,0 +1,114 @@
+using MstGad.Features;
+
+namespace MstGad.Tests.Detection;
+
+/// <summary>The unsupervised anomaly score, its alarm budget, the statistical method and recalibration, end to end on the tiny system.</summary>
+[TestFixture]
+public sealed class UnsupervisedDetectionTests
+{
+    private static FeatureOptions Options => new() { Interval = TimeSpan.FromSeconds(10), InstanceKey = InstanceKey.Identity };
+
+    [TestCase(DetectionMethod.Mstgad)]
+    [TestCase(DetectionMethod.Statistical)]
+    public void Fit_Unsupervised_FlagsTheFaultyInstanceAndNothingElse(DetectionMethod method)
+    {
+        using var detector = TinySystem.Builder().UseMethod(method).WithDecisionRule(DecisionRule.Unsupervised).Build();
+        var (data, faults) = TinySystem.Create(new TelemetryAggregator(Options));
+        detector.Fit(data, []);
+        var (live, _) = TinySystem.Create(detector.CreateAggregator());
+
+        var verdicts = detector.Detect(live);
+        var flagged = verdicts.Where(v => v.IsAbnormal).ToList();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(detector.AnomalyThreshold, Is.GreaterThan(0));
+            Assert.That(detector.Threshold, Is.EqualTo(detector.AnomalyThreshold));
+            Assert.That(verdicts.All(v => double.IsFinite(v.AnomalyScore) && double.IsFinite(v.Score)), Is.True);
+            Assert.That(flagged.Select(v => v.Instance).Distinct(), Is.EqualTo(new[] { "b" }), "only the faulty instance");
+            Assert.That(flagged.All(v => v.Time > faults[0].Start && v.Time <= faults[0].End + TimeSpan.FromSeconds(30)), Is.True, "only in its fault window");
+        });
+    }
+
+    [Test]
+    public void Fit_Statistical_NeedsNoTorchAndSavesAndLoadsToIdenticalVerdicts()
+    {
+        using var detector = TinySystem.Builder().UseMethod(DetectionMethod.Statistical).Build();
+        var (data, faults) = TinySystem.Create(new TelemetryAggregator(Options));
+        var report = detector.Fit(data, faults);
+        var (live, _) = TinySystem.Create(detector.CreateAggregator());
+        var before = detector.Detect(live);
+
+        using var buffer = new MemoryStream();
+        detector.Save(buffer);
+        buffer.Position = 0;
+        using var loaded = Detector.Load(buffer);
+        var (live2, _) = TinySystem.Create(loaded.CreateAggregator());
+        var after = loaded.Detect(live2);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(report.Training.Epochs, Is.Empty);
+            Assert.That(loaded.Method, Is.EqualTo(DetectionMethod.Statistical));
+            Assert.That(loaded.DecisionRule, Is.EqualTo(DecisionRule.Combined));
+            Assert.That(after.Select(v => (v.Instance, v.Time, v.Score, v.AnomalyScore, v.IsAbnormal)), Is.EqualTo(before.Select(v => (v.Instance, v.Time, v.Score, v.AnomalyScore, v.IsAbnormal))));
+            Assert.That(before.Where(v => v.IsAbnormal).Select(v => v.Instance).Distinct(), Is.EqualTo(new[] { "b" }));
+        });
+    }
+
+    [Test]
+    public void WithAlarmBudget_Larger_GivesALowerThreshold()
+    {
+        var (data, faults) = TinySystem.Create(new TelemetryAggregator(Options));
+        using var strict = TinySystem.Builder().UseMethod(DetectionMethod.Statistical).WithAlarmBudget(0.5).Build();
+        using var loose = TinySystem.Builder().UseMethod(DetectionMethod.Statistical).WithAlarmBudget(60).Build();
+        strict.Fit(data, faults);
+        loose.Fit(data, faults);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(loose.AnomalyThreshold, Is.LessThan(strict.AnomalyThreshold!.Value));
+            Assert.That(strict.AlarmBudgetPerHour, Is.EqualTo(0.5));
+            Assert.That(loose.AlarmBudgetPerHour, Is.EqualTo(60));
+        });
+    }
+
+    [Test]
+    public void Recalibrate_SameOptions_GivesTheSameThresholdAndANewBudgetAnother()
+    {
+        var (data, faults) = TinySystem.Create(new TelemetryAggregator(Options));
+        using var detector = TinySystem.Builder().UseMethod(DetectionMethod.Statistical).Build();
+        detector.Fit(data, faults);
+        var fitted = detector.AnomalyThreshold;
+        var (again, _) = TinySystem.Create(detector.CreateAggregator());
+
+        var same = detector.Recalibrate(again, faults);
+        var (more, _) = TinySystem.Create(detector.CreateAggregator());
+        var looser = detector.Recalibrate(more, faults, new UnsupervisedOptions { AlarmBudgetPerHour = 60 }, DecisionRule.Unsupervised);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(same, Is.EqualTo(fitted));
+            Assert.That(looser, Is.LessThan(same));
+            Assert.That(detector.DecisionRule, Is.EqualTo(DecisionRule.Unsupervised));
+            Assert.That(detector.Threshold, Is.EqualTo(looser));
+            Assert.That(detector.AlarmBudgetPerHour, Is.EqualTo(60));
+        });
+    }
+
+    [Test]
+    public void Recalibrate_InvalidOptions_ListsEveryProblem()
+    {
+        var (data, faults) = TinySystem.Create(new TelemetryAggregator(Options));
+        using var detector = TinySystem.Builder().UseMethod(DetectionMethod.Statistical).Build();
+        detector.Fit(data, faults);
+
+        var ex = Assert.Throws<DetectorConfigurationException>(() => detector.Recalibrate(data, faults, new UnsupervisedOptions { AlarmBudgetPerHour = -1, TopFeatures = 0 }));
+
+        Assert.That(ex!.Problems, Is.EqualTo(new[]
+        {
+            "Unsupervised.AlarmBudgetPerHour must be a finite number greater than 0; it is -1.",
+            "Unsupervised.TopFeatures must be at least 1; it is 0.",
+        }));
+    }
+}
