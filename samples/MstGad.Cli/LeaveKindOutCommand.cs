@@ -26,7 +26,7 @@ internal static class LeaveKindOutCommand
         var seeds = new Option<string?>("--seeds") { Description = "Several seeds, comma-separated (such as 1,2,3): every run is repeated for each, and the table gives the mean ± standard deviation over seeds with the pooled fault counts." };
         var kinds = new Option<string?>("--kinds") { Description = "The fault kinds to hold out, comma-separated (default: all): " + string.Join(", ", LeaveKindOutSettings.AllKinds.Select(LeaveKindOutSettings.KindName)) + "." };
         var labels = new Option<string>("--labels") { Description = "hold-out (train with the labels of every kind but the held-out one; one training per kind), none (no labels at all: purely unsupervised) or all (every kind labelled); none and all train once per seed, for reference.", DefaultValueFactory = _ => "hold-out" };
-        var drop = new Option<bool>("--drop-unlabelled-faults") { Description = "With --labels hold-out: simulate the training period without the held-out kind's faults instead of keeping them unlabelled (the remaining faults keep their times and targets; see docs/evaluation.md)." };
+        var drop = new Option<bool>("--drop-unlabelled-faults") { Description = "Simulate the training period without the faults that have no label instead of keeping them in the telemetry: with --labels hold-out the held-out kind's, with --labels none every fault (fault-free training). The other faults keep their times and targets; see docs/evaluation.md." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object with every run (the table then goes to standard error)." };
         var command = new Command("leave-kind-out", "Measure how well the default detector finds fault kinds that were never labelled: per simulated fault kind, train without its labels and detect on fresh simulated time.")
         {
@@ -148,6 +148,8 @@ internal static class LeaveKindOutCommand
             evaluation.Point.Precision,
             evaluation.Point.Recall,
             evaluation.Point.F1,
+            double.IsNaN(evaluation.Point.RocAuc) ? null : evaluation.Point.RocAuc,
+            detector.AnomalyThreshold,
             events.FalseAlarms,
             events.FalseAlarmsPerHour,
             events.MeanTimeToDetect?.TotalSeconds,
@@ -160,23 +162,29 @@ internal static class LeaveKindOutCommand
         var all = training.Faults.Count;
         switch (settings.Labels)
         {
-            case LabelMode.None:
-                return (HiddenLabelsSource.WithoutLabels(training), 0, all, 0);
             case LabelMode.All:
                 return (training, all, 0, 0);
+            case LabelMode.None:
+                return settings.DropUnlabelledFaults
+                    ? (Without(demo, training, _ => true), 0, 0, all)
+                    : (HiddenLabelsSource.WithoutLabels(training), 0, all, 0);
         }
 
         var kind = heldOut!.Value;
         var hidden = training.Faults.Count(f => f.Kind == kind);
-        if (!settings.DropUnlabelledFaults)
-        {
-            return (HiddenLabelsSource.WithoutTypes(training, [LeaveKindOutSettings.KindName(kind)]), all - hidden, hidden, 0);
-        }
+        return settings.DropUnlabelledFaults
+            ? (Without(demo, training, f => f.Kind == kind), all - hidden, 0, hidden)
+            : (HiddenLabelsSource.WithoutTypes(training, [LeaveKindOutSettings.KindName(kind)]), all - hidden, hidden, 0);
+    }
 
-        // The same period and seed with an explicit schedule of the other faults: the simulator gives the same
-        // records wherever no fault acts, so only the held-out faults' telemetry turns normal.
+    /// <summary>
+    /// The training period simulated again with an explicit schedule of the faults not dropped: the same seed gives
+    /// the same records wherever no fault acts, so only the dropped faults' telemetry turns normal.
+    /// </summary>
+    private static TelemetrySimulator Without(DemoSettings demo, TelemetrySimulator training, Func<SimulatedFault, bool> drop)
+    {
         var options = demo.TrainingPeriod();
-        foreach (var fault in training.Faults.Where(f => f.Kind != kind))
+        foreach (var fault in training.Faults.Where(f => !drop(f)))
         {
             options.Faults.Add(fault);
         }
@@ -186,7 +194,7 @@ internal static class LeaveKindOutCommand
             options.FaultCount = 0;
         }
 
-        return (new TelemetrySimulator(options), all - hidden, 0, hidden);
+        return new TelemetrySimulator(options);
     }
 
     /// <summary>One row per held-out kind (per kind with --labels none or all), over the seeds.</summary>
@@ -242,7 +250,8 @@ internal static class LeaveKindOutCommand
         {
             "hold-out" when r.DropUnlabelledFaults => "every kind's but the held-out one's; the held-out kind's faults are left out of the training simulation",
             "hold-out" => "every kind's but the held-out one's; the held-out kind's faults stay in the training telemetry, unlabelled",
-            "none" => "none (one training per seed; every row reads the same run)",
+            "none" when r.DropUnlabelledFaults => "none, and no fault in the training simulation (fault-free training; one training per seed, every row reads the same run)",
+            "none" => "none; the faults stay in the training telemetry, unlabelled (one training per seed; every row reads the same run)",
             _ => "every kind's (one training per seed; every row reads the same run)",
         };
         output.WriteLine(string.Create(c,
@@ -430,9 +439,9 @@ internal sealed record LeaveKindOutSettings
         Period("--hours", sized.TrainingPeriod);
         Period("--test-hours", sized.TestPeriod);
 
-        if (DropUnlabelledFaults && Labels != LabelMode.HoldOut)
+        if (DropUnlabelledFaults && Labels == LabelMode.All)
         {
-            problems.Add("--drop-unlabelled-faults applies to --labels hold-out only");
+            problems.Add("--drop-unlabelled-faults has nothing to drop with --labels all (every fault is labelled)");
         }
 
         return problems;
@@ -505,7 +514,7 @@ internal sealed record LeaveKindOutSettings
 
 /// <summary>Everything <c>mstgad leave-kind-out</c> measured.</summary>
 /// <param name="Labels">hold-out, none or all.</param>
-/// <param name="DropUnlabelledFaults">Whether the held-out kind's faults were left out of the training simulation.</param>
+/// <param name="DropUnlabelledFaults">Whether the faults without a label (the held-out kind's, or with labels none every fault) were left out of the training simulation.</param>
 /// <param name="Method">mstgad or statistical.</param>
 /// <param name="AlarmBudgetPerHour">The alarm budget of the anomaly score.</param>
 /// <param name="Seeds">The seeds of the training periods (each test period: seed + 1).</param>
@@ -589,6 +598,8 @@ internal sealed record KindRecall(string Kind, int Detected, int Faults, int ByA
 /// <param name="Precision">Point-wise precision.</param>
 /// <param name="Recall">Point-wise recall.</param>
 /// <param name="F1">Point-wise F1.</param>
+/// <param name="RocAuc">Point-wise ROC-AUC of the decision score (threshold-free); null when undefined.</param>
+/// <param name="AnomalyThreshold">The anomaly-score threshold the alarm budget gave.</param>
 /// <param name="FalseAlarms">False alarms.</param>
 /// <param name="FalseAlarmsPerHour">False alarms per hour of the test period.</param>
 /// <param name="MeanTimeToDetectSeconds">Mean time to detect; null when nothing was detected.</param>
@@ -607,6 +618,8 @@ internal sealed record LeaveKindOutRun(
     double Precision,
     double Recall,
     double F1,
+    double? RocAuc,
+    double? AnomalyThreshold,
     int FalseAlarms,
     double FalseAlarmsPerHour,
     double? MeanTimeToDetectSeconds,

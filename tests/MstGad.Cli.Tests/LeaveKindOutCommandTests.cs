@@ -94,7 +94,7 @@ public sealed partial class LeaveKindOutCommandTests
     [TestCase(new[] { "--seed", "2", "--seeds", "1,2" }, "give --seed or --seeds, not both")]
     [TestCase(new[] { "--seeds", "1,1" }, "--seeds '1,1' names seed 1 twice")]
     [TestCase(new[] { "--labels", "some" }, "--labels 'some' is not one of hold-out, none, all")]
-    [TestCase(new[] { "--labels", "all", "--drop-unlabelled-faults" }, "--drop-unlabelled-faults applies to --labels hold-out only")]
+    [TestCase(new[] { "--labels", "all", "--drop-unlabelled-faults" }, "--drop-unlabelled-faults has nothing to drop with --labels all (every fault is labelled)")]
     [TestCase(new[] { "--method", "magic" }, "--method 'magic' is not one of mstgad, statistical")]
     [TestCase(new[] { "--alarm-budget", "0" }, "--alarm-budget '0' is not a positive number of alarms per period, such as 0.5/h or 12/d")]
     [TestCase(new[] { "--hours", "0" }, "--hours: Simulated periods must last more than 0 and at most 48 hours; one lasts 0 h")]
@@ -173,7 +173,24 @@ public sealed partial class LeaveKindOutCommandTests
             Assert.That(runs[0].GetProperty("unlabelledTrainingFaults").GetInt32(), Is.EqualTo(6));
             Assert.That(runs[0].GetProperty("heldOut").ValueKind, Is.EqualTo(JsonValueKind.Null));
             Assert.That(report.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("kind").GetString()), Is.EqualTo(new[] { "instance_crash", "error_burst" }));
-            Assert.That(run.Error, Does.Contain("Training labels: none (one training per seed; every row reads the same run)."));
+            Assert.That(run.Error, Does.Contain("Training labels: none; the faults stay in the training telemetry, unlabelled (one training per seed; every row reads the same run)."));
+        });
+    }
+
+    [Test]
+    public async Task Invoke_LabelsNoneDroppingUnlabelledFaults_TrainsOnAFaultFreeSimulation()
+    {
+        var run = await CommandRun.InvokeAsync(LeaveKindOutCommand.Create(), [.. Tiny, "--labels", "none", "--drop-unlabelled-faults", "--kinds", "error-burst", "--json"]);
+
+        using var json = JsonDocument.Parse(run.Output);
+        var only = json.RootElement.GetProperty("runs")[0];
+        Assert.Multiple(() =>
+        {
+            Assert.That(run.ExitCode, Is.EqualTo(0), run.Error);
+            Assert.That(only.GetProperty("labelledTrainingFaults").GetInt32(), Is.Zero);
+            Assert.That(only.GetProperty("unlabelledTrainingFaults").GetInt32(), Is.Zero);
+            Assert.That(only.GetProperty("droppedTrainingFaults").GetInt32(), Is.EqualTo(6));
+            Assert.That(run.Error, Does.Contain("Training labels: none, and no fault in the training simulation (fault-free training;"));
         });
     }
 
