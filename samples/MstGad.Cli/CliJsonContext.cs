@@ -5,4 +5,5 @@ namespace MstGad.Cli;
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(ParseSummary))]
 [JsonSerializable(typeof(SoakResult))]
+[JsonSerializable(typeof(LeaveKindOutReport))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -15,28 +15,16 @@ internal static class DemoCommand
 {
     public static Command Create()
     {
-        var defaults = new DemoSettings();
-        var seed = new Option<long>("--seed") { Description = "Seed of the simulated training period (the test period uses seed + 1).", DefaultValueFactory = _ => defaults.Seed };
-        var hours = new Option<double>("--hours") { Description = "Hours of simulated training telemetry.", DefaultValueFactory = _ => defaults.TrainingHours };
-        var testHours = new Option<double>("--test-hours") { Description = "Hours of freshly simulated test telemetry.", DefaultValueFactory = _ => defaults.TestHours };
-        var services = new Option<int>("--services") { Description = "Services in the simulated system.", DefaultValueFactory = _ => defaults.Services };
-        var epochs = new Option<int>("--epochs") { Description = "Training epochs.", DefaultValueFactory = _ => defaults.Epochs };
-        var threads = new Option<int>("--threads") { Description = "CPU threads for the network.", DefaultValueFactory = _ => defaults.Threads };
+        var options = new DemoCommandOptions();
+        var seed = new Option<long>("--seed") { Description = "Seed of the simulated training period (the test period uses seed + 1).", DefaultValueFactory = _ => new DemoSettings().Seed };
         var command = new Command("demo", "Simulate a microservice system with injected faults, train a detector, detect on fresh simulated time and print the evaluation (no data needed).")
         {
-            seed, hours, testHours, services, epochs, threads,
+            seed,
         };
+        options.AddTo(command);
         command.SetGuardedAction(async (result, cancellationToken) =>
         {
-            var settings = new DemoSettings
-            {
-                Seed = result.GetValue(seed),
-                TrainingHours = result.GetValue(hours),
-                TestHours = result.GetValue(testHours),
-                Services = result.GetValue(services),
-                Epochs = result.GetValue(epochs),
-                Threads = result.GetValue(threads),
-            };
+            var settings = options.Read(result) with { Seed = result.GetValue(seed) };
             try
             {
                 MstGad.Model.TorchNative.EnsureLoadable();
@@ -62,8 +50,8 @@ internal static class DemoCommand
     {
         var c = CultureInfo.InvariantCulture;
         var watch = Stopwatch.StartNew();
-        var training = new TelemetrySimulator(settings.Simulation(settings.Seed, settings.TrainingStart, settings.TrainingHours));
-        var test = new TelemetrySimulator(settings.Simulation(settings.Seed + 1, settings.TestStart, settings.TestHours));
+        var training = new TelemetrySimulator(settings.TrainingPeriod());
+        var test = new TelemetrySimulator(settings.TestPeriod());
         output.WriteLine(string.Create(c, $"Simulated system: {training.Services.Count} services, {training.Instances.Count} instances, {training.Calls.Count} service calls; every request is a trace from {training.Services[0]}."));
         output.WriteLine(string.Create(c, $"Training: {training.Start:yyyy-MM-dd HH:mm} – {training.End:HH:mm} UTC with {training.Faults.Count} labelled faults ({Kinds(training.Faults)})."));
         output.WriteLine(string.Create(c, $"Test:     {test.Start:yyyy-MM-dd HH:mm} – {test.End:HH:mm} UTC, simulated afresh (seed {settings.Seed + 1}) with {test.Faults.Count} other faults ({Kinds(test.Faults)})."));
@@ -254,6 +242,12 @@ internal sealed record DemoSettings
 
     public DateTimeOffset TestStart => TrainingStart.AddDays(1);
 
+    /// <summary>The training period: <see cref="TrainingHours"/> from <see cref="TrainingStart"/>, seed <see cref="Seed"/>.</summary>
+    public SimulationOptions TrainingPeriod() => Simulation(Seed, TrainingStart, TrainingHours);
+
+    /// <summary>The test period: <see cref="TestHours"/> from <see cref="TestStart"/>, seed <see cref="Seed"/> + 1.</summary>
+    public SimulationOptions TestPeriod() => Simulation(Seed + 1, TestStart, TestHours);
+
     /// <summary>The simulation of one period: faults spread evenly, kinds in turn.</summary>
     public SimulationOptions Simulation(long seed, DateTimeOffset start, double hours)
     {
@@ -305,6 +299,40 @@ internal sealed record DemoSettings
         })
         .WithDecisionRule(DecisionRule.CalibratedClassifier)
         .UseDevice("cpu", Threads);
+}
+
+/// <summary>The options of the simulated system and its detector that <c>mstgad demo</c> and <c>mstgad leave-kind-out</c> share.</summary>
+internal sealed class DemoCommandOptions
+{
+    private static readonly DemoSettings Defaults = new();
+
+    public Option<double> Hours { get; } = new("--hours") { Description = "Hours of simulated training telemetry.", DefaultValueFactory = _ => Defaults.TrainingHours };
+
+    public Option<double> TestHours { get; } = new("--test-hours") { Description = "Hours of freshly simulated test telemetry.", DefaultValueFactory = _ => Defaults.TestHours };
+
+    public Option<int> Services { get; } = new("--services") { Description = "Services in the simulated system.", DefaultValueFactory = _ => Defaults.Services };
+
+    public Option<int> Epochs { get; } = new("--epochs") { Description = "Training epochs.", DefaultValueFactory = _ => Defaults.Epochs };
+
+    public Option<int> Threads { get; } = new("--threads") { Description = "CPU threads for the network.", DefaultValueFactory = _ => Defaults.Threads };
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { Hours, TestHours, Services, Epochs, Threads })
+        {
+            command.Add(option);
+        }
+    }
+
+    /// <summary>The demo's settings with the values of these options.</summary>
+    public DemoSettings Read(ParseResult result) => Defaults with
+    {
+        TrainingHours = result.GetValue(Hours),
+        TestHours = result.GetValue(TestHours),
+        Services = result.GetValue(Services),
+        Epochs = result.GetValue(Epochs),
+        Threads = result.GetValue(Threads),
+    };
 }
 
 /// <summary>The figures of a test period.</summary>

@@ -74,12 +74,7 @@ internal sealed class DetectorCommandOptions
     {
         var decision = ParseDecision(result.GetValue(Decision)!);
         var unsupervised = Unsupervised.Create(result);
-        var method = result.GetValue(Method) switch
-        {
-            "mstgad" => DetectionMethod.Mstgad,
-            "statistical" => DetectionMethod.Statistical,
-            var other => throw new FormatException($"--method '{other}' is not one of mstgad, statistical."),
-        };
+        var method = ParseMethod(result.GetValue(Method)!);
         return new DetectorBuilder()
             .UseMethod(method)
             .WithInterval(Durations.Parse(result.GetValue(Interval)!))
@@ -138,6 +133,15 @@ internal sealed class DetectorCommandOptions
             .ConfigureModel(o => ApplyAblations(o, result))
             .UseDevice("cpu", result.GetValue(Threads));
     }
+
+    /// <summary>Parses a <c>--method</c> value.</summary>
+    /// <exception cref="FormatException">Not a method's name.</exception>
+    public static DetectionMethod ParseMethod(string value) => value switch
+    {
+        "mstgad" => DetectionMethod.Mstgad,
+        "statistical" => DetectionMethod.Statistical,
+        var other => throw new FormatException($"--method '{other}' is not one of mstgad, statistical."),
+    };
 
     /// <summary>Parses a <c>--decision</c> value.</summary>
     /// <exception cref="FormatException">Not a rule's name.</exception>

@@ -12,6 +12,7 @@ var root = new RootCommand("mstgad: multimodal anomaly detection for microservic
     EvaluateCommand.Create(),
     BaselineCommand.Create(),
     DemoCommand.Create(),
+    LeaveKindOutCommand.Create(),
     SoakCommand.Create(),
     InjectCommand.Create(),
 };
