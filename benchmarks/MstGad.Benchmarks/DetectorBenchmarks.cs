@@ -18,7 +18,7 @@ public class DetectorBenchmarks
 {
     private Detector _detector = null!;
     private WindowBuilder _windows = null!;
-    private StepClock _clock = null!;
+    private StepClock _clock;
     private long _step;
 
     [GlobalSetup]
