@@ -36,10 +36,10 @@ internal static class CalibrateCommand
             using var detector = DetectorFiles.Load(result.GetRequiredValue(model));
             var aggregator = detector.CreateAggregator();
             var faults = await TelemetryDirectory.LoadAsync(source, aggregator, cancellationToken).ConfigureAwait(false);
-            double threshold;
+            IReadOnlyList<double> thresholds;
             try
             {
-                threshold = detector.Recalibrate(aggregator.Complete(), faults, options, rule);
+                thresholds = detector.Recalibrate(aggregator.Complete(), faults, options, rule);
             }
             catch (DetectorConfigurationException ex)
             {
@@ -48,7 +48,7 @@ internal static class CalibrateCommand
 
             OutputFiles.Write(path, "--out", detector.Save);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"anomaly threshold {threshold:G4} for an alarm budget of {options.AlarmBudgetPerHour:G4} per hour; decision {detector.DecisionRule}, threshold {detector.Threshold:G4}"));
+                $"anomaly thresholds {thresholds[0]:G4} (metrics), {thresholds[1]:G4} (logs), {thresholds[2]:G4} (traces) for an alarm budget of {options.AlarmBudgetPerHour:G4} per hour; decision {detector.DecisionRule}, threshold {detector.Threshold:G4}"));
             Console.WriteLine($"saved {path}");
             return 0;
         });

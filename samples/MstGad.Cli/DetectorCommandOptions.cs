@@ -87,8 +87,10 @@ internal sealed class DetectorCommandOptions
                 o.RelativeToStep = unsupervised.RelativeToStep;
                 o.MinimumTailScale = unsupervised.MinimumTailScale;
                 o.PersistenceSteps = unsupervised.PersistenceSteps;
+                o.EventPersistenceSteps = unsupervised.EventPersistenceSteps;
                 o.CalibrationFolds = unsupervised.CalibrationFolds;
                 o.RecentChange = unsupervised.RecentChange;
+                o.Contamination = unsupervised.Contamination;
             })
             .ConfigureFeatures(o =>
             {
@@ -171,17 +173,21 @@ internal sealed class DetectorCommandOptions
 /// <summary>The options of the unsupervised anomaly score (train and calibrate).</summary>
 internal sealed class UnsupervisedCommandOptions
 {
-    public Option<string> AlarmBudget { get; } = new("--alarm-budget") { Description = "False alarms per hour over the whole system that the anomaly threshold is set for on normal training/validation time, such as 0.5/h, 2/h, 12/d or 0.5.", DefaultValueFactory = _ => "0.5/h" };
+    public Option<string> AlarmBudget { get; } = new("--alarm-budget") { Description = "False alarms per hour over the whole system that the anomaly threshold is set for on normal training/validation time, such as 0.25/h, 2/h, 12/d or 0.5.", DefaultValueFactory = _ => "0.25/h" };
 
     public Option<int> TopFeatures { get; } = new("--top-features") { Description = "How many of a modality's largest standard scores are averaged into its score.", DefaultValueFactory = _ => 2 };
 
     public Option<double> TailFloor { get; } = new("--tail-floor") { Description = "The smallest tail scale of a feature's error distribution, in normalised units (see UnsupervisedOptions.MinimumTailScale).", DefaultValueFactory = _ => 0.05 };
 
-    public Option<int> Persistence { get; } = new("--persistence") { Description = "How many consecutive steps a score must stay above its threshold before an instance is flagged.", DefaultValueFactory = _ => 3 };
+    public Option<int> Persistence { get; } = new("--persistence") { Description = "How many consecutive steps an instance's metric score (and the classifier's probability) must stay up to count.", DefaultValueFactory = _ => 3 };
+
+    public Option<int> EventPersistence { get; } = new("--event-persistence") { Description = "How many consecutive steps an instance's log and trace scores must stay up to count.", DefaultValueFactory = _ => 1 };
 
     public Option<int> CalibrationFolds { get; } = new("--calibration-folds") { Description = "Into how many contiguous blocks of time the training part is cut to set the alarm threshold on scores the error profile did not see.", DefaultValueFactory = _ => 4 };
 
     public Option<bool> NoRecentChange { get; } = new("--no-recent-change") { Description = "Count a metric's or log feature's whole error, also when the value did not change from the window's earlier steps (a slow drift)." };
+
+    public Option<double> Contamination { get; } = new("--contamination") { Description = "The share of training points taken as incidents nobody labelled (their highest scores are left out of the alarm threshold's fit).", DefaultValueFactory = _ => 0 };
 
     public Option<bool> AbsoluteScores { get; } = new("--absolute-scores") { Description = "Do not subtract the median anomaly score of the step's instances (by default only an instance that stands out from the others in the same step scores high)." };
 
@@ -192,8 +198,10 @@ internal sealed class UnsupervisedCommandOptions
         command.Add(AbsoluteScores);
         command.Add(TailFloor);
         command.Add(Persistence);
+        command.Add(EventPersistence);
         command.Add(CalibrationFolds);
         command.Add(NoRecentChange);
+        command.Add(Contamination);
     }
 
     /// <exception cref="FormatException">The alarm budget is not a rate.</exception>
@@ -204,8 +212,10 @@ internal sealed class UnsupervisedCommandOptions
         RelativeToStep = !result.GetValue(AbsoluteScores),
         MinimumTailScale = result.GetValue(TailFloor),
         PersistenceSteps = result.GetValue(Persistence),
+        EventPersistenceSteps = result.GetValue(EventPersistence),
         CalibrationFolds = result.GetValue(CalibrationFolds),
         RecentChange = !result.GetValue(NoRecentChange),
+        Contamination = result.GetValue(Contamination),
     };
 
     /// <summary>Parses a rate per hour: <c>0.5</c>, <c>0.5/h</c>, <c>12/d</c>, <c>1/30m</c>.</summary>

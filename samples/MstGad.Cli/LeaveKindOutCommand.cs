@@ -116,8 +116,8 @@ internal static class LeaveKindOutCommand
         var events = evaluation.Events;
 
         // A detected fault counts as found by the anomaly score when a step of its instance flagged in its window
-        // has an anomaly score at or above the anomaly threshold (otherwise only the classifier's P raised it).
-        var anomalyThreshold = detector.AnomalyThreshold ?? double.PositiveInfinity;
+        // has an anomaly score (a multiple of its modality's threshold) of at least 1 (otherwise only the classifier's P raised it).
+        var anomalyThreshold = detector.AnomalyThresholds is null ? double.PositiveInfinity : 1.0;
         var flagged = detection.Verdicts.Where(v => v.IsAbnormal).ToLookup(v => v.Instance, StringComparer.Ordinal);
         var kinds = new List<KindRecall>();
         foreach (var kind in LeaveKindOutSettings.AllKinds)
@@ -149,7 +149,7 @@ internal static class LeaveKindOutCommand
             evaluation.Point.Recall,
             evaluation.Point.F1,
             double.IsNaN(evaluation.Point.RocAuc) ? null : evaluation.Point.RocAuc,
-            detector.AnomalyThreshold,
+            detector.AnomalyThresholds?[0],
             events.FalseAlarms,
             events.FalseAlarmsPerHour,
             events.MeanTimeToDetect?.TotalSeconds,
@@ -403,7 +403,7 @@ internal sealed record LeaveKindOutSettings
             Labels = Parse(() => ParseLabels(labels), LabelMode.HoldOut),
             DropUnlabelledFaults = drop,
             Method = Parse(() => DetectorCommandOptions.ParseMethod(method), DetectionMethod.Mstgad),
-            AlarmBudgetPerHour = Parse(() => UnsupervisedCommandOptions.ParseRate(alarmBudget), 0.5),
+            AlarmBudgetPerHour = Parse(() => UnsupervisedCommandOptions.ParseRate(alarmBudget), new UnsupervisedOptions().AlarmBudgetPerHour),
         };
         problems.AddRange(settings.Problems());
         if (problems.Count > 0)
@@ -599,7 +599,7 @@ internal sealed record KindRecall(string Kind, int Detected, int Faults, int ByA
 /// <param name="Recall">Point-wise recall.</param>
 /// <param name="F1">Point-wise F1.</param>
 /// <param name="RocAuc">Point-wise ROC-AUC of the decision score (threshold-free); null when undefined.</param>
-/// <param name="AnomalyThreshold">The anomaly-score threshold the alarm budget gave.</param>
+/// <param name="AnomalyThreshold">The threshold of the metrics' anomaly score the alarm budget gave.</param>
 /// <param name="FalseAlarms">False alarms.</param>
 /// <param name="FalseAlarmsPerHour">False alarms per hour of the test period.</param>
 /// <param name="MeanTimeToDetectSeconds">Mean time to detect; null when nothing was detected.</param>

@@ -54,15 +54,18 @@ public sealed partial class Detector : IDisposable
     public DetectionMethod Method => _settings.Method;
 
     /// <summary>The decision threshold in use: on P, on RE for <see cref="DecisionRule.ExtremeValue"/> and
-    /// <see cref="DecisionRule.ReconstructionThreshold"/>, on the anomaly score for <see cref="DecisionRule.Unsupervised"/>,
-    /// and 1 for <see cref="DecisionRule.Combined"/> (whose score is a multiple of each part's own threshold).</summary>
+    /// <see cref="DecisionRule.ReconstructionThreshold"/>, and 1 for <see cref="DecisionRule.Unsupervised"/> and
+    /// <see cref="DecisionRule.Combined"/> (whose scores are multiples of each part's own threshold).</summary>
     /// <exception cref="InvalidOperationException">Not trained.</exception>
     public double Threshold => Require().Threshold;
 
-    /// <summary>The threshold of the unsupervised anomaly score, set by the alarm budget on normal time, or
-    /// <see langword="null"/> for an artifact saved before the anomaly score existed.</summary>
+    /// <summary>
+    /// The thresholds of the anomaly score's modalities — metrics, logs, traces — set by the alarm budget on normal time
+    /// (+∞ for a modality the training data did not have), or <see langword="null"/> for an artifact saved before the
+    /// anomaly score existed. <see cref="InstanceVerdict.AnomalyScore"/> is the largest modality score over its threshold.
+    /// </summary>
     /// <exception cref="InvalidOperationException">Not trained.</exception>
-    public double? AnomalyThreshold => Require().Calibration?.Threshold;
+    public IReadOnlyList<double>? AnomalyThresholds => Require().Calibration?.ModalityThresholds;
 
     /// <summary>The alarm budget (false alarms per hour over the whole system) the anomaly threshold was set for.</summary>
     /// <exception cref="InvalidOperationException">Not trained.</exception>
@@ -127,10 +130,16 @@ public sealed partial class Detector : IDisposable
             LogUnmatchedFault(_logger, fault.Target, fault.Start);
         }
 
+        // The labels hidden for training (the semi-supervised protocol) are still known: the anomaly score's
+        // calibration leaves out every labelled fault, hidden or not.
+        var allLabels = (sbyte[])labels.Clone();
         HideLabels(labels, registry.Count, trainSteps, split);
         var windows = GraphWindow.Slide(graphs, _settings.Window, 1, labels).ToList();
         var training = windows.Where(w => w.Last.Step < trainEnd).ToList();
         var validation = windows.Where(w => w.Last.Step >= trainEnd).ToList();
+        var calibrationWindows = GraphWindow.Slide(graphs, _settings.Window, 1, allLabels).ToList();
+        var calibrationTraining = calibrationWindows.Where(w => w.Last.Step < trainEnd).ToList();
+        var calibrationValidation = calibrationWindows.Where(w => w.Last.Step >= trainEnd).ToList();
 
         IAnomalyModel? model = null;
         try
@@ -153,7 +162,7 @@ public sealed partial class Detector : IDisposable
             }
 
             progress?.Report(new FitProgress("thresholds", report.Epochs.Count, _settings.Training.MaxEpochs, null, null));
-            var calibration = Calibrate(model, space, training, validation, registry.Count, report.ClassWeight, _settings.Unsupervised, _settings.Decision);
+            var calibration = Calibrate(model, space, calibrationTraining, calibrationValidation, registry.Count, report.ClassWeight, _settings.Unsupervised, _settings.Decision);
             var threshold = ChooseThreshold(model, training, validation, report.ClassWeight, calibration);
             var trained = new Trained(
                 data.LogParser,
@@ -276,7 +285,7 @@ public sealed partial class Detector : IDisposable
     internal WindowBuilder CreateWindowBuilder(StepClock clock)
     {
         var trained = Require();
-        return new WindowBuilder(trained.Instances, clock, _settings.Window, trained.Space.NodeFeatureNames.Count, trained.Space.EdgeFeatureNames.Count, trained.Calibration?.Persistence ?? 1);
+        return new WindowBuilder(trained.Instances, clock, _settings.Window, trained.Space.NodeFeatureNames.Count, trained.Space.EdgeFeatureNames.Count, trained.Calibration?.Persistence ?? 1, trained.Calibration?.EventPersistence ?? 1);
     }
 
     /// <summary>Scores the window that ends at <paramref name="step"/> (the last step added to <paramref name="windows"/>).</summary>
@@ -293,12 +302,12 @@ public sealed partial class Detector : IDisposable
         var time = clock.EndOf(step);
         var calibration = trained.Calibration;
         float[]? z = null;
-        double[]? anomaly = null;
+        double[]? modalities = null;
         if (calibration is not null)
         {
             z = new float[score.Present.Length * calibration.Profile.Width];
-            anomaly = calibration.Profile.ScoreNodes(score, window, z);
-            calibration.Profile.Relative(anomaly);
+            modalities = calibration.Profile.ScoreModalities(score, window, z);
+            calibration.Profile.RelativeModalities(modalities);
         }
 
         var verdicts = new List<InstanceVerdict>();
@@ -311,9 +320,21 @@ public sealed partial class Detector : IDisposable
 
             var p = score.Probability[node];
             var re = score.ReconstructionError[node];
-            var a = anomaly?[node] ?? double.NaN;
-            windows.History.Add(step, keys[node], a, p);
-            var (pa, pp) = windows.History.Persistent(step, keys[node]);
+            var nodeModalities = modalities is null ? default : modalities.AsSpan(node * ErrorProfile.Modalities, ErrorProfile.Modalities);
+            var a = modalities is null ? double.NaN : calibration!.Normalise(nodeModalities[0], nodeModalities[1], nodeModalities[2]);
+            if (z is not null && Environment.GetEnvironmentVariable("MSTGAD_DEBUG_NODE") == keys[node])
+            {
+                var width = calibration!.Profile.Width;
+                var names = trained.Space.NodeFeatureNames.Concat(Enumerable.Range(0, width).Select(i => "trace" + i.ToString(CultureInfo.InvariantCulture))).ToList();
+                var top5 = Enumerable.Range(0, width).OrderByDescending(f => z[(node * width) + f]).Take(6)
+                    .Select(f => string.Create(CultureInfo.InvariantCulture, $"{(f < trained.Space.NodeFeatureNames.Count ? names[f] : "trace" + (f - trained.Space.NodeFeatureNames.Count))}={z[(node * width) + f]:F1}"));
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"debug {time:HH:mm} {keys[node]} a={a:F2} p={p:F3}: {string.Join(", ", top5)}"));
+            }
+
+            windows.History.Add(step, keys[node], nodeModalities, p);
+            var persistent = windows.History.Persistent(step, keys[node]);
+            var pa = calibration is null ? double.NaN : calibration.Normalise(persistent.Metrics, persistent.Logs, persistent.Traces);
+            var pp = persistent.Probability;
             var decisionScore = _settings.Decision switch
             {
                 DecisionRule.ExtremeValue or DecisionRule.ReconstructionThreshold => re,
@@ -430,10 +451,10 @@ public sealed partial class Detector : IDisposable
     /// <param name="faults">Its fault labels (points labelled abnormal are left out of the calibration).</param>
     /// <param name="options">The unsupervised settings (default: the current ones).</param>
     /// <param name="decision">The decision rule (default: the current one).</param>
-    /// <returns>The new anomaly threshold.</returns>
+    /// <returns>The new thresholds of the anomaly score's modalities (metrics, logs, traces; see <see cref="AnomalyThresholds"/>).</returns>
     /// <exception cref="ArgumentException">The options are not valid.</exception>
     /// <exception cref="InvalidOperationException">Not trained, or the data has too few steps for a window.</exception>
-    public double Recalibrate(TelemetryAggregate data, IReadOnlyList<FaultLabel> faults, UnsupervisedOptions? options = null, DecisionRule? decision = null)
+    public IReadOnlyList<double> Recalibrate(TelemetryAggregate data, IReadOnlyList<FaultLabel> faults, UnsupervisedOptions? options = null, DecisionRule? decision = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(faults);
@@ -476,7 +497,7 @@ public sealed partial class Detector : IDisposable
             _ => trained.Threshold,
         };
         _trained = trained with { Calibration = calibration, Threshold = threshold };
-        return calibration.Threshold;
+        return calibration.ModalityThresholds;
     }
 
     /// <summary>ln(p / (1 − p)), finite for p in [0, 1] (p is clamped to 1e-12 from either end).</summary>
@@ -523,7 +544,7 @@ public sealed partial class Detector : IDisposable
         var trainingScores = model.Score(training);
         var excluded = space.SharedMetrics.Select(m => space.Metrics.ToList().IndexOf(m)).Where(i => i >= 0 && i < model.ErrorLayout.Metrics).ToList();
         var profile = ErrorProfile.Fit(trainingScores, training, instances, model.ErrorLayout, options, excluded);
-        var normal = new List<double>();
+        var normal = new List<double>[] { [], [], [] };
         var normalLogits = new List<double>();
         long present = 0;
         var windows = 0;
@@ -558,15 +579,15 @@ public sealed partial class Detector : IDisposable
 
         foreach (var (partProfile, scores, part) in parts)
         {
-            var history = new ScoreHistory(options.PersistenceSteps);
+            var history = new ScoreHistory(options.PersistenceSteps, options.EventPersistenceSteps);
             for (var w = 0; w < scores.Count; w++)
             {
                 var z = new float[scores[w].Present.Length * partProfile.Width];
-                var a = partProfile.ScoreNodes(scores[w], part[w], z);
-                partProfile.Relative(a);
+                var modalities = partProfile.ScoreModalities(scores[w], part[w], z);
+                partProfile.RelativeModalities(modalities);
                 windows++;
                 var step = part[w].Last.Step;
-                for (var node = 0; node < a.Length; node++)
+                for (var node = 0; node < scores[w].Present.Length; node++)
                 {
                     if (!scores[w].Present[node])
                     {
@@ -575,51 +596,88 @@ public sealed partial class Detector : IDisposable
 
                     present++;
                     var key = node.ToString(CultureInfo.InvariantCulture);
-                    history.Add(step, key, a[node], scores[w].Probability[node]);
+                    history.Add(step, key, modalities.AsSpan(node * ErrorProfile.Modalities, ErrorProfile.Modalities), scores[w].Probability[node]);
                     if (part[w].LastLabel(node) == Labels.Abnormal)
                     {
                         labelledAbnormal = true;
                         continue;
                     }
 
-                    // The decision asks for persistence: the threshold is fitted on the smallest of the last k scores.
-                    var (pa, pp) = history.Persistent(step, key);
-                    normal.Add(pa);
-                    normalLogits.Add(Logit(pp));
+                    // The decision asks for persistence: each modality's threshold is fitted on the smallest of its last k
+                    // scores where the modality is present.
+                    var persistent = history.Persistent(step, key);
+                    for (var m = 0; m < ErrorProfile.Modalities; m++)
+                    {
+                        if (!double.IsNaN(modalities[(node * ErrorProfile.Modalities) + m]))
+                        {
+                            normal[m].Add(persistent[m]);
+                        }
+                    }
+
+                    normalLogits.Add(Logit(persistent.Probability));
                 }
             }
         }
 
-        if (normal.Count == 0)
+        var modalitiesSeen = normal.Count(list => list.Count > 0);
+        if (modalitiesSeen == 0)
         {
             throw new InvalidOperationException("No normal point to set the alarm threshold from.");
         }
 
-        // With a trained classifier in the combined rule the budget is shared: half for the anomaly score, half for the classifier.
+        // The budget is shared: with a trained classifier in the combined rule half goes to the classifier; the anomaly
+        // score's part is split equally between the modalities it saw. A modality present in a share f of the points gets
+        // its part of the risk as a rate among its own points (divided by f).
         var classifierTrained = model is MstgadMethod && labelledAbnormal;
         var shareBudget = classifierTrained && decision == DecisionRule.Combined;
         var risk = AlarmBudget.Risk(options.AlarmBudgetPerHour, _settings.Features.Interval, (double)present / Math.Max(1, windows));
-        var share = Math.Min(0.5, shareBudget ? risk / 2 : risk);
-        var (threshold, extremeValue) = AlarmBudget.Fit(normal, share);
-        if (Environment.GetEnvironmentVariable("MSTGAD_DEBUG") == "1")
+        var anomalyRisk = (shareBudget ? risk / 2 : risk) / modalitiesSeen;
+        var thresholds = new double[ErrorProfile.Modalities];
+        var extremeValue = false;
+        var normalPoints = normalLogits.Count;
+        for (var m = 0; m < ErrorProfile.Modalities; m++)
         {
-            var sorted = normal.Order().ToList();
-            Console.Error.WriteLine($"debug: {normal.Count} normal, share {share:G3}, q98 {sorted[(int)(sorted.Count * 0.98)]:F2}, q99.9 {sorted[(int)(sorted.Count * 0.999)]:F2}, top5 {string.Join(" ", sorted.TakeLast(5).Select(v => v.ToString("F1", CultureInfo.InvariantCulture)))}, threshold {threshold:F2} evt {extremeValue}");
+            if (normal[m].Count == 0)
+            {
+                thresholds[m] = double.PositiveInfinity;
+                continue;
+            }
+
+            var scores = normal[m];
+            var share = Math.Min(0.5, anomalyRisk * normalPoints / scores.Count);
+            if (options.Contamination > 0)
+            {
+                // The highest scores of the assumed share of unlabelled incidents are not normal time.
+                scores = [.. scores.Order().Take((int)Math.Ceiling(scores.Count * (1 - options.Contamination)))];
+                share = Math.Min(0.5, share / (1 - options.Contamination));
+            }
+
+            var (t, evt) = AlarmBudget.Fit(scores, share);
+            thresholds[m] = Math.Max(t, 1e-6);
+            extremeValue |= evt;
+            if (Environment.GetEnvironmentVariable("MSTGAD_DEBUG") == "1")
+            {
+                var sorted = scores.Order().ToList();
+                Console.Error.WriteLine($"debug: modality {m}: {scores.Count} normal, share {share:G3}, q98 {sorted[(int)(sorted.Count * 0.98)]:F2}, top5 {string.Join(" ", sorted.TakeLast(5).Select(v => v.ToString("F1", CultureInfo.InvariantCulture)))}, threshold {thresholds[m]:F2} evt {evt}");
+            }
         }
 
-        threshold = Math.Max(threshold, 1e-6);
         var classifierThreshold = 1.0;
         if (classifierTrained)
         {
-            var (logit, _) = AlarmBudget.Fit(normalLogits, share);
+            var logits = options.Contamination > 0 ? [.. normalLogits.Order().Take((int)Math.Ceiling(normalLogits.Count * (1 - options.Contamination)))] : normalLogits;
+            var (logit, _) = AlarmBudget.Fit(logits, Math.Min(0.5, risk / 2 / (1 - options.Contamination)));
             classifierThreshold = Math.Max(0.5, 1 / (1 + Math.Exp(-logit)));
         }
 
-        LogCalibrated(_logger, threshold, options.AlarmBudgetPerHour, risk, normal.Count, extremeValue);
-        return new Calibration(profile, threshold, classWeight, classifierTrained, options.AlarmBudgetPerHour, risk, normal.Count, extremeValue)
+        const double threshold = 1;
+        LogCalibrated(_logger, thresholds[0], thresholds[1], thresholds[2], options.AlarmBudgetPerHour, risk, normalPoints, extremeValue);
+        return new Calibration(profile, threshold, classWeight, classifierTrained, options.AlarmBudgetPerHour, risk, normalPoints, extremeValue)
         {
+            ModalityThresholds = thresholds,
             ClassifierThreshold = classifierThreshold,
             Persistence = options.PersistenceSteps,
+            EventPersistence = options.EventPersistenceSteps,
         };
     }
 
@@ -797,8 +855,8 @@ public sealed partial class Detector : IDisposable
     [LoggerMessage(EventId = 5003, Level = LogLevel.Information, Message = "Epoch {Epoch}: training loss {TrainingLoss:F4}, validation loss {ValidationLoss:F4}, learning rate {LearningRate:G3}")]
     private static partial void LogEpoch(ILogger logger, int epoch, double trainingLoss, double validationLoss, double learningRate);
 
-    [LoggerMessage(EventId = 5005, Level = LogLevel.Information, Message = "Anomaly threshold {Threshold:G4} for an alarm budget of {Budget} per hour (risk {Risk:G3} per point; {Points} normal points; extreme-value fit: {ExtremeValue})")]
-    private static partial void LogCalibrated(ILogger logger, double threshold, double budget, double risk, int points, bool extremeValue);
+    [LoggerMessage(EventId = 5005, Level = LogLevel.Information, Message = "Anomaly thresholds {Metrics:G4} (metrics), {Logs:G4} (logs), {Traces:G4} (traces) for an alarm budget of {Budget} per hour (risk {Risk:G3} per point; {Points} normal points; extreme-value fit: {ExtremeValue})")]
+    private static partial void LogCalibrated(ILogger logger, double metrics, double logs, double traces, double budget, double risk, int points, bool extremeValue);
 
     [LoggerMessage(EventId = 5004, Level = LogLevel.Information, Message = "Trained for {Epochs} epochs (best {BestEpoch}); threshold {Threshold:G4}; {Seconds:F1} s")]
     private static partial void LogTrained(ILogger logger, int epochs, int bestEpoch, double threshold, double seconds);

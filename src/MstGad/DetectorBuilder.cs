@@ -71,7 +71,7 @@ public sealed class DetectorBuilder
     /// Sets the alarm budget: the false alarms per hour, over the whole system, that the threshold of the
     /// unsupervised anomaly score is set for on normal training and validation time (extreme-value fit).
     /// </summary>
-    /// <param name="alarmsPerHour">Default 0.5; greater than zero.</param>
+    /// <param name="alarmsPerHour">Default 0.25; greater than zero.</param>
     /// <returns>This builder.</returns>
     public DetectorBuilder WithAlarmBudget(double alarmsPerHour)
     {

@@ -72,8 +72,8 @@ public sealed class UnsupervisedOptions
     /// The false alarms per hour, over the whole system, that the threshold of the anomaly score is set for
     /// on normal training and validation time (extreme-value fit; every flagged step counted as an alarm).
     /// </summary>
-    /// <value>Default 0.5. Greater than zero.</value>
-    public double AlarmBudgetPerHour { get; set; } = 0.5;
+    /// <value>Default 0.25. Greater than zero.</value>
+    public double AlarmBudgetPerHour { get; set; } = 0.25;
 
     /// <summary>How many of a modality's largest standard scores are averaged into its score.</summary>
     /// <value>Default 2. At least 1.</value>
@@ -89,13 +89,28 @@ public sealed class UnsupervisedOptions
     public double MinimumTailScale { get; set; } = 0.05;
 
     /// <summary>
-    /// How many consecutive steps a score must stay above its threshold before the instance is flagged (the decision
-    /// score is the smallest of the instance's last k scores, and the alarm budget is fitted on that). One metric sample
+    /// How many consecutive steps an instance's metric score (and the classifier's probability) must stay up for it to
+    /// count: the decision uses the smallest of the last k, and the alarm budget is fitted on that. One metric sample
     /// usually covers two steps, and one slow request of a quiet minute makes a latency percentile jump for one sample:
-    /// asking for three steps keeps such blips from paging anybody, at the cost of flagging a fault two steps later.
+    /// asking for three steps keeps such blips from paging anybody, at the cost of flagging a metric fault two steps later.
     /// </summary>
     /// <value>Default 3. At least 1 (no persistence).</value>
     public int PersistenceSteps { get; set; } = 3;
+
+    /// <summary>
+    /// The same for the logs' and the traces' scores. Calls and log lines are counted in the step they happen (no sample
+    /// smears them over two steps), and their counts swing with the traffic of the minute.
+    /// </summary>
+    /// <value>Default 1. At least 1.</value>
+    public int EventPersistenceSteps { get; set; } = 1;
+
+    /// <summary>
+    /// The share of the training and validation points taken as incidents nobody labelled: the highest scores of that
+    /// share are left out before the alarm threshold is fitted on the rest. Without it, unlabelled faults in the
+    /// training data count as normal time and lift the threshold above faults of their kind.
+    /// </summary>
+    /// <value>Default 0 (every unlabelled point is normal). From 0 up to, not including, 0.2.</value>
+    public double Contamination { get; set; }
 
     /// <summary>
     /// Into how many contiguous blocks of time the training part is cut to set the alarm threshold: each block is scored
@@ -107,9 +122,10 @@ public sealed class UnsupervisedOptions
     public int CalibrationFolds { get; set; } = 4;
 
     /// <summary>
-    /// Whether a metric's or log feature's error only counts as far as the step's value also changed from its median over
-    /// the window's earlier steps: an incident is a change, while a slow drift (memory creeping up over hours, beyond
-    /// the training range) is not, however far from training it has gone.
+    /// Whether a metric's error only counts as far as the step's value also changed from its median over the window's
+    /// earlier steps: an incident is a change, while a slow drift (memory creeping up over hours, beyond the training
+    /// range) is not, however far from training it has gone. Logs and traces are not capped (where they are collected
+    /// only around incidents, their recent past is the incident itself).
     /// </summary>
     /// <value>Default <see langword="true"/>.</value>
     public bool RecentChange { get; set; } = true;
@@ -131,6 +147,11 @@ public sealed class UnsupervisedOptions
             yield return string.Create(CultureInfo.InvariantCulture, $"Unsupervised.MinimumTailScale must be a finite number greater than 0; it is {MinimumTailScale}.");
         }
 
+        if (!(Contamination >= 0 && Contamination < 0.2))
+        {
+            yield return string.Create(CultureInfo.InvariantCulture, $"Unsupervised.Contamination must be in [0, 0.2); it is {Contamination}.");
+        }
+
         if (CalibrationFolds < 1)
         {
             yield return string.Create(CultureInfo.InvariantCulture, $"Unsupervised.CalibrationFolds must be at least 1; it is {CalibrationFolds}.");
@@ -139,6 +160,11 @@ public sealed class UnsupervisedOptions
         if (PersistenceSteps < 1)
         {
             yield return string.Create(CultureInfo.InvariantCulture, $"Unsupervised.PersistenceSteps must be at least 1; it is {PersistenceSteps}.");
+        }
+
+        if (EventPersistenceSteps < 1)
+        {
+            yield return string.Create(CultureInfo.InvariantCulture, $"Unsupervised.EventPersistenceSteps must be at least 1; it is {EventPersistenceSteps}.");
         }
 
         if (TopFeatures < 1)

@@ -25,9 +25,9 @@ internal sealed class WindowBuilder
     private readonly Dictionary<long, MstGraph> _graphs = [];
     private string[] _keys;
 
-    public WindowBuilder(IReadOnlyList<string> trainedKeys, StepClock clock, int length, int nodeFeatures, int edgeFeatures, int persistence = 1)
+    public WindowBuilder(IReadOnlyList<string> trainedKeys, StepClock clock, int length, int nodeFeatures, int edgeFeatures, int persistence = 1, int eventPersistence = 1)
     {
-        History = new Scoring.ScoreHistory(persistence);
+        History = new Scoring.ScoreHistory(persistence, eventPersistence);
         _trained = trainedKeys;
         _trainedIndex = trainedKeys.Select((k, i) => (k, i)).ToDictionary(p => p.k, p => p.i, StringComparer.Ordinal);
         _clock = clock;

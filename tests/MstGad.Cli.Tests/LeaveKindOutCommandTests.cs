@@ -27,7 +27,7 @@ public sealed partial class LeaveKindOutCommandTests
             Assert.That(settings.Labels, Is.EqualTo(LabelMode.HoldOut));
             Assert.That(settings.DropUnlabelledFaults, Is.False);
             Assert.That(settings.Method, Is.EqualTo(DetectionMethod.Mstgad));
-            Assert.That(settings.AlarmBudgetPerHour, Is.EqualTo(0.5));
+            Assert.That(settings.AlarmBudgetPerHour, Is.EqualTo(0.25));
             Assert.That(settings.Demo, Is.EqualTo(new DemoSettings()));
             Assert.That((settings.Demo.TrainingHours, settings.Demo.TestHours, settings.Demo.Services, settings.Demo.Epochs), Is.EqualTo((6.0, 2.0, 8, 40)));
             Assert.That(settings.Problems(), Is.Empty);
@@ -37,7 +37,7 @@ public sealed partial class LeaveKindOutCommandTests
     [Test]
     public void Read_NoOptions_GivesTheDefaults()
     {
-        var settings = LeaveKindOutSettings.Read(new DemoSettings(), 1, seedGiven: false, seeds: null, kinds: null, "hold-out", drop: false, "mstgad", "0.5/h");
+        var settings = LeaveKindOutSettings.Read(new DemoSettings(), 1, seedGiven: false, seeds: null, kinds: null, "hold-out", drop: false, "mstgad", "0.25/h");
 
         Assert.Multiple(() =>
         {

@@ -139,7 +139,10 @@ internal sealed class StatisticalModel : IAnomalyModel
                 {
                     // With the recent baseline a residual must be both far from the training median and a change from
                     // the recent past: a slow drift (memory creeping up) is not an incident, a jump is.
-                    var r = mask.HasFlag(ModalityOf(f)) ? MathF.Min(MathF.Abs(row[f] - median[f]), MathF.Abs(row[f] - recent[f])) : 0;
+                    // Only metrics: logs and traces may be collected only around incidents, so that their recent past is the incident.
+                    var r = !mask.HasFlag(ModalityOf(f)) ? 0
+                        : f < _metrics ? MathF.Min(MathF.Abs(row[f] - median[f]), MathF.Abs(row[f] - recent[f]))
+                        : MathF.Abs(row[f] - median[f]);
                     errors[(node * width) + f] = r * r;
                     sum += r * r;
                 }

@@ -37,6 +37,11 @@ internal static class CalibrationFile
         }
 
         writer.Write(profile.RecentChange);
+        writer.Write(calibration.EventPersistence);
+        foreach (var t in calibration.ModalityThresholds)
+        {
+            writer.Write(t);
+        }
     }
 
     /// <exception cref="InvalidDataException">Another version, or widths that do not match the model's.</exception>
@@ -90,6 +95,16 @@ internal static class CalibrationFile
 
                 var recentChange = stream.Position < stream.Length && reader.ReadBoolean();
                 calibration = calibration with { Profile = new ErrorProfile(instances, metrics, logs, traces, fitted, pooled, top, relative) { ExcludedFeatures = excluded, RecentChange = recentChange } };
+            }
+
+            if (stream.Position < stream.Length)
+            {
+                calibration = calibration with { EventPersistence = reader.ReadInt32() };
+            }
+
+            if (stream.Position < stream.Length)
+            {
+                calibration = calibration with { ModalityThresholds = [reader.ReadDouble(), reader.ReadDouble(), reader.ReadDouble()] };
             }
 
             return calibration;

@@ -116,12 +116,12 @@ internal sealed class ErrorProfile
     internal ReadOnlySpan<float> Pooled => _pooled;
 
     /// <summary>
-    /// The residual size of every feature of a node: √error, and for the node features (the metrics and then the logs,
-    /// the first <paramref name="metricWidth"/> + <paramref name="logWidth"/>) with <paramref name="recentChange"/> at most
-    /// the distance of the step's value from its median over the window's earlier steps that had the modality (when
-    /// there are at least three).
+    /// The residual size of every feature of a node: √error, and for its metrics (the first <paramref name="metricWidth"/>
+    /// features) with <paramref name="recentChange"/> at most the distance of the step's value from its median over the
+    /// window's earlier steps that had metrics (when there are at least three). Logs and traces are not capped: where
+    /// they are collected only around incidents (as in the TrainTicket data), their recent past is the incident itself.
     /// </summary>
-    internal static void Residuals(WindowScores score, GraphWindow window, int node, int metricWidth, int logWidth, bool recentChange, Span<float> residuals)
+    internal static void Residuals(WindowScores score, GraphWindow window, int node, int metricWidth, bool recentChange, Span<float> residuals)
     {
         var errors = score.Errors.AsSpan(node * score.ErrorWidth, score.ErrorWidth);
         for (var f = 0; f < residuals.Length; f++)
@@ -130,22 +130,20 @@ internal sealed class ErrorProfile
         }
 
         var last = window.Last;
-        var nodeFeatures = metricWidth + logWidth;
-        if (!recentChange || node >= last.NodeCount || last.NodeFeatureCount < nodeFeatures)
+        if (!recentChange || node >= last.NodeCount || last.NodeFeatureCount < metricWidth)
         {
             return;
         }
 
         Span<float> history = stackalloc float[window.Length];
         var current = last.NodeFeatures.AsSpan(node * last.NodeFeatureCount, last.NodeFeatureCount);
-        for (var f = 0; f < nodeFeatures; f++)
+        for (var f = 0; f < metricWidth; f++)
         {
-            var modality = f < metricWidth ? ModalityMask.Metrics : ModalityMask.Logs;
             var count = 0;
             for (var t = 0; t < window.Length - 1; t++)
             {
                 var graph = window.Graphs[t];
-                if (node < graph.NodeCount && ((ModalityMask)graph.Mask[node]).HasFlag(modality))
+                if (node < graph.NodeCount && ((ModalityMask)graph.Mask[node]).HasFlag(ModalityMask.Metrics))
                 {
                     history[count++] = graph.NodeFeatures[(node * graph.NodeFeatureCount) + f];
                 }
@@ -208,7 +206,7 @@ internal sealed class ErrorProfile
                 }
 
                 var mask = (ModalityMask)window.Last.Mask[node];
-                Residuals(score, window, node, layout.Metrics, layout.Logs, options.RecentChange, residuals);
+                Residuals(score, window, node, layout.Metrics, options.RecentChange, residuals);
                 for (var f = 0; f < width; f++)
                 {
                     if (mask.HasFlag(ModalityOf(f, layout)))
@@ -294,15 +292,20 @@ internal sealed class ErrorProfile
         };
     }
 
+    /// <summary>The modalities, in the order of <see cref="ScoreModalities"/>.</summary>
+    public const int Modalities = 3;
+
     /// <summary>
-    /// Scores every present node of one window: the surprises of its features (<paramref name="z"/>,
-    /// <c>[nodes × width]</c>, zero where the modality is absent) and the instance score (before the
-    /// step-relative correction, which <see cref="Relative"/> applies).
+    /// Scores every present node of one window per modality: the surprises of its features (<paramref name="z"/>,
+    /// <c>[nodes × width]</c>, zero where the modality is absent) and, per node, the mean of the largest
+    /// <see cref="TopFeatures"/> surprises of its metrics, logs and traces (<c>[nodes × 3]</c>; NaN where the node or the
+    /// modality is absent), before the step-relative correction (<see cref="RelativeModalities"/>).
     /// </summary>
-    public double[] ScoreNodes(WindowScores score, GraphWindow window, float[] z)
+    public double[] ScoreModalities(WindowScores score, GraphWindow window, float[] z)
     {
         var nodes = score.Present.Length;
-        var result = new double[nodes];
+        var result = new double[nodes * Modalities];
+        Array.Fill(result, double.NaN);
         var width = Width;
         var residuals = new float[width];
         Span<float> top = stackalloc float[Math.Max(1, TopFeatures)];
@@ -312,15 +315,14 @@ internal sealed class ErrorProfile
             zs.Clear();
             if (!score.Present[node])
             {
-                result[node] = double.NaN;
                 continue;
             }
 
             var mask = (ModalityMask)window.Last.Mask[node];
-            Residuals(score, window, node, MetricWidth, LogWidth, RecentChange, residuals);
+            Residuals(score, window, node, MetricWidth, RecentChange, residuals);
             var fitted = node < Instances ? _parameters.AsSpan(node * width * Parameters, width * Parameters) : _pooled;
-            var best = double.NegativeInfinity;
             var offset = 0;
+            var m = 0;
             foreach (var (modality, size) in new[] { (ModalityMask.Metrics, MetricWidth), (ModalityMask.Logs, LogWidth), (ModalityMask.Traces, TraceWidth) })
             {
                 if (size > 0 && mask.HasFlag(modality))
@@ -335,38 +337,83 @@ internal sealed class ErrorProfile
                         zs[f] = Surprise(residuals[f], fitted[f * Parameters], fitted[(f * Parameters) + 1], fitted[(f * Parameters) + 2]);
                     }
 
-                    best = Math.Max(best, TopMean(zs.Slice(offset, size), top[..Math.Min(top.Length, size)]));
+                    result[(node * Modalities) + m] = TopMean(zs.Slice(offset, size), top[..Math.Min(top.Length, size)]);
                 }
 
                 offset += size;
+                m++;
             }
-
-            result[node] = double.IsNegativeInfinity(best) ? 0 : best;
         }
 
         return result;
     }
 
-    /// <summary>Applies the step-relative correction (when enabled): subtracts the median over the present nodes.</summary>
-    public void Relative(double[] scores)
+    /// <summary>
+    /// Applies the step-relative correction (when enabled) to per-modality scores: from each modality's score the median
+    /// of that modality's scores over the nodes that have it in the step is subtracted.
+    /// </summary>
+    public void RelativeModalities(double[] scores)
     {
         if (!RelativeToStep)
         {
             return;
         }
 
-        var present = scores.Where(s => !double.IsNaN(s)).ToArray();
-        if (present.Length == 0)
+        var nodes = scores.Length / Modalities;
+        var column = new List<double>(nodes);
+        for (var m = 0; m < Modalities; m++)
         {
-            return;
+            column.Clear();
+            for (var node = 0; node < nodes; node++)
+            {
+                var v = scores[(node * Modalities) + m];
+                if (!double.IsNaN(v))
+                {
+                    column.Add(v);
+                }
+            }
+
+            if (column.Count == 0)
+            {
+                continue;
+            }
+
+            column.Sort();
+            var median = column.Count % 2 == 1 ? column[column.Count / 2] : (column[(column.Count / 2) - 1] + column[column.Count / 2]) / 2;
+            for (var node = 0; node < nodes; node++)
+            {
+                scores[(node * Modalities) + m] -= median;
+            }
+        }
+    }
+
+    /// <summary>A node's anomaly score from its per-modality scores: the largest (0 when it has none).</summary>
+    public static double Combine(ReadOnlySpan<double> modalities)
+    {
+        var best = double.NegativeInfinity;
+        foreach (var v in modalities)
+        {
+            if (!double.IsNaN(v))
+            {
+                best = Math.Max(best, v);
+            }
         }
 
-        Array.Sort(present);
-        var median = present.Length % 2 == 1 ? present[present.Length / 2] : (present[(present.Length / 2) - 1] + present[present.Length / 2]) / 2;
-        for (var i = 0; i < scores.Length; i++)
+        return double.IsNegativeInfinity(best) ? 0 : best;
+    }
+
+    /// <summary>The anomaly score of every node of a window (per-modality scores, step-relative correction, the largest); NaN for absent nodes.</summary>
+    public double[] ScoreNodes(WindowScores score, GraphWindow window, float[] z)
+    {
+        var modalities = ScoreModalities(score, window, z);
+        RelativeModalities(modalities);
+        var result = new double[score.Present.Length];
+        for (var node = 0; node < result.Length; node++)
         {
-            scores[i] -= median;
+            result[node] = score.Present[node] ? Combine(modalities.AsSpan(node * Modalities, Modalities)) : double.NaN;
         }
+
+        return result;
     }
 
     private static ModalityMask ModalityOf(int feature, (int Metrics, int Logs, int Traces) layout) =>
@@ -444,7 +491,8 @@ internal sealed class ErrorProfile
 
 /// <summary>What the unsupervised decision learnt: the error profile, its threshold, and the classifier's class weight.</summary>
 /// <param name="Profile">The per-instance, per-feature spread of the errors on normal training time.</param>
-/// <param name="Threshold">The anomaly-score threshold for the alarm budget.</param>
+/// <param name="Threshold">The threshold of the normalised anomaly score: 1 (each modality's score is divided by its own
+/// threshold, <see cref="Calibration.ModalityThresholds"/>).</param>
 /// <param name="ClassWeight">The class weight w of the classifier's loss.</param>
 /// <param name="ClassifierTrained">Whether the method has a classifier and training had abnormal labels (otherwise the classifier takes no part in <see cref="DecisionRule.Combined"/>).</param>
 /// <param name="AlarmBudgetPerHour">The budget.</param>
@@ -459,8 +507,34 @@ internal sealed record Calibration(ErrorProfile Profile, double Threshold, doubl
     /// </summary>
     public double ClassifierThreshold { get; init; } = 1;
 
-    /// <summary>How many consecutive steps a score must stay above its threshold (<see cref="UnsupervisedOptions.PersistenceSteps"/>).</summary>
+    /// <summary>
+    /// Each modality's threshold (metrics, logs, traces) for its share of the alarm budget, fitted on its persistent
+    /// scores on normal time; +∞ for a modality the calibration never saw. A node's anomaly score is the largest of its
+    /// modality scores over their thresholds.
+    /// </summary>
+    public double[] ModalityThresholds { get; init; } = [1, 1, 1];
+
+    /// <summary>A node's normalised anomaly score: the largest of its modality scores, each over its own threshold (0 when it has none).</summary>
+    public double Normalise(double metrics, double logs, double traces)
+    {
+        var best = double.NegativeInfinity;
+        Span<double> values = [metrics, logs, traces];
+        for (var m = 0; m < values.Length; m++)
+        {
+            if (!double.IsNaN(values[m]) && double.IsFinite(ModalityThresholds[m]))
+            {
+                best = Math.Max(best, values[m] / ModalityThresholds[m]);
+            }
+        }
+
+        return double.IsNegativeInfinity(best) ? 0 : best;
+    }
+
+    /// <summary>How many consecutive steps a metric score must stay up (<see cref="UnsupervisedOptions.PersistenceSteps"/>).</summary>
     public int Persistence { get; init; } = 1;
+
+    /// <summary>How many consecutive steps a log or trace score must stay up (<see cref="UnsupervisedOptions.EventPersistenceSteps"/>).</summary>
+    public int EventPersistence { get; init; } = 1;
 
     /// <summary>
     /// The combined score: the larger of the anomaly score over its threshold and the classifier's P over its

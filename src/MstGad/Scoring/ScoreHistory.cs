@@ -1,30 +1,48 @@
 namespace MstGad.Scoring;
 
 /// <summary>
-/// The recent scores of every instance, so that a decision can ask for persistence: an instance is flagged only
-/// when its score has been above the threshold in each of its last k steps (<see cref="UnsupervisedOptions.PersistenceSteps"/>).
-/// Keeps the last k − 1 steps before the current one; a step in which the instance has no score counts as a score of 0
+/// The recent scores of every instance, so that a decision can ask for persistence: a modality's score counts only as
+/// far as it has stayed up over the modality's last k steps (<see cref="UnsupervisedOptions.PersistenceSteps"/> for
+/// metrics and the classifier, <see cref="UnsupervisedOptions.EventPersistenceSteps"/> for logs and traces). Keeps the
+/// last steps before the current one; a step in which the instance or the modality has no score counts as a score of 0
 /// (nothing unusual), so that it breaks persistence for any positive threshold.
 /// </summary>
 internal sealed class ScoreHistory
 {
-    private readonly SortedDictionary<long, Dictionary<string, (double Anomaly, double Probability)>> _steps = [];
+    private readonly SortedDictionary<long, Dictionary<string, Entry>> _steps = [];
+    private readonly int[] _lengths;
 
-    public ScoreHistory(int length) => Length = Math.Max(1, length);
+    /// <summary>Creates a history.</summary>
+    /// <param name="metricSteps">k of the metrics and of the classifier.</param>
+    /// <param name="eventSteps">k of the logs and the traces.</param>
+    public ScoreHistory(int metricSteps, int eventSteps)
+    {
+        MetricSteps = Math.Max(1, metricSteps);
+        EventSteps = Math.Max(1, eventSteps);
+        _lengths = [MetricSteps, EventSteps, EventSteps];
+        Length = Math.Max(MetricSteps, EventSteps);
+    }
 
-    /// <summary>k: how many consecutive steps a score must persist.</summary>
+    /// <summary>k of the metrics and of the classifier.</summary>
+    public int MetricSteps { get; }
+
+    /// <summary>k of the logs and the traces.</summary>
+    public int EventSteps { get; }
+
+    /// <summary>How many steps are kept (the larger k).</summary>
     public int Length { get; }
 
-    /// <summary>The retained steps, oldest first (for checkpoints).</summary>
-    public IEnumerable<(long Step, IReadOnlyDictionary<string, (double Anomaly, double Probability)> Scores)> Steps =>
-        _steps.Select(p => (p.Key, (IReadOnlyDictionary<string, (double, double)>)p.Value));
+    /// <summary>The retained steps, oldest first (for checkpoints and tests).</summary>
+    public IEnumerable<(long Step, IReadOnlyDictionary<string, Entry> Scores)> Steps =>
+        _steps.Select(p => (p.Key, (IReadOnlyDictionary<string, Entry>)p.Value));
 
-    /// <summary>Records an instance's scores at a step and forgets steps older than k − 1 before it.</summary>
-    public void Add(long step, string key, double anomaly, double probability)
+    /// <summary>Records an instance's per-modality anomaly scores (NaN where absent) and probability at a step, and forgets steps
+    /// older than the longest k before it.</summary>
+    public void Add(long step, string key, ReadOnlySpan<double> modalities, double probability)
     {
         if (!_steps.TryGetValue(step, out var scores))
         {
-            scores = new Dictionary<string, (double, double)>(StringComparer.Ordinal);
+            scores = new Dictionary<string, Entry>(StringComparer.Ordinal);
             _steps.Add(step, scores);
             var oldest = step - Length + 1;
             while (_steps.Count > 0 && _steps.Keys.First() < oldest)
@@ -33,22 +51,27 @@ internal sealed class ScoreHistory
             }
         }
 
-        scores[key] = (anomaly, probability);
+        scores[key] = new Entry(modalities.Length > 0 ? modalities[0] : double.NaN, modalities.Length > 1 ? modalities[1] : double.NaN, modalities.Length > 2 ? modalities[2] : double.NaN, probability);
     }
 
-    /// <summary>The smallest of the instance's scores over the steps <c>step − k + 1 … step</c>, a missing one counting as 0.</summary>
-    public (double Anomaly, double Probability) Persistent(long step, string key)
+    /// <summary>
+    /// The persistent scores at a step: per modality the smallest of its last k scores, and the smallest of the last k
+    /// (metric k) probabilities; a missing or absent score counts as 0.
+    /// </summary>
+    public Entry Persistent(long step, string key)
     {
-        var anomaly = double.PositiveInfinity;
-        var probability = double.PositiveInfinity;
-        for (var s = step - Length + 1; s <= step; s++)
+        Span<double> smallest = [double.PositiveInfinity, double.PositiveInfinity, double.PositiveInfinity, double.PositiveInfinity];
+        for (var m = 0; m <= ErrorProfile.Modalities; m++)
         {
-            var value = _steps.TryGetValue(s, out var scores) && scores.TryGetValue(key, out var found) ? found : (0, 0);
-            anomaly = Math.Min(anomaly, double.IsNaN(value.Anomaly) ? 0 : value.Anomaly);
-            probability = Math.Min(probability, double.IsNaN(value.Probability) ? 0 : value.Probability);
+            var length = m < ErrorProfile.Modalities ? _lengths[m] : MetricSteps;
+            for (var s = step - length + 1; s <= step; s++)
+            {
+                var value = _steps.TryGetValue(s, out var scores) && scores.TryGetValue(key, out var entry) ? entry[m] : 0;
+                smallest[m] = Math.Min(smallest[m], double.IsNaN(value) ? 0 : value);
+            }
         }
 
-        return (anomaly, probability);
+        return new Entry(smallest[0], smallest[1], smallest[2], smallest[3]);
     }
 
     public void Write(BinaryWriter writer)
@@ -58,11 +81,13 @@ internal sealed class ScoreHistory
         {
             writer.Write(step);
             writer.Write(scores.Count);
-            foreach (var (key, (anomaly, probability)) in scores.OrderBy(p => p.Key, StringComparer.Ordinal))
+            foreach (var (key, entry) in scores.OrderBy(p => p.Key, StringComparer.Ordinal))
             {
                 writer.Write(key);
-                writer.Write(anomaly);
-                writer.Write(probability);
+                writer.Write(entry.Metrics);
+                writer.Write(entry.Logs);
+                writer.Write(entry.Traces);
+                writer.Write(entry.Probability);
             }
         }
     }
@@ -76,8 +101,15 @@ internal sealed class ScoreHistory
             for (var n = reader.ReadInt32(); n > 0; n--)
             {
                 var key = reader.ReadString();
-                Add(step, key, reader.ReadDouble(), reader.ReadDouble());
+                Add(step, key, [reader.ReadDouble(), reader.ReadDouble(), reader.ReadDouble()], reader.ReadDouble());
             }
         }
+    }
+
+    /// <summary>An instance's scores at one step.</summary>
+    internal readonly record struct Entry(double Metrics, double Logs, double Traces, double Probability)
+    {
+        /// <summary>0 metrics, 1 logs, 2 traces, 3 the probability.</summary>
+        public double this[int index] => index switch { 0 => Metrics, 1 => Logs, 2 => Traces, _ => Probability };
     }
 }

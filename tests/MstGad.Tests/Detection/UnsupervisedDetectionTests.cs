@@ -22,8 +22,8 @@ public sealed class UnsupervisedDetectionTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(detector.AnomalyThreshold, Is.GreaterThan(0));
-            Assert.That(detector.Threshold, Is.EqualTo(detector.AnomalyThreshold));
+            Assert.That(detector.AnomalyThresholds![0], Is.GreaterThan(0));
+            Assert.That(detector.Threshold, Is.EqualTo(1));
             Assert.That(verdicts.All(v => double.IsFinite(v.AnomalyScore) && double.IsFinite(v.Score)), Is.True);
             Assert.That(flagged.Select(v => v.Instance).Distinct(), Is.EqualTo(new[] { "b" }), "only the faulty instance");
             Assert.That(flagged.All(v => v.Time > faults[0].Start && v.Time <= faults[0].End + TimeSpan.FromSeconds(30)), Is.True, "only in its fault window");
@@ -67,7 +67,7 @@ public sealed class UnsupervisedDetectionTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(loose.AnomalyThreshold, Is.LessThan(strict.AnomalyThreshold!.Value));
+            Assert.That(loose.AnomalyThresholds![0], Is.LessThan(strict.AnomalyThresholds![0]));
             Assert.That(strict.AlarmBudgetPerHour, Is.EqualTo(0.5));
             Assert.That(loose.AlarmBudgetPerHour, Is.EqualTo(60));
         });
@@ -79,19 +79,20 @@ public sealed class UnsupervisedDetectionTests
         var (data, faults) = TinySystem.Create(new TelemetryAggregator(Options));
         using var detector = TinySystem.Builder().UseMethod(DetectionMethod.Statistical).Build();
         detector.Fit(data, faults);
-        var fitted = detector.AnomalyThreshold;
+        var fitted = detector.AnomalyThresholds![0];
         var (again, _) = TinySystem.Create(detector.CreateAggregator());
 
-        var same = detector.Recalibrate(again, faults);
+        var same = detector.Recalibrate(again, faults)[0];
         var (more, _) = TinySystem.Create(detector.CreateAggregator());
-        var looser = detector.Recalibrate(more, faults, new UnsupervisedOptions { AlarmBudgetPerHour = 60 }, DecisionRule.Unsupervised);
+        var looser = detector.Recalibrate(more, faults, new UnsupervisedOptions { AlarmBudgetPerHour = 60 }, DecisionRule.Unsupervised)[0];
 
         Assert.Multiple(() =>
         {
             Assert.That(same, Is.EqualTo(fitted));
             Assert.That(looser, Is.LessThan(same));
             Assert.That(detector.DecisionRule, Is.EqualTo(DecisionRule.Unsupervised));
-            Assert.That(detector.Threshold, Is.EqualTo(looser));
+            Assert.That(detector.Threshold, Is.EqualTo(1));
+            Assert.That(detector.AnomalyThresholds![0], Is.EqualTo(looser));
             Assert.That(detector.AlarmBudgetPerHour, Is.EqualTo(60));
         });
     }

@@ -162,20 +162,35 @@ public sealed class ErrorProfileTests
     }
 
     [Test]
-    public void Relative_Enabled_SubtractsTheMedianOfThePresentNodes()
+    public void RelativeModalities_Enabled_SubtractsEachModalitysMedianOverTheNodesThatHaveIt()
     {
         var on = new ErrorProfile(1, 1, 0, 0, [0f, 0f, 1f], [0f, 0f, 1f], topFeatures: 1, relativeToStep: true);
         var off = new ErrorProfile(1, 1, 0, 0, [0f, 0f, 1f], [0f, 0f, 1f], topFeatures: 1, relativeToStep: false);
-        double[] a = [1, 5, double.NaN, 3, 10];
-        double[] b = [1, 5, double.NaN, 3, 10];
 
-        on.Relative(a);
-        off.Relative(b);
+        // Three nodes × (metrics, logs, traces); the logs only on nodes 0 and 2.
+        double[] a = [1, 4, 10, 5, double.NaN, 20, 3, 8, 30];
+        double[] b = [.. a];
+        on.RelativeModalities(a);
+        off.RelativeModalities(b);
 
         Assert.Multiple(() =>
         {
-            Assert.That(a, Is.EqualTo(new[] { -3, 1, double.NaN, -1, 6 }));
-            Assert.That(b, Is.EqualTo(new[] { 1, 5, double.NaN, 3, 10 }));
+            Assert.That(a, Is.EqualTo(new[] { -2, -2, -10, 2, double.NaN, 0, 0, 2, 10 }));
+            Assert.That(b, Is.EqualTo(new[] { 1, 4, 10, 5, double.NaN, 20, 3, 8, 30 }));
+        });
+    }
+
+    [Test]
+    public void Normalise_IsTheLargestModalityScoreOverItsThreshold()
+    {
+        var profile = new ErrorProfile(1, 1, 0, 0, [0f, 0f, 1f], [0f, 0f, 1f], 1, false);
+        var calibration = new Calibration(profile, 1, 1, false, 1, 1e-4, 100, true) { ModalityThresholds = [10, 2, double.PositiveInfinity] };
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(calibration.Normalise(5, 3, 1000), Is.EqualTo(1.5));
+            Assert.That(calibration.Normalise(30, double.NaN, 1000), Is.EqualTo(3.0));
+            Assert.That(calibration.Normalise(double.NaN, double.NaN, double.NaN), Is.Zero);
         });
     }
 

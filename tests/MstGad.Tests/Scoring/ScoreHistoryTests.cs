@@ -6,65 +6,58 @@ namespace MstGad.Tests.Scoring;
 public sealed class ScoreHistoryTests
 {
     [Test]
-    public void Persistent_ThreeConsecutiveSteps_IsTheSmallestOfThem()
+    public void Persistent_PerModality_IsTheSmallestOfItsLastKScores()
     {
-        var history = new ScoreHistory(3);
-        history.Add(10, "a", 5, 0.9);
-        history.Add(11, "a", 7, 0.2);
-        history.Add(12, "a", 6, 0.8);
+        // Metrics and the probability over 3 steps, logs and traces over 1.
+        var history = new ScoreHistory(3, 1);
+        history.Add(10, "a", [5, 9, 1], 0.9);
+        history.Add(11, "a", [7, 1, 8], 0.2);
+        history.Add(12, "a", [6, 2, 3], 0.8);
 
-        Assert.That(history.Persistent(12, "a"), Is.EqualTo((5.0, 0.2)));
+        Assert.That(history.Persistent(12, "a"), Is.EqualTo(new ScoreHistory.Entry(5, 2, 3, 0.2)));
     }
 
     [Test]
-    public void Persistent_AMissingStepOrInstance_CountsAsZero()
+    public void Persistent_AMissingStepInstanceOrModality_CountsAsZero()
     {
-        var history = new ScoreHistory(3);
-        history.Add(10, "a", 5, 0.9);
-        history.Add(12, "a", 6, 0.8);
-        history.Add(11, "b", 6, 0.8);
-        history.Add(12, "b", 6, 0.8);
+        var history = new ScoreHistory(2, 2);
+        history.Add(10, "a", [5, 5, 5], 0.9);
+        history.Add(12, "a", [6, 6, 6], 0.8);
+        history.Add(11, "b", [6, double.NaN, 6], 0.8);
+        history.Add(12, "b", [6, 6, 6], 0.8);
 
         Assert.Multiple(() =>
         {
-            Assert.That(history.Persistent(12, "a"), Is.EqualTo((0.0, 0.0)));
-            Assert.That(history.Persistent(12, "b"), Is.EqualTo((0.0, 0.0)));
-            Assert.That(history.Persistent(12, "c"), Is.EqualTo((0.0, 0.0)));
+            Assert.That(history.Persistent(12, "a"), Is.EqualTo(new ScoreHistory.Entry(0, 0, 0, 0)));
+            Assert.That(history.Persistent(12, "b"), Is.EqualTo(new ScoreHistory.Entry(6, 0, 6, 0.8)));
+            Assert.That(history.Persistent(12, "c"), Is.EqualTo(new ScoreHistory.Entry(0, 0, 0, 0)));
         });
     }
 
     [Test]
-    public void Add_KeepsOnlyTheLastSteps()
+    public void Add_KeepsOnlyTheStepsTheLongestPersistenceNeeds()
     {
-        var history = new ScoreHistory(2);
+        var history = new ScoreHistory(2, 1);
         for (var step = 0; step < 10; step++)
         {
-            history.Add(step, "a", step, 0);
+            history.Add(step, "a", [step, step, step], 0);
         }
 
         Assert.Multiple(() =>
         {
+            Assert.That(history.Length, Is.EqualTo(2));
             Assert.That(history.Steps.Select(s => s.Step), Is.EqualTo(new long[] { 8, 9 }));
-            Assert.That(history.Persistent(9, "a").Anomaly, Is.EqualTo(8));
+            Assert.That(history.Persistent(9, "a"), Is.EqualTo(new ScoreHistory.Entry(8, 9, 9, 0)));
         });
-    }
-
-    [Test]
-    public void Length_One_IsTheScoreItself()
-    {
-        var history = new ScoreHistory(1);
-        history.Add(4, "a", 3, 0.5);
-
-        Assert.That(history.Persistent(4, "a"), Is.EqualTo((3.0, 0.5)));
     }
 
     [Test]
     public void WriteThenRead_RestoresEveryScore()
     {
-        var history = new ScoreHistory(3);
-        history.Add(1, "b", 2, 0.1);
-        history.Add(2, "a", double.NaN, 0.3);
-        history.Add(3, "a", 4, 0.4);
+        var history = new ScoreHistory(3, 1);
+        history.Add(1, "b", [2, double.NaN, 1], 0.1);
+        history.Add(2, "a", [double.NaN, 3, 2], 0.3);
+        history.Add(3, "a", [4, 4, 4], 0.4);
         using var buffer = new MemoryStream();
         using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
         {
@@ -72,7 +65,7 @@ public sealed class ScoreHistoryTests
         }
 
         buffer.Position = 0;
-        var restored = new ScoreHistory(3);
+        var restored = new ScoreHistory(3, 1);
         using (var reader = new BinaryReader(buffer))
         {
             restored.Read(reader);
