@@ -23,24 +23,24 @@ public static class TrainOnFiles
         // Lenient: bad rows are skipped and counted (source.Report) instead of stopping at the first.
         var source = TelemetryDirectory.Open(folder, ReadMode.Lenient);
 
-        // With fault labels the classifier learns what abnormal looks like (abnormal when its P, corrected for the
-        // class weight of its training loss, is ≥ 0.5); without them every step counts as normal, so flag
-        // extreme reconstruction errors instead (SPOT).
+        // The default decision works with and without labels: an instance is flagged when its anomaly score (each
+        // reconstruction error against its own spread on normal training time) or, when training has labelled faults,
+        // the classifier's probability is above its threshold; both thresholds come from an alarm budget (false alarms
+        // per hour) on normal training time.
         var labels = 0;
         await foreach (var _ in source.ReadFaultsAsync(cancellationToken).ConfigureAwait(false))
         {
             labels++;
         }
 
-        var rule = labels > 0 ? DecisionRule.CalibratedClassifier : DecisionRule.ExtremeValue;
         output.WriteLine(labels > 0
-            ? $"{labels} labelled faults: the classifier decides (P corrected for its class weight ≥ 0.5)."
-            : "No fault labels: an extreme-value threshold on the reconstruction error decides.");
+            ? $"{labels} labelled faults: the anomaly score and the classifier decide, each under its share of the alarm budget."
+            : "No fault labels: the anomaly score decides under the alarm budget.");
 
         using var detector = new DetectorBuilder()
             .WithInterval(interval ?? TimeSpan.FromSeconds(30))
             .WithWindow(5)
-            .WithDecisionRule(rule)
+            .WithAlarmBudget(1)
             .ConfigureFeatures(o => o.MaxFeatureMagnitude = 5)
             .ConfigureModel(o =>
             {
