@@ -322,15 +322,6 @@ public sealed partial class Detector : IDisposable
             var re = score.ReconstructionError[node];
             var nodeModalities = modalities is null ? default : modalities.AsSpan(node * ErrorProfile.Modalities, ErrorProfile.Modalities);
             var a = modalities is null ? double.NaN : calibration!.Normalise(nodeModalities[0], nodeModalities[1], nodeModalities[2]);
-            if (z is not null && Environment.GetEnvironmentVariable("MSTGAD_DEBUG_NODE") == keys[node])
-            {
-                var width = calibration!.Profile.Width;
-                var names = trained.Space.NodeFeatureNames.Concat(Enumerable.Range(0, width).Select(i => "trace" + i.ToString(CultureInfo.InvariantCulture))).ToList();
-                var top5 = Enumerable.Range(0, width).OrderByDescending(f => z[(node * width) + f]).Take(6)
-                    .Select(f => string.Create(CultureInfo.InvariantCulture, $"{(f < trained.Space.NodeFeatureNames.Count ? names[f] : "trace" + (f - trained.Space.NodeFeatureNames.Count))}={z[(node * width) + f]:F1}"));
-                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"debug {time:HH:mm} {keys[node]} a={a:F2} p={p:F3}: {string.Join(", ", top5)}"));
-            }
-
             windows.History.Add(step, keys[node], nodeModalities, p);
             var persistent = windows.History.Persistent(step, keys[node]);
             var pa = calibration is null ? double.NaN : calibration.Normalise(persistent.Metrics, persistent.Logs, persistent.Traces);
@@ -655,11 +646,6 @@ public sealed partial class Detector : IDisposable
             var (t, evt) = AlarmBudget.Fit(scores, share);
             thresholds[m] = Math.Max(t, 1e-6);
             extremeValue |= evt;
-            if (Environment.GetEnvironmentVariable("MSTGAD_DEBUG") == "1")
-            {
-                var sorted = scores.Order().ToList();
-                Console.Error.WriteLine($"debug: modality {m}: {scores.Count} normal, share {share:G3}, q98 {sorted[(int)(sorted.Count * 0.98)]:F2}, top5 {string.Join(" ", sorted.TakeLast(5).Select(v => v.ToString("F1", CultureInfo.InvariantCulture)))}, threshold {thresholds[m]:F2} evt {evt}");
-            }
         }
 
         var classifierThreshold = 1.0;
@@ -746,34 +732,27 @@ public sealed partial class Detector : IDisposable
     {
         const int top = 3;
         var (metrics, logs, _) = trained.Model.ErrorLayout;
-        var errors = score.Errors.AsSpan(node * score.ErrorWidth, score.ErrorWidth).ToArray();
-        var standard = z?.AsSpan(node * score.ErrorWidth, score.ErrorWidth).ToArray();
-        double Rank(int feature) => standard is null ? errors[feature] : standard[feature];
-        double? StandardScore(int feature) => standard is null ? null : standard[feature];
+        var errors = score.Errors.AsSpan(node * score.ErrorWidth, score.ErrorWidth);
+        var standard = z is null ? default : z.AsSpan(node * score.ErrorWidth, score.ErrorWidth);
         var space = trained.Space;
-        var metricEvidence = new List<(MetricEvidence Evidence, double Rank)>();
-        for (var i = 0; i < metrics; i++)
+
+        // The top features of each part by standard score (or squared error without one), without sorting them all.
+        Span<int> best = stackalloc int[top];
+        var metricEvidence = new List<MetricEvidence>(top);
+        foreach (var f in Top(errors, standard, 0, metrics, best))
         {
-            if (errors[i] > 0)
-            {
-                metricEvidence.Add((new MetricEvidence(space.Metrics[i], errors[i]) { StandardScore = StandardScore(i) }, Rank(i)));
-            }
+            metricEvidence.Add(new MetricEvidence(space.Metrics[f], errors[f]) { StandardScore = standard.IsEmpty ? null : standard[f] });
         }
 
-        var logEvidence = new List<(LogEvidence Evidence, double Rank)>();
-        for (var i = 0; i < logs; i++)
+        var logEvidence = new List<LogEvidence>(top);
+        foreach (var f in Top(errors, standard, metrics, metrics + logs, best))
         {
-            var f = metrics + i;
-            if (errors[f] <= 0)
-            {
-                continue;
-            }
-
+            var i = f - metrics;
             var name = space.NodeFeatureNames[space.MetricFeatureCount + i];
             var evidence = i < space.Vocabulary.Count
                 ? new LogEvidence(name, space.Vocabulary[i].Id, space.Vocabulary[i].Text, trained.Examples.GetValueOrDefault(space.Vocabulary[i].Id), errors[f])
                 : new LogEvidence(name, null, null, null, errors[f]);
-            logEvidence.Add((evidence with { StandardScore = StandardScore(f) }, Rank(f)));
+            logEvidence.Add(evidence with { StandardScore = standard.IsEmpty ? null : standard[f] });
         }
 
         var edgeEvidence = score.EdgeErrors
@@ -783,10 +762,45 @@ public sealed partial class Detector : IDisposable
             .Take(top)
             .Select(e => ExplainEdge(space, score, last, e.Index, keys[e.Source], keys[e.Target]))
             .ToList();
-        return new Evidence(
-            [.. metricEvidence.OrderByDescending(m => m.Rank).Take(top).Select(m => m.Evidence)],
-            [.. logEvidence.OrderByDescending(l => l.Rank).Take(top).Select(l => l.Evidence)],
-            edgeEvidence);
+        return new Evidence(metricEvidence, logEvidence, edgeEvidence);
+    }
+
+    /// <summary>
+    /// The features in <c>[from, to)</c> with a positive error and the largest rank (standard score, or the error without
+    /// one), largest first, at most <paramref name="best"/>'s length; ties go to the lower index.
+    /// </summary>
+    private static int[] Top(ReadOnlySpan<float> errors, ReadOnlySpan<float> standard, int from, int to, Span<int> best)
+    {
+        var count = 0;
+        for (var f = from; f < to; f++)
+        {
+            if (errors[f] <= 0)
+            {
+                continue;
+            }
+
+            var rank = standard.IsEmpty ? errors[f] : standard[f];
+            var position = count;
+            while (position > 0 && (standard.IsEmpty ? errors[best[position - 1]] : standard[best[position - 1]]) < rank)
+            {
+                position--;
+            }
+
+            if (position >= best.Length)
+            {
+                continue;
+            }
+
+            for (var j = Math.Min(count, best.Length - 1); j > position; j--)
+            {
+                best[j] = best[j - 1];
+            }
+
+            best[position] = f;
+            count = Math.Min(count + 1, best.Length);
+        }
+
+        return best[..count].ToArray();
     }
 
     /// <summary>
