@@ -297,7 +297,6 @@ internal sealed record DemoSettings
             o.HiddenLabelFraction = 0;
             o.Seed = Seed;
         })
-        .WithDecisionRule(DecisionRule.CalibratedClassifier)
         .UseDevice("cpu", Threads);
 }
 

@@ -91,6 +91,7 @@ internal sealed class DetectorCommandOptions
                 o.CalibrationFolds = unsupervised.CalibrationFolds;
                 o.RecentChange = unsupervised.RecentChange;
                 o.Contamination = unsupervised.Contamination;
+                o.FlagCalleesOnly = unsupervised.FlagCalleesOnly;
             })
             .ConfigureFeatures(o =>
             {
@@ -189,6 +190,8 @@ internal sealed class UnsupervisedCommandOptions
 
     public Option<double> Contamination { get; } = new("--contamination") { Description = "The share of training points taken as incidents nobody labelled (their highest scores are left out of the alarm threshold's fit).", DefaultValueFactory = _ => 0 };
 
+    public Option<bool> FlagCallers { get; } = new("--flag-callers") { Description = "Also flag an instance that calls a flagged instance with at least its score in the same step (by default the callee alone is flagged: that is where it started)." };
+
     public Option<bool> AbsoluteScores { get; } = new("--absolute-scores") { Description = "Do not subtract the median anomaly score of the step's instances (by default only an instance that stands out from the others in the same step scores high)." };
 
     public void AddTo(Command command)
@@ -202,6 +205,7 @@ internal sealed class UnsupervisedCommandOptions
         command.Add(CalibrationFolds);
         command.Add(NoRecentChange);
         command.Add(Contamination);
+        command.Add(FlagCallers);
     }
 
     /// <exception cref="FormatException">The alarm budget is not a rate.</exception>
@@ -216,6 +220,7 @@ internal sealed class UnsupervisedCommandOptions
         CalibrationFolds = result.GetValue(CalibrationFolds),
         RecentChange = !result.GetValue(NoRecentChange),
         Contamination = result.GetValue(Contamination),
+        FlagCalleesOnly = !result.GetValue(FlagCallers),
     };
 
     /// <summary>Parses a rate per hour: <c>0.5</c>, <c>0.5/h</c>, <c>12/d</c>, <c>1/30m</c>.</summary>

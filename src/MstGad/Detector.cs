@@ -339,7 +339,35 @@ public sealed partial class Detector : IDisposable
             });
         }
 
-        return verdicts;
+        return _settings.Unsupervised.FlagCalleesOnly && _settings.Decision is DecisionRule.Unsupervised or DecisionRule.Combined
+            ? SuppressCallers(verdicts, window.Last, keys)
+            : verdicts;
+    }
+
+    /// <summary>
+    /// Unflags every flagged instance that calls a flagged instance with at least its score in the step
+    /// (<see cref="UnsupervisedOptions.FlagCalleesOnly"/>): a slow or failing callee makes its callers slow or failing, so
+    /// the verdict stays with the callee.
+    /// </summary>
+    private static List<InstanceVerdict> SuppressCallers(List<InstanceVerdict> verdicts, MstGraph last, IReadOnlyList<string> keys)
+    {
+        var flagged = verdicts.Where(v => v.IsAbnormal).ToDictionary(v => v.Instance, v => v.Score, StringComparer.Ordinal);
+        if (flagged.Count < 2)
+        {
+            return verdicts;
+        }
+
+        var callers = new HashSet<string>(StringComparer.Ordinal);
+        for (var e = 0; e < last.EdgeCount; e++)
+        {
+            var (caller, callee) = (keys[last.Sources[e]], keys[last.Targets[e]]);
+            if (caller != callee && flagged.TryGetValue(caller, out var callerScore) && flagged.TryGetValue(callee, out var calleeScore) && calleeScore >= callerScore)
+            {
+                callers.Add(caller);
+            }
+        }
+
+        return callers.Count == 0 ? verdicts : [.. verdicts.Select(v => v.IsAbnormal && callers.Contains(v.Instance) ? v with { IsAbnormal = false } : v)];
     }
 
     /// <summary>The settings of feature extraction.</summary>
@@ -498,6 +526,44 @@ public sealed partial class Detector : IDisposable
         return Math.Log(p / (1 - p));
     }
 
+    /// <summary>
+    /// The nodes that call a node labelled abnormal in the window's last step, directly or through other callers (its
+    /// upstream in the step's call graph), and are not labelled abnormal themselves.
+    /// </summary>
+    private static HashSet<int>? CallersOfLabelledFaults(GraphWindow window)
+    {
+        var last = window.Last;
+        var queue = new Queue<int>();
+        HashSet<int>? callers = null;
+        for (var node = 0; node < last.NodeCount; node++)
+        {
+            if (window.LastLabel(node) == Labels.Abnormal)
+            {
+                queue.Enqueue(node);
+            }
+        }
+
+        if (queue.Count == 0)
+        {
+            return null;
+        }
+
+        while (queue.Count > 0)
+        {
+            var callee = queue.Dequeue();
+            for (var e = 0; e < last.EdgeCount; e++)
+            {
+                var caller = last.Sources[e];
+                if (last.Targets[e] == callee && caller != callee && window.LastLabel(caller) != Labels.Abnormal && (callers ??= []).Add(caller))
+                {
+                    queue.Enqueue(caller);
+                }
+            }
+        }
+
+        return callers;
+    }
+
     /// <summary>The fewest training windows a calibration block may have.</summary>
     private const int MinimumFoldWindows = 30;
 
@@ -578,6 +644,7 @@ public sealed partial class Detector : IDisposable
                 partProfile.RelativeModalities(modalities);
                 windows++;
                 var step = part[w].Last.Step;
+                var affected = options.FlagCalleesOnly ? CallersOfLabelledFaults(part[w]) : null;
                 for (var node = 0; node < scores[w].Present.Length; node++)
                 {
                     if (!scores[w].Present[node])
@@ -591,6 +658,12 @@ public sealed partial class Detector : IDisposable
                     if (part[w].LastLabel(node) == Labels.Abnormal)
                     {
                         labelledAbnormal = true;
+                        continue;
+                    }
+
+                    // With callers unflagged at detection, the callers of a labelled fault are its victims, not normal time.
+                    if (affected?.Contains(node) == true)
+                    {
                         continue;
                     }
 

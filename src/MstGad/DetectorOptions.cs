@@ -130,6 +130,15 @@ public sealed class UnsupervisedOptions
     /// <value>Default <see langword="true"/>.</value>
     public bool RecentChange { get; set; } = true;
 
+    /// <summary>
+    /// Whether an instance that calls a flagged instance with at least its own score in the same step is left unflagged: a
+    /// slow or failing callee makes its callers slow or failing, and the on-call engineer should be pointed at the callee.
+    /// A caller that stands out more than its flagged callee keeps its flag (a fault of the caller can disturb its callees).
+    /// The callers of a labelled fault are then its victims and left out of the alarm budget's calibration.
+    /// </summary>
+    /// <value>Default <see langword="true"/>.</value>
+    public bool FlagCalleesOnly { get; set; } = true;
+
     /// <summary>Whether the median score of the instances present in the step is subtracted, so that
     /// only an instance that stands out from the others in the same step scores high.</summary>
     /// <value>Default <see langword="true"/>.</value>
