@@ -349,7 +349,7 @@ public sealed partial class Detector : IDisposable
     /// (<see cref="UnsupervisedOptions.FlagCalleesOnly"/>): a slow or failing callee makes its callers slow or failing, so
     /// the verdict stays with the callee.
     /// </summary>
-    private static List<InstanceVerdict> SuppressCallers(List<InstanceVerdict> verdicts, MstGraph last, IReadOnlyList<string> keys)
+    internal static List<InstanceVerdict> SuppressCallers(List<InstanceVerdict> verdicts, MstGraph last, IReadOnlyList<string> keys)
     {
         var flagged = verdicts.Where(v => v.IsAbnormal).ToDictionary(v => v.Instance, v => v.Score, StringComparer.Ordinal);
         if (flagged.Count < 2)
@@ -530,7 +530,7 @@ public sealed partial class Detector : IDisposable
     /// The nodes that call a node labelled abnormal in the window's last step, directly or through other callers (its
     /// upstream in the step's call graph), and are not labelled abnormal themselves.
     /// </summary>
-    private static HashSet<int>? CallersOfLabelledFaults(GraphWindow window)
+    internal static HashSet<int>? CallersOfLabelledFaults(GraphWindow window)
     {
         var last = window.Last;
         var queue = new Queue<int>();

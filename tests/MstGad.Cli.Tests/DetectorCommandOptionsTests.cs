@@ -49,14 +49,41 @@ public sealed class DetectorCommandOptionsTests
     [Test]
     public void CreateBuilder_UnsupervisedOptions_ReachTheDetector()
     {
-        var (options, result) = Parse(["--alarm-budget", "2/h", "--persistence", "1", "--top-features", "3", "--tail-floor", "0.1", "--absolute-scores", "--method", "statistical", "--compression", "none", "--decision", "unsupervised"]);
+        var (options, result) = Parse(["--alarm-budget", "2/h", "--persistence", "1", "--event-persistence", "2", "--top-features", "3", "--tail-floor", "0.1", "--absolute-scores", "--calibration-folds", "1", "--contamination", "0.01", "--no-recent-change", "--flag-callers", "--method", "statistical", "--compression", "none", "--decision", "unsupervised"]);
 
         using var detector = options.CreateBuilder(result).Build();
+        var unsupervised = options.Unsupervised.Create(result);
 
         Assert.Multiple(() =>
         {
             Assert.That(detector.Method, Is.EqualTo(DetectionMethod.Statistical));
             Assert.That(detector.DecisionRule, Is.EqualTo(DecisionRule.Unsupervised));
+            Assert.That(
+                (unsupervised.AlarmBudgetPerHour, unsupervised.PersistenceSteps, unsupervised.EventPersistenceSteps, unsupervised.TopFeatures, unsupervised.MinimumTailScale,
+                 unsupervised.RelativeToStep, unsupervised.CalibrationFolds, unsupervised.Contamination, unsupervised.RecentChange, unsupervised.FlagCalleesOnly),
+                Is.EqualTo((2.0, 1, 2, 3, 0.1, false, 1, 0.01, false, false)));
+        });
+    }
+
+    [Test]
+    public void Create_NoUnsupervisedOptions_GivesTheLibrarysDefaults()
+    {
+        var (options, result) = Parse([]);
+        var defaults = new UnsupervisedOptions();
+
+        var created = options.Unsupervised.Create(result);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(
+                (created.AlarmBudgetPerHour, created.PersistenceSteps, created.EventPersistenceSteps, created.TopFeatures, created.MinimumTailScale,
+                 created.RelativeToStep, created.CalibrationFolds, created.Contamination, created.RecentChange, created.FlagCalleesOnly),
+                Is.EqualTo((defaults.AlarmBudgetPerHour, defaults.PersistenceSteps, defaults.EventPersistenceSteps, defaults.TopFeatures, defaults.MinimumTailScale,
+                 defaults.RelativeToStep, defaults.CalibrationFolds, defaults.Contamination, defaults.RecentChange, defaults.FlagCalleesOnly)));
+            Assert.That(
+                (defaults.AlarmBudgetPerHour, defaults.PersistenceSteps, defaults.EventPersistenceSteps, defaults.TopFeatures, defaults.MinimumTailScale,
+                 defaults.RelativeToStep, defaults.CalibrationFolds, defaults.Contamination, defaults.RecentChange, defaults.FlagCalleesOnly),
+                Is.EqualTo((0.25, 3, 1, 2, 0.05, true, 4, 0.0, true, true)), "the documented defaults");
         });
     }
 

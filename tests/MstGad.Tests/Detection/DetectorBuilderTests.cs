@@ -38,7 +38,10 @@ public sealed class DetectorBuilderTests
             {
                 o.TopFeatures = 0;
                 o.PersistenceSteps = 0;
+                o.EventPersistenceSteps = 0;
                 o.MinimumTailScale = double.NaN;
+                o.Contamination = 0.2;
+                o.CalibrationFolds = 0;
             })
             .ConfigureFeatures(o => o.Compression = (MstGad.Features.FeatureCompression)7)
             .UseMethod(DetectionMethod.Statistical)
@@ -51,7 +54,10 @@ public sealed class DetectorBuilderTests
             "Features: Compression 7 is not defined.",
             "Unsupervised.AlarmBudgetPerHour must be a finite number greater than 0; it is 0.",
             "Unsupervised.MinimumTailScale must be a finite number greater than 0; it is NaN.",
+            "Unsupervised.Contamination must be in [0, 0.2); it is 0.2.",
+            "Unsupervised.CalibrationFolds must be at least 1; it is 0.",
             "Unsupervised.PersistenceSteps must be at least 1; it is 0.",
+            "Unsupervised.EventPersistenceSteps must be at least 1; it is 0.",
             "Unsupervised.TopFeatures must be at least 1; it is 0.",
             "The statistical method has no classifier or reconstruction error to decide with ExtremeValue: use DecisionRule.Unsupervised or DecisionRule.Combined.",
         }));

@@ -210,6 +210,29 @@ public sealed class ErrorProfileTests
         });
     }
 
+    [Test]
+    public void Residuals_RecentChange_CapsMetricsByTheirChangeFromTheWindowsEarlierSteps()
+    {
+        // Node features: one metric and one log. Over four steps the metric drifts 1, 2, 3, 4 and the log goes 0, 0, 0, 9.
+        // The model's residuals are 10 for both: the metric's is capped at |4 − median(1, 2, 3)| = 2, the log's is not.
+        var graphs = new[] { (1f, 0f), (2f, 0f), (3f, 0f), (4f, 9f) }
+            .Select((v, t) => new MstGraph(t, Clock, 1, 2, [v.Item1, v.Item2], [(byte)(ModalityMask.Metrics | ModalityMask.Logs)], [], [], 0, []))
+            .ToArray();
+        var window = new GraphWindow(graphs, null);
+        var score = new WindowScores(3, [0f], [0f], [100f, 100f], 2, [], [true]);
+        var capped = new float[2];
+        var uncapped = new float[2];
+
+        ErrorProfile.Residuals(score, window, 0, metricWidth: 1, recentChange: true, capped);
+        ErrorProfile.Residuals(score, window, 0, metricWidth: 1, recentChange: false, uncapped);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(capped, Is.EqualTo(new[] { 2f, 10f }));
+            Assert.That(uncapped, Is.EqualTo(new[] { 10f, 10f }));
+        });
+    }
+
     /// <summary>One window per row: node errors are the squared residuals of the row (node-major, width features per node).</summary>
     private static (List<WindowScores> Scores, List<GraphWindow> Windows) Windows(
         float[][] rows, int nodes, int metrics, int logs, ModalityMask mask = ModalityMask.None, ModalityMask[]? masks = null, sbyte[]? labels = null, bool[][]? present = null)

@@ -1,0 +1,57 @@
+using MstGad.Features;
+using MstGad.Graph;
+
+namespace MstGad.Tests.Detection;
+
+[TestFixture]
+public sealed class CallerSuppressionTests
+{
+    private static readonly StepClock Clock = new(TimeSpan.FromMinutes(1));
+
+    [Test]
+    public void SuppressCallers_CallerOfAFlaggedCalleeThatScoresAtLeastAsHigh_IsUnflagged()
+    {
+        // a → b → c, all flagged: a (2) calls b (3): a is b's victim; b (3) calls c (1): b stands out more and keeps its flag.
+        string[] keys = ["a", "b", "c", "d"];
+        var last = Graph(4, [(0, 1), (1, 2), (3, 3)]);
+        List<InstanceVerdict> verdicts = [Verdict("a", 2, true), Verdict("b", 3, true), Verdict("c", 1, true), Verdict("d", 9, false)];
+
+        var result = Detector.SuppressCallers(verdicts, last, keys);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.Where(v => v.IsAbnormal).Select(v => v.Instance), Is.EqualTo(new[] { "b", "c" }));
+            Assert.That(result.Select(v => v.Score), Is.EqualTo(verdicts.Select(v => v.Score)), "scores are kept");
+        });
+    }
+
+    [Test]
+    public void SuppressCallers_OneFlaggedInstance_ChangesNothing()
+    {
+        List<InstanceVerdict> verdicts = [Verdict("a", 2, true), Verdict("b", 3, false)];
+
+        Assert.That(Detector.SuppressCallers(verdicts, Graph(2, [(0, 1)]), ["a", "b"]), Is.SameAs(verdicts));
+    }
+
+    [Test]
+    public void CallersOfLabelledFaults_AreTheFaultsUpstreamInTheStepsCallGraph()
+    {
+        // d → a → b → c with c labelled abnormal, e → e a self-call: a, b and d are upstream of c; e is not.
+        var graph = Graph(5, [(3, 0), (0, 1), (1, 2), (4, 4)]);
+        var labels = new sbyte[] { Labels.Normal, Labels.Unknown, Labels.Abnormal, Labels.Normal, Labels.Normal };
+
+        var callers = Detector.CallersOfLabelledFaults(new GraphWindow([graph], labels));
+
+        Assert.That(callers, Is.EquivalentTo(new[] { 0, 1, 3 }));
+    }
+
+    [Test]
+    public void CallersOfLabelledFaults_NoFault_IsNull() =>
+        Assert.That(Detector.CallersOfLabelledFaults(new GraphWindow([Graph(2, [(0, 1)])], [Labels.Normal, Labels.Normal])), Is.Null);
+
+    private static MstGraph Graph(int nodes, (int Source, int Target)[] edges) =>
+        new(0, Clock, nodes, 1, new float[nodes], [.. Enumerable.Repeat((byte)ModalityMask.Metrics, nodes)], [.. edges.Select(e => e.Source)], [.. edges.Select(e => e.Target)], 0, []);
+
+    private static InstanceVerdict Verdict(string instance, double score, bool abnormal) =>
+        new(instance, DateTimeOffset.UnixEpoch, score, 0, 0, abnormal, new Evidence([], [], []));
+}
