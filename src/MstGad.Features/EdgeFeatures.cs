@@ -26,16 +26,23 @@ public enum EdgeMeasure
 
     /// <summary>The share of all calls that failed on either side.</summary>
     ErrorRate = 7,
+
+    /// <summary>The mean server-observed duration of all calls, in milliseconds.</summary>
+    MeanServerLatency = 8,
+
+    /// <summary>The mean client minus server duration of all calls (time on the network and in queues per call), in milliseconds.</summary>
+    MeanClientMinusServer = 9,
 }
 
 /// <summary>One edge feature of a <see cref="FeatureSpace"/>.</summary>
 /// <param name="Name">The feature name (<c>calls:&lt;type&gt;</c>, <c>client:&lt;type&gt;</c>, <c>server:&lt;type&gt;</c>,
-/// <c>gap:&lt;type&gt;</c>, <c>errors:&lt;type&gt;</c>, <c>calls</c>, <c>latency:mean</c>, <c>latency:p95</c>, <c>error-rate</c>).</param>
+/// <c>gap:&lt;type&gt;</c>, <c>errors:&lt;type&gt;</c>, <c>calls</c>, <c>latency:mean</c>, <c>latency:p95</c>, <c>server:mean</c>,
+/// <c>gap:mean</c>, <c>error-rate</c>).</param>
 /// <param name="Measure">What it measures.</param>
 /// <param name="RequestType">The request type (the callee's operation, or <c>other</c>), or <see langword="null"/> for a summary of all calls.</param>
 public sealed record EdgeFeatureInfo(string Name, EdgeMeasure Measure, string? RequestType)
 {
     /// <summary>Whether the raw value is a duration in milliseconds.</summary>
     public bool IsDuration => Measure is EdgeMeasure.ClientDuration or EdgeMeasure.ServerDuration or EdgeMeasure.ClientMinusServer
-        or EdgeMeasure.MeanLatency or EdgeMeasure.P95Latency;
+        or EdgeMeasure.MeanLatency or EdgeMeasure.P95Latency or EdgeMeasure.MeanServerLatency or EdgeMeasure.MeanClientMinusServer;
 }

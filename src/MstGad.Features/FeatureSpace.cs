@@ -16,7 +16,8 @@ namespace MstGad.Features;
 /// levels when <see cref="FeatureOptions.LogLevelCounts"/> is on. Edge features (<see cref="EdgeFeatures"/>): for each
 /// request type and then <c>other</c>, when <see cref="EdgeFeatureSet.RequestTypeDurations"/> is on, <c>calls:&lt;type&gt;</c>,
 /// <c>client:&lt;type&gt;</c>, <c>server:&lt;type&gt;</c>, <c>gap:&lt;type&gt;</c> (client minus server) and
-/// <c>errors:&lt;type&gt;</c>; then <c>calls</c>, <c>latency:mean</c>, <c>latency:p95</c> (client-observed) and
+/// <c>errors:&lt;type&gt;</c>; then <c>calls</c>, <c>latency:mean</c>, <c>latency:p95</c> (client-observed), <c>server:mean</c>,
+/// <c>gap:mean</c> (client minus server per call) and
 /// <c>error-rate</c> when <see cref="EdgeFeatureSet.Summary"/> is on. Every edge feature but the error rate is divided by
 /// its per-edge training mean (Eq. 9). Values outside the training range are kept (not clipped).
 /// </remarks>
@@ -740,6 +741,8 @@ public sealed partial class FeatureSpace
             layout.Add(new EdgeFeatureInfo("calls", EdgeMeasure.Calls, null));
             layout.Add(new EdgeFeatureInfo("latency:mean", EdgeMeasure.MeanLatency, null));
             layout.Add(new EdgeFeatureInfo("latency:p95", EdgeMeasure.P95Latency, null));
+            layout.Add(new EdgeFeatureInfo("server:mean", EdgeMeasure.MeanServerLatency, null));
+            layout.Add(new EdgeFeatureInfo("gap:mean", EdgeMeasure.MeanClientMinusServer, null));
             layout.Add(new EdgeFeatureInfo("error-rate", EdgeMeasure.ErrorRate, null));
         }
 
@@ -748,7 +751,10 @@ public sealed partial class FeatureSpace
 
     private static int ColumnCount(FeatureOptions options, int types) =>
         ((options.EdgeFeatures & EdgeFeatureSet.RequestTypeDurations) != 0 ? (types + 1) * TypeMeasures.Length : 0) +
-        ((options.EdgeFeatures & EdgeFeatureSet.Summary) != 0 ? 4 : 0);
+        ((options.EdgeFeatures & EdgeFeatureSet.Summary) != 0 ? SummaryColumns : 0);
+
+    /// <summary>calls, latency:mean, latency:p95, server:mean, gap:mean, error-rate.</summary>
+    private const int SummaryColumns = 6;
 
     private static bool IsErrorRate(FeatureOptions options, int types, int column) =>
         (options.EdgeFeatures & EdgeFeatureSet.Summary) != 0 && column == ColumnCount(options, types) - 1;
@@ -792,10 +798,19 @@ public sealed partial class FeatureSpace
         if ((options.EdgeFeatures & EdgeFeatureSet.Summary) != 0)
         {
             var calls = cell.Calls;
+            long server = 0, gap = 0;
+            foreach (var totals in cell.Operations.Values)
+            {
+                server += totals.ServerTicks;
+                gap += totals.GapTicks;
+            }
+
             raw[c] = calls;
             raw[c + 1] = calls == 0 ? 0 : Milliseconds(cell.ClientTicks) / calls;
             raw[c + 2] = Percentile(cell.ClientDurations, 0.95);
-            raw[c + 3] = calls == 0 ? 0 : (double)cell.Errors / calls;
+            raw[c + 3] = calls == 0 ? 0 : Milliseconds(server) / calls;
+            raw[c + 4] = calls == 0 ? 0 : Milliseconds(gap) / calls;
+            raw[c + 5] = calls == 0 ? 0 : (double)cell.Errors / calls;
         }
     }
 
