@@ -64,7 +64,7 @@ public enum EdgeFeatureSet
     /// </summary>
     RequestTypeDurations = 1,
 
-    /// <summary>Calls, mean and p95 client-observed latency, and the error rate of all calls of an edge.</summary>
+    /// <summary>Of all calls of an edge: calls, mean and p95 client-observed latency, mean server-observed latency, mean client minus server (per call), and the error rate.</summary>
     Summary = 2,
 
     /// <summary>Both.</summary>
