@@ -180,9 +180,9 @@ internal sealed class UnsupervisedCommandOptions
 
     public Option<double> TailFloor { get; } = new("--tail-floor") { Description = "The smallest tail scale of a feature's error distribution, in normalised units (see UnsupervisedOptions.MinimumTailScale).", DefaultValueFactory = _ => 0.05 };
 
-    public Option<int> Persistence { get; } = new("--persistence") { Description = "How many consecutive steps an instance's metric score (and the classifier's probability) must stay up to count.", DefaultValueFactory = _ => 3 };
+    public Option<int> Persistence { get; } = new("--persistence") { Description = "How many consecutive steps an instance's metric score must stay up to count.", DefaultValueFactory = _ => 3 };
 
-    public Option<int> EventPersistence { get; } = new("--event-persistence") { Description = "How many consecutive steps an instance's log and trace scores must stay up to count.", DefaultValueFactory = _ => 1 };
+    public Option<int> EventPersistence { get; } = new("--event-persistence") { Description = "How many consecutive steps an instance's log and trace scores and the classifier's probability must stay up to count.", DefaultValueFactory = _ => 1 };
 
     public Option<int> CalibrationFolds { get; } = new("--calibration-folds") { Description = "Into how many contiguous blocks of time the training part is cut to set the alarm threshold on scores the error profile did not see.", DefaultValueFactory = _ => 4 };
 

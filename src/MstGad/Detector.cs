@@ -509,12 +509,7 @@ public sealed partial class Detector : IDisposable
         var rule = decision ?? _settings.Decision;
         var calibration = Calibrate(trained.Model, trained.Space, training, validation, trained.Instances.Count, trained.Calibration?.ClassWeight ?? ClassWeightOf(training), options, rule);
         _settings = _settings with { Unsupervised = options, Decision = decision ?? _settings.Decision };
-        var threshold = _settings.Decision switch
-        {
-            DecisionRule.Unsupervised => calibration.Threshold,
-            DecisionRule.Combined => 1,
-            _ => trained.Threshold,
-        };
+        var threshold = ChooseThreshold(trained.Model, training, validation, calibration.ClassWeight, calibration);
         _trained = trained with { Calibration = calibration, Threshold = threshold };
         return calibration.ModalityThresholds;
     }

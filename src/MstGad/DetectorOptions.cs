@@ -89,8 +89,8 @@ public sealed class UnsupervisedOptions
     public double MinimumTailScale { get; set; } = 0.05;
 
     /// <summary>
-    /// How many consecutive steps an instance's metric score (and the classifier's probability) must stay up for it to
-    /// count: the decision uses the smallest of the last k, and the alarm budget is fitted on that. One metric sample
+    /// How many consecutive steps an instance's metric score must stay up for it to count: the decision uses the smallest
+    /// of the last k, and the alarm budget is fitted on that. One metric sample
     /// usually covers two steps, and one slow request of a quiet minute makes a latency percentile jump for one sample:
     /// asking for three steps keeps such blips from paging anybody, at the cost of flagging a metric fault two steps later.
     /// </summary>
@@ -98,8 +98,9 @@ public sealed class UnsupervisedOptions
     public int PersistenceSteps { get; set; } = 3;
 
     /// <summary>
-    /// The same for the logs' and the traces' scores. Calls and log lines are counted in the step they happen (no sample
-    /// smears them over two steps), and their counts swing with the traffic of the minute.
+    /// The same for the logs' and the traces' scores and the classifier's probability. Calls and log lines are counted in
+    /// the step they happen (no sample smears them over two steps), their counts swing with the traffic of the minute,
+    /// and the classifier reads the whole window.
     /// </summary>
     /// <value>Default 1. At least 1.</value>
     public int EventPersistenceSteps { get; set; } = 1;

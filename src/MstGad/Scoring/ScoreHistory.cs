@@ -56,14 +56,15 @@ internal sealed class ScoreHistory
 
     /// <summary>
     /// The persistent scores at a step: per modality the smallest of its last k scores, and the smallest of the last k
-    /// (metric k) probabilities; a missing or absent score counts as 0.
+    /// (event k: the classifier reads the whole window, not one metric sample) probabilities; a missing or absent score
+    /// counts as 0.
     /// </summary>
     public Entry Persistent(long step, string key)
     {
         Span<double> smallest = [double.PositiveInfinity, double.PositiveInfinity, double.PositiveInfinity, double.PositiveInfinity];
         for (var m = 0; m <= ErrorProfile.Modalities; m++)
         {
-            var length = m < ErrorProfile.Modalities ? _lengths[m] : MetricSteps;
+            var length = m < ErrorProfile.Modalities ? _lengths[m] : EventSteps;
             for (var s = step - length + 1; s <= step; s++)
             {
                 var value = _steps.TryGetValue(s, out var scores) && scores.TryGetValue(key, out var entry) ? entry[m] : 0;

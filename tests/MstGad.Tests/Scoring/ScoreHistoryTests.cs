@@ -8,13 +8,13 @@ public sealed class ScoreHistoryTests
     [Test]
     public void Persistent_PerModality_IsTheSmallestOfItsLastKScores()
     {
-        // Metrics and the probability over 3 steps, logs and traces over 1.
+        // Metrics over 3 steps; logs, traces and the probability over 1.
         var history = new ScoreHistory(3, 1);
         history.Add(10, "a", [5, 9, 1], 0.9);
         history.Add(11, "a", [7, 1, 8], 0.2);
         history.Add(12, "a", [6, 2, 3], 0.8);
 
-        Assert.That(history.Persistent(12, "a"), Is.EqualTo(new ScoreHistory.Entry(5, 2, 3, 0.2)));
+        Assert.That(history.Persistent(12, "a"), Is.EqualTo(new ScoreHistory.Entry(5, 2, 3, 0.8)));
     }
 
     [Test]
