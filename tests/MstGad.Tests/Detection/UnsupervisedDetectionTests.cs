@@ -98,6 +98,28 @@ public sealed class UnsupervisedDetectionTests
     }
 
     [Test]
+    public void Recalibrate_ToAClassifierRule_SetsThatRulesThreshold()
+    {
+        // The fault (steps 40–44 of 60) inside the training part, so that the classifier's class weight w exceeds 1.
+        var (data, faults) = TinySystem.Create(new TelemetryAggregator(Options));
+        using var detector = TinySystem.Builder().ConfigureSplit(o => (o.TrainFraction, o.ValidationFraction) = (0.8, 0.1)).Build();
+        detector.Fit(data, faults);
+        var (again, _) = TinySystem.Create(detector.CreateAggregator());
+        var (more, _) = TinySystem.Create(detector.CreateAggregator());
+
+        detector.Recalibrate(again, faults, decision: DecisionRule.Classifier);
+        var paper = detector.Threshold;
+        detector.Recalibrate(more, faults, decision: DecisionRule.CalibratedClassifier);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(paper, Is.EqualTo(0.5));
+            Assert.That(detector.DecisionRule, Is.EqualTo(DecisionRule.CalibratedClassifier));
+            Assert.That(detector.Threshold, Is.GreaterThan(0.5).And.LessThan(1), "w / (1 + w) with w > 1");
+        });
+    }
+
+    [Test]
     public void Recalibrate_InvalidOptions_ListsEveryProblem()
     {
         var (data, faults) = TinySystem.Create(new TelemetryAggregator(Options));
