@@ -53,6 +53,11 @@ internal static class TrainCommand
                         $"trained {report.Training.Epochs.Count} epochs (best {report.Training.BestEpoch}{(report.Training.StoppedEarly ? ", stopped early" : "")}{(report.Training.StoppedByTimeBudget ? ", stopped by the time budget" : "")}) on {report.TrainingWindows} windows, validated on {report.ValidationWindows}; " +
                         $"{report.Instances} instances, {report.NodeFeatures} node and {report.EdgeFeatures} edge features; class weight w {report.Training.ClassWeight:0.#}; threshold {report.Threshold:G4}; {report.Elapsed.TotalSeconds:0} s"));
                     Console.WriteLine($"training {report.TrainingStart:O} – {report.TrainingEnd:O}, validation until {report.ValidationEnd:O}");
+                    if (detector.AnomalyThresholds is { } thresholds)
+                    {
+                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                            $"decision {detector.DecisionRule} ({detector.Method}); anomaly thresholds {thresholds[0]:G4} (metrics), {thresholds[1]:G4} (logs), {thresholds[2]:G4} (traces) for an alarm budget of {detector.AlarmBudgetPerHour:G4} per hour"));
+                    }
                     Console.WriteLine($"read: metrics {source.Report.Metrics}; logs {source.Report.Logs}; spans {source.Report.Spans}; faults {source.Report.Faults}");
                     foreach (var note in ReadReports.Notes(source.Report))
                     {
