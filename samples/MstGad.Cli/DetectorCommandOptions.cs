@@ -19,13 +19,13 @@ internal sealed class DetectorCommandOptions
 
     public Option<string> InstanceKey { get; } = new("--instance-key") { Description = "kubernetes-workload (strip pod suffixes) or identity.", DefaultValueFactory = _ => "kubernetes-workload" };
 
-    public Option<string> Decision { get; } = new("--decision") { Description = DecisionDescription, DefaultValueFactory = _ => "combined" };
+    public Option<string> Decision { get; } = new("--decision") { Description = DecisionDescription, DefaultValueFactory = _ => "unsupervised" };
 
     public UnsupervisedCommandOptions Unsupervised { get; } = new();
 
     public Option<string> Method { get; } = new("--method") { Description = "mstgad (the network, the default) or statistical (robust statistics of every feature, no network: the cold-start fallback and a baseline).", DefaultValueFactory = _ => "mstgad" };
 
-    public const string DecisionDescription = "combined (the default: the unsupervised anomaly score above its alarm-budget threshold, or the calibrated classifier when training had abnormal labels), unsupervised (the anomaly score alone; no labels needed), calibrated (the classifier's P corrected for the class weight w of its training loss, P ≥ w/(1+w)), classifier (the paper's P ≥ 0.5), validation (best-F1 threshold of P on the validation split), reconstruction (best-F1 threshold of the reconstruction error on the validation split) or extreme-value (SPOT on the reconstruction error).";
+    public const string DecisionDescription = "unsupervised (the default: the anomaly score above its alarm-budget threshold; no labels needed, and labels do not change the rule), combined (the anomaly score, or the calibrated classifier when training had abnormal labels), calibrated (the classifier's P corrected for the class weight w of its training loss, P ≥ w/(1+w)), classifier (the paper's P ≥ 0.5), validation (best-F1 threshold of P on the validation split), reconstruction (best-F1 threshold of the reconstruction error on the validation split) or extreme-value (SPOT on the reconstruction error).";
 
     public Option<int> Epochs { get; } = new("--epochs") { Description = "Maximum epochs.", DefaultValueFactory = _ => 100 };
 
@@ -92,6 +92,7 @@ internal sealed class DetectorCommandOptions
                 o.RecentChange = unsupervised.RecentChange;
                 o.Contamination = unsupervised.Contamination;
                 o.FlagCalleesOnly = unsupervised.FlagCalleesOnly;
+                o.EdgeTraceResiduals = unsupervised.EdgeTraceResiduals;
             })
             .ConfigureFeatures(o =>
             {
@@ -192,6 +193,8 @@ internal sealed class UnsupervisedCommandOptions
 
     public Option<bool> FlagCallers { get; } = new("--flag-callers") { Description = "Also flag an instance that calls a flagged instance with at least its score in the same step (by default the callee alone is flagged: that is where it started)." };
 
+    public Option<bool> ProjectedTraceErrors { get; } = new("--projected-trace-errors") { Description = "Score the traces by the network's node-level trace errors (a projection trained on the labelled faults) instead of every edge feature's own reconstruction error over the instance's calls." };
+
     public Option<bool> AbsoluteScores { get; } = new("--absolute-scores") { Description = "Do not subtract the median anomaly score of the step's instances (by default only an instance that stands out from the others in the same step scores high)." };
 
     public void AddTo(Command command)
@@ -206,6 +209,7 @@ internal sealed class UnsupervisedCommandOptions
         command.Add(NoRecentChange);
         command.Add(Contamination);
         command.Add(FlagCallers);
+        command.Add(ProjectedTraceErrors);
     }
 
     /// <exception cref="FormatException">The alarm budget is not a rate.</exception>
@@ -221,6 +225,7 @@ internal sealed class UnsupervisedCommandOptions
         RecentChange = !result.GetValue(NoRecentChange),
         Contamination = result.GetValue(Contamination),
         FlagCalleesOnly = !result.GetValue(FlagCallers),
+        EdgeTraceResiduals = !result.GetValue(ProjectedTraceErrors),
     };
 
     /// <summary>Parses a rate per hour: <c>0.5</c>, <c>0.5/h</c>, <c>12/d</c>, <c>1/30m</c>.</summary>

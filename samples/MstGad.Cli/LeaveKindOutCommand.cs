@@ -255,7 +255,7 @@ internal static class LeaveKindOutCommand
             _ => "every kind's (one training per seed; every row reads the same run)",
         };
         output.WriteLine(string.Create(c,
-            $"Leave-kind-out on the simulator: {r.Services} services, {r.TrainingHours:0.##} h of training (seed s), {r.TestHours:0.##} h of test (seed s + 1) with faults of every kind; method {r.Method}, decision combined, alarm budget {r.AlarmBudgetPerHour:0.###}/h, at most {r.Epochs} epochs; event tolerance {r.ToleranceSeconds:0} s; seeds {string.Join(",", r.Seeds)}."));
+            $"Leave-kind-out on the simulator: {r.Services} services, {r.TrainingHours:0.##} h of training (seed s), {r.TestHours:0.##} h of test (seed s + 1) with faults of every kind; method {r.Method}, decision unsupervised, alarm budget {r.AlarmBudgetPerHour:0.###}/h, at most {r.Epochs} epochs; event tolerance {r.ToleranceSeconds:0} s; seeds {string.Join(",", r.Seeds)}."));
         output.WriteLine("Training labels: " + labels + ".");
         var multi = r.Seeds.Count > 1;
         string[] header = [r.Labels == "hold-out" ? "held out" : "kind", "its recall", "by anomaly", "other kinds", "all kinds", "false alarms/h", "precision", "recall", "F1", "MTTD", "its MTTD"];
@@ -366,9 +366,9 @@ internal sealed record LeaveKindOutSettings
         _ => "hold-out",
     };
 
-    /// <summary>The demo's detector with the library's default decision (combined), the method and the alarm budget.</summary>
+    /// <summary>The demo's detector with the library's default decision (unsupervised), the method and the alarm budget.</summary>
     public DetectorBuilder CreateBuilder(long seed) => (Demo with { Seed = seed }).CreateBuilder()
-        .WithDecisionRule(DecisionRule.Combined)
+        .WithDecisionRule(DecisionRule.Unsupervised)
         .UseMethod(Method)
         .WithAlarmBudget(AlarmBudgetPerHour);
 

@@ -8,11 +8,12 @@ public sealed partial class FeatureSpace
 {
     /// <summary>The format version written by <see cref="Save"/>.</summary>
     /// <remarks>
-    /// Version 2: edges carry both sides of every call (calls, client, server and client-minus-server durations and
-    /// errors per request type). Version 1 (one total duration per request type, the callee's own time) is refused:
-    /// its edge features cannot be computed from this build's aggregates, so a model trained on them must be retrained.
+    /// Version 3: edges carry both sides of every call (calls, client, server and client-minus-server durations and
+    /// errors per request type) and, among the summaries, the median client-minus-server time of the calls (<c>gap:median</c>).
+    /// Versions 1 (one total duration per request type, the callee's own time) and 2 (no median gap) are refused: a model
+    /// trained on them has a different edge layout and must be retrained.
     /// </remarks>
-    public const int FormatVersion = 2;
+    public const int FormatVersion = 3;
 
     /// <summary>Writes everything the feature space learnt (JSON, versioned).</summary>
     /// <param name="stream">A writable stream; not closed.</param>
@@ -81,6 +82,13 @@ public sealed partial class FeatureSpace
             throw new InvalidDataException(
                 "Feature space format version 1 is not supported: its edge features are one total duration per request type " +
                 $"(the callee's own time), while this build's edges carry both sides of every call (version {FormatVersion}). Retrain the detector.");
+        }
+
+        if (state.Version == 2)
+        {
+            throw new InvalidDataException(
+                "Feature space format version 2 is not supported: its edges lack the median client-minus-server time of the calls " +
+                $"(gap:median), which this build's edges carry (version {FormatVersion}). Retrain the detector.");
         }
 
         if (state.Version != FormatVersion)

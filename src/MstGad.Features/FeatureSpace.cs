@@ -17,7 +17,7 @@ namespace MstGad.Features;
 /// request type and then <c>other</c>, when <see cref="EdgeFeatureSet.RequestTypeDurations"/> is on, <c>calls:&lt;type&gt;</c>,
 /// <c>client:&lt;type&gt;</c>, <c>server:&lt;type&gt;</c>, <c>gap:&lt;type&gt;</c> (client minus server) and
 /// <c>errors:&lt;type&gt;</c>; then <c>calls</c>, <c>latency:mean</c>, <c>latency:p95</c> (client-observed), <c>server:mean</c>,
-/// <c>gap:mean</c> (client minus server per call) and
+/// <c>gap:mean</c> (client minus server per call), <c>gap:median</c> (its median over the calls) and
 /// <c>error-rate</c> when <see cref="EdgeFeatureSet.Summary"/> is on. Every edge feature but the error rate is divided by
 /// its per-edge training mean (Eq. 9). Values outside the training range are kept (not clipped).
 /// </remarks>
@@ -146,6 +146,21 @@ public sealed partial class FeatureSpace
         ArgumentOutOfRangeException.ThrowIfNegative(feature);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(feature, EdgeFeatures.Count);
         return _edgeMean.TryGetValue((caller, callee, feature), out var mean) ? mean : _columnMean[feature];
+    }
+
+    /// <summary>
+    /// Whether the edge had this feature non-zero in training, so that <see cref="TypicalEdgeValue"/> is its own training mean
+    /// rather than the mean over all edges (an edge that never had calls of a request type takes that column's mean).
+    /// </summary>
+    /// <param name="caller">The caller's instance key.</param>
+    /// <param name="callee">The callee's instance key.</param>
+    /// <param name="feature">The index of the edge feature.</param>
+    /// <returns>Whether the typical value is the edge's own.</returns>
+    public bool HasOwnTypicalEdgeValue(string caller, string callee, int feature)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(callee);
+        return _edgeMean.ContainsKey((caller, callee, feature));
     }
 
     /// <summary>Turns a normalised edge feature back into its raw value (milliseconds for durations, counts, the error rate).</summary>
@@ -743,6 +758,7 @@ public sealed partial class FeatureSpace
             layout.Add(new EdgeFeatureInfo("latency:p95", EdgeMeasure.P95Latency, null));
             layout.Add(new EdgeFeatureInfo("server:mean", EdgeMeasure.MeanServerLatency, null));
             layout.Add(new EdgeFeatureInfo("gap:mean", EdgeMeasure.MeanClientMinusServer, null));
+            layout.Add(new EdgeFeatureInfo("gap:median", EdgeMeasure.MedianClientMinusServer, null));
             layout.Add(new EdgeFeatureInfo("error-rate", EdgeMeasure.ErrorRate, null));
         }
 
@@ -753,8 +769,8 @@ public sealed partial class FeatureSpace
         ((options.EdgeFeatures & EdgeFeatureSet.RequestTypeDurations) != 0 ? (types + 1) * TypeMeasures.Length : 0) +
         ((options.EdgeFeatures & EdgeFeatureSet.Summary) != 0 ? SummaryColumns : 0);
 
-    /// <summary>calls, latency:mean, latency:p95, server:mean, gap:mean, error-rate.</summary>
-    private const int SummaryColumns = 6;
+    /// <summary>calls, latency:mean, latency:p95, server:mean, gap:mean, gap:median, error-rate.</summary>
+    private const int SummaryColumns = 7;
 
     private static bool IsErrorRate(FeatureOptions options, int types, int column) =>
         (options.EdgeFeatures & EdgeFeatureSet.Summary) != 0 && column == ColumnCount(options, types) - 1;
@@ -810,7 +826,8 @@ public sealed partial class FeatureSpace
             raw[c + 2] = Percentile(cell.ClientDurations, 0.95);
             raw[c + 3] = calls == 0 ? 0 : Milliseconds(server) / calls;
             raw[c + 4] = calls == 0 ? 0 : Milliseconds(gap) / calls;
-            raw[c + 5] = calls == 0 ? 0 : (double)cell.Errors / calls;
+            raw[c + 5] = Percentile(cell.GapDurations, 0.5);
+            raw[c + 6] = calls == 0 ? 0 : (double)cell.Errors / calls;
         }
     }
 

@@ -143,6 +143,9 @@ internal sealed class EdgeCell
     /// <summary>The client-observed duration of every call, in ticks (for the latency percentile).</summary>
     public List<long> ClientDurations { get; } = [];
 
+    /// <summary>The client minus server duration of every call, in ticks (for the median gap).</summary>
+    public List<long> GapDurations { get; } = [];
+
     /// <summary>The calls that failed on either side.</summary>
     public int Errors { get; set; }
 
@@ -166,6 +169,7 @@ internal sealed class EdgeCell
         totals.ServerTicks += serverTicks;
         totals.GapTicks += gapTicks;
         ClientDurations.Add(clientTicks);
+        GapDurations.Add(gapTicks);
         ClientTicks += clientTicks;
         if (error)
         {

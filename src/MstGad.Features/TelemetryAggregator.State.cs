@@ -6,7 +6,7 @@ namespace MstGad.Features;
 public sealed partial class TelemetryAggregator
 {
     /// <summary>The version of <see cref="WriteState"/>'s format.</summary>
-    internal const int StateVersion = 2;
+    internal const int StateVersion = 3;
 
     /// <summary>
     /// Writes everything needed to continue exactly where the aggregator stands (open steps, remembered span ids,
@@ -297,6 +297,12 @@ public sealed partial class TelemetryAggregator
                 w.Write(ticks);
             }
 
+            w.Write(cell.GapDurations.Count);
+            foreach (var ticks in cell.GapDurations)
+            {
+                w.Write(ticks);
+            }
+
             w.Write(cell.Errors);
             w.Write(cell.ClientTicks);
         }
@@ -401,6 +407,11 @@ public sealed partial class TelemetryAggregator
             for (var c = Count(r); c > 0; c--)
             {
                 cell.ClientDurations.Add(r.ReadInt64());
+            }
+
+            for (var c = Count(r); c > 0; c--)
+            {
+                cell.GapDurations.Add(r.ReadInt64());
             }
 
             cell.Errors = r.ReadInt32();

@@ -898,6 +898,12 @@ public sealed partial class Detector : IDisposable
         for (var f = 0; f < fs; f++)
         {
             // Normalised features are raw / typical, so |raw − typical| / typical = |normalised − 1| (the error rate is unscaled).
+            // A feature the edge never had in training (its typical value is the column's) is no evidence while it is still 0.
+            if (normalised[f] == 0 && !space.HasOwnTypicalEdgeValue(caller, callee, f))
+            {
+                continue;
+            }
+
             var deviation = space.EdgeFeatures[f].Measure == EdgeMeasure.ErrorRate
                 ? Math.Abs(normalised[f] - space.TypicalEdgeValue(caller, callee, f)) / space.TypicalEdgeValue(caller, callee, f)
                 : Math.Abs(normalised[f] - 1.0);

@@ -29,7 +29,7 @@ public sealed class DetectorBuilder
     private readonly SplitOptions _split = new();
     private int _window = 10;
     private readonly UnsupervisedOptions _unsupervised = new();
-    private DecisionRule _decision = DecisionRule.Combined;
+    private DecisionRule _decision = DecisionRule.Unsupervised;
     private DetectionMethod _method = DetectionMethod.Mstgad;
     private double _extremeValueRisk = 1e-3;
     private string _device = "cpu";
@@ -56,8 +56,9 @@ public sealed class DetectorBuilder
     }
 
     /// <summary>Sets the decision rule.</summary>
-    /// <param name="rule">Default <see cref="DecisionRule.Combined"/>: the unsupervised anomaly score under the alarm budget, or the
-    /// class-weight-corrected classifier when training had abnormal labels.</param>
+    /// <param name="rule">Default <see cref="DecisionRule.Unsupervised"/>: the anomaly score under the alarm budget, whatever the
+    /// labels (they still train the network and keep their faults out of the threshold's fit); <see cref="DecisionRule.Combined"/>
+    /// adds the class-weight-corrected classifier.</param>
     /// <param name="extremeValueRisk">The risk q of <see cref="DecisionRule.ExtremeValue"/> (default 1e-3).</param>
     /// <returns>This builder.</returns>
     public DetectorBuilder WithDecisionRule(DecisionRule rule, double extremeValueRisk = 1e-3)

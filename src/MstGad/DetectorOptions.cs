@@ -32,7 +32,7 @@ public enum DecisionRule
     CalibratedClassifier = 4,
 
     /// <summary>
-    /// Needs no labels and works for kinds of failure never labelled: abnormal when the instance's
+    /// The default. Needs no labels and works for kinds of failure never labelled: abnormal when the instance's
     /// anomaly score — its reconstruction errors, each measured against its own spread on normal training
     /// time, combined per modality (see <see cref="UnsupervisedOptions"/>) — exceeds the threshold set by
     /// the alarm budget on normal time (<see cref="UnsupervisedOptions.AlarmBudgetPerHour"/>).
@@ -40,11 +40,13 @@ public enum DecisionRule
     Unsupervised = 5,
 
     /// <summary>
-    /// The default: abnormal when either the anomaly score (<see cref="Unsupervised"/>) or — only when training had
+    /// Abnormal when either the anomaly score (<see cref="Unsupervised"/>) or — only when training had
     /// abnormal labels — the classifier's probability P is above its threshold, both thresholds set by the alarm
     /// budget on normal training and validation time (the budget shared equally between the two; P's threshold at
     /// least 0.5). The verdict's score is the larger of the two as a multiple of its own threshold, so that a score
-    /// ≥ 1 is abnormal.
+    /// ≥ 1 is abnormal. Catches more of the labelled kinds, but the classifier can be confidently wrong on a day
+    /// unlike its training (it learnt the labelled faults, and reacts to what came with them): measured in
+    /// docs/evaluation.md, it doubled the false alarms on new days without finding more of the unlabelled kinds.
     /// </summary>
     Combined = 6,
 }
@@ -130,6 +132,16 @@ public sealed class UnsupervisedOptions
     /// </summary>
     /// <value>Default <see langword="true"/>.</value>
     public bool RecentChange { get; set; } = true;
+
+    /// <summary>
+    /// Whether the traces' part of the score measures each edge feature's own reconstruction error over the calls the
+    /// instance takes part in (into it and out of it), rather than the network's node-level trace errors. Those are a
+    /// projection of the edges' errors that training makes small on normal nodes and large on the labelled faults, so it
+    /// keeps what the labelled kinds of fault changed and can drop the rest — a client-minus-server gap that rose on the
+    /// calls into an instance when no labelled fault ever moved it.
+    /// </summary>
+    /// <value>Default <see langword="true"/>.</value>
+    public bool EdgeTraceResiduals { get; set; } = true;
 
     /// <summary>
     /// Whether an instance that calls a flagged instance with at least its own score in the same step is left unflagged: a

@@ -39,7 +39,7 @@ public sealed record LogEvidence(string Feature, int? TemplateId, string? Templa
 public sealed record EdgeEvidence(string Caller, string Callee, double Error, string Feature, EdgeMeasure Measure, string? RequestType, double Value, double Typical)
 {
     /// <summary>Which side of the calls the feature describes: <c>calls</c>, <c>client</c>, <c>server</c>, <c>client minus server</c>,
-    /// <c>errors</c>, or for summaries <c>mean latency</c>, <c>p95 latency</c>, <c>mean server latency</c>, <c>mean client minus server</c>,
+    /// <c>errors</c>, or for summaries <c>mean latency</c>, <c>p95 latency</c>, <c>mean server latency</c>, <c>mean client minus server</c>, <c>median client minus server</c>,
     /// <c>error rate</c>.</summary>
     public string Side => Measure switch
     {
@@ -52,6 +52,7 @@ public sealed record EdgeEvidence(string Caller, string Callee, double Error, st
         EdgeMeasure.P95Latency => "p95 latency",
         EdgeMeasure.MeanServerLatency => "mean server latency",
         EdgeMeasure.MeanClientMinusServer => "mean client minus server",
+        EdgeMeasure.MedianClientMinusServer => "median client minus server",
         _ => "error rate",
     };
 
@@ -69,10 +70,12 @@ public sealed record EdgeEvidence(string Caller, string Callee, double Error, st
             EdgeMeasure.ClientMinusServer => "client minus server time",
             EdgeMeasure.MeanServerLatency => "server time per call",
             EdgeMeasure.MeanClientMinusServer => "client minus server time per call",
+            EdgeMeasure.MedianClientMinusServer => "median client minus server time of the calls",
             _ => Side,
         };
         var unit = Measure is EdgeMeasure.ClientDuration or EdgeMeasure.ServerDuration or EdgeMeasure.ClientMinusServer
-            or EdgeMeasure.MeanLatency or EdgeMeasure.P95Latency or EdgeMeasure.MeanServerLatency or EdgeMeasure.MeanClientMinusServer ? " ms" : "";
+            or EdgeMeasure.MeanLatency or EdgeMeasure.P95Latency or EdgeMeasure.MeanServerLatency or EdgeMeasure.MeanClientMinusServer
+            or EdgeMeasure.MedianClientMinusServer ? " ms" : "";
         string Format(double v) => v.ToString("0.##", CultureInfo.InvariantCulture) + unit;
         var change = Value > Typical ? $"rose from {Format(Typical)} to {Format(Value)}"
             : Value < Typical ? $"fell from {Format(Typical)} to {Format(Value)}"

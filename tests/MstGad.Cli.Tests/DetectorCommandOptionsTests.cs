@@ -5,7 +5,7 @@ namespace MstGad.Cli.Tests;
 [TestFixture]
 public sealed class DetectorCommandOptionsTests
 {
-    [TestCase(new string[0], DecisionRule.Combined)]
+    [TestCase(new string[0], DecisionRule.Unsupervised)]
     [TestCase(new[] { "--decision", "combined" }, DecisionRule.Combined)]
     [TestCase(new[] { "--decision", "unsupervised" }, DecisionRule.Unsupervised)]
     [TestCase(new[] { "--decision", "calibrated" }, DecisionRule.CalibratedClassifier)]
@@ -49,7 +49,7 @@ public sealed class DetectorCommandOptionsTests
     [Test]
     public void CreateBuilder_UnsupervisedOptions_ReachTheDetector()
     {
-        var (options, result) = Parse(["--alarm-budget", "2/h", "--persistence", "1", "--event-persistence", "2", "--top-features", "3", "--tail-floor", "0.1", "--absolute-scores", "--calibration-folds", "1", "--contamination", "0.01", "--no-recent-change", "--flag-callers", "--method", "statistical", "--compression", "none", "--decision", "unsupervised"]);
+        var (options, result) = Parse(["--alarm-budget", "2/h", "--persistence", "1", "--event-persistence", "2", "--top-features", "3", "--tail-floor", "0.1", "--absolute-scores", "--calibration-folds", "1", "--contamination", "0.01", "--no-recent-change", "--flag-callers", "--method", "statistical", "--compression", "none", "--decision", "unsupervised", "--projected-trace-errors"]);
 
         using var detector = options.CreateBuilder(result).Build();
         var unsupervised = options.Unsupervised.Create(result);
@@ -60,8 +60,8 @@ public sealed class DetectorCommandOptionsTests
             Assert.That(detector.DecisionRule, Is.EqualTo(DecisionRule.Unsupervised));
             Assert.That(
                 (unsupervised.AlarmBudgetPerHour, unsupervised.PersistenceSteps, unsupervised.EventPersistenceSteps, unsupervised.TopFeatures, unsupervised.MinimumTailScale,
-                 unsupervised.RelativeToStep, unsupervised.CalibrationFolds, unsupervised.Contamination, unsupervised.RecentChange, unsupervised.FlagCalleesOnly),
-                Is.EqualTo((2.0, 1, 2, 3, 0.1, false, 1, 0.01, false, false)));
+                 unsupervised.RelativeToStep, unsupervised.CalibrationFolds, unsupervised.Contamination, unsupervised.RecentChange, unsupervised.FlagCalleesOnly, unsupervised.EdgeTraceResiduals),
+                Is.EqualTo((2.0, 1, 2, 3, 0.1, false, 1, 0.01, false, false, false)));
         });
     }
 
@@ -77,13 +77,13 @@ public sealed class DetectorCommandOptionsTests
         {
             Assert.That(
                 (created.AlarmBudgetPerHour, created.PersistenceSteps, created.EventPersistenceSteps, created.TopFeatures, created.MinimumTailScale,
-                 created.RelativeToStep, created.CalibrationFolds, created.Contamination, created.RecentChange, created.FlagCalleesOnly),
+                 created.RelativeToStep, created.CalibrationFolds, created.Contamination, created.RecentChange, created.FlagCalleesOnly, created.EdgeTraceResiduals),
                 Is.EqualTo((defaults.AlarmBudgetPerHour, defaults.PersistenceSteps, defaults.EventPersistenceSteps, defaults.TopFeatures, defaults.MinimumTailScale,
-                 defaults.RelativeToStep, defaults.CalibrationFolds, defaults.Contamination, defaults.RecentChange, defaults.FlagCalleesOnly)));
+                 defaults.RelativeToStep, defaults.CalibrationFolds, defaults.Contamination, defaults.RecentChange, defaults.FlagCalleesOnly, defaults.EdgeTraceResiduals)));
             Assert.That(
                 (defaults.AlarmBudgetPerHour, defaults.PersistenceSteps, defaults.EventPersistenceSteps, defaults.TopFeatures, defaults.MinimumTailScale,
-                 defaults.RelativeToStep, defaults.CalibrationFolds, defaults.Contamination, defaults.RecentChange, defaults.FlagCalleesOnly),
-                Is.EqualTo((0.25, 3, 1, 2, 0.05, true, 4, 0.0, true, true)), "the documented defaults");
+                 defaults.RelativeToStep, defaults.CalibrationFolds, defaults.Contamination, defaults.RecentChange, defaults.FlagCalleesOnly, defaults.EdgeTraceResiduals),
+                Is.EqualTo((0.25, 3, 1, 2, 0.05, true, 4, 0.0, true, true, true)), "the documented defaults");
         });
     }
 

@@ -34,7 +34,8 @@ public sealed partial class TelemetryAggregatorTests
                     .Select(p => string.Create(CultureInfo.InvariantCulture, $"{(p.Key < 0 ? "?" : data.Operations[p.Key])}={p.Value.Calls}/{p.Value.ClientTicks}/{p.Value.ServerTicks}/{p.Value.GapTicks}/{p.Value.Errors}"))
                     .Order(StringComparer.Ordinal);
                 var durations = string.Join(",", cell.ClientDurations.Order());
-                lines.Add(string.Create(CultureInfo.InvariantCulture, $"{step} {data.Instances[caller]}>{data.Instances[callee]} {string.Join(" ", ops)} [{durations}] {cell.Errors} {cell.ClientTicks}"));
+                var gaps = string.Join(",", cell.GapDurations.Order());
+                lines.Add(string.Create(CultureInfo.InvariantCulture, $"{step} {data.Instances[caller]}>{data.Instances[callee]} {string.Join(" ", ops)} [{durations}] [{gaps}] {cell.Errors} {cell.ClientTicks}"));
             }
         }
 

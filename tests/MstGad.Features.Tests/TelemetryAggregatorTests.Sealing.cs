@@ -272,6 +272,61 @@ public sealed partial class TelemetryAggregatorTests
     }
 
     [Test]
+    public void WriteState_ReadState_TheCallsOfAnOpenStep_KeepTheirClientMinusServerTimes()
+    {
+        // Three calls front → cart in the open step 08:00:00 with gaps 300 − 100 = 200, 12 − 10 = 2 and 33 − 30 = 3 ms are
+        // saved and restored; a fourth, 55 − 50 = 5 ms, arrives after the restore. The step's gap:median is
+        // median[2,3,5,200] = (3 + 5)/2 = 4 ms (gap:mean (200 + 2 + 3 + 5)/4 = 52.5 ms), as without the interruption;
+        // had the saved gaps been lost, it would be 5 ms.
+        object[] before =
+        [
+            Span("t1", "h", null, "front", "HTTP GET", "08:00:01", 300),
+            Span("t1", "s", "h", "cart", "get", "08:00:01.010", 100),
+            Span("t2", "h", null, "front", "HTTP GET", "08:00:02", 12),
+            Span("t2", "s", "h", "cart", "get", "08:00:02.001", 10),
+            Span("t3", "h", null, "front", "HTTP GET", "08:00:03", 33),
+            Span("t3", "s", "h", "cart", "get", "08:00:03.001", 30),
+        ];
+        object[] after =
+        [
+            Span("t4", "h", null, "front", "HTTP GET", "08:00:04", 55),
+            Span("t4", "s", "h", "cart", "get", "08:00:04.001", 50),
+        ];
+        var first = Feed(IdentityKeys, before);
+        using var state = new MemoryStream();
+        using var parser = new MemoryStream();
+        using (var writer = new BinaryWriter(state, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            first.WriteState(writer);
+        }
+
+        first.LogParser.Save(parser);
+        state.Position = parser.Position = 0;
+        using var reader = new BinaryReader(state);
+        var restored = TelemetryAggregator.ReadState(reader, new FeatureOptions { InstanceKey = InstanceKey.Identity }, DrainParser.Load(parser), AggregatorLimits.Batch);
+        AddAll(restored, after);
+        var data = restored.Complete();
+        var reference = Aggregate(IdentityKeys, [.. before, .. after]);
+        var space = FeatureSpace.Fit(reference, Step("08:00:00"), Step("08:00:10"));
+        var median = space.EdgeFeatureNames.ToList().IndexOf("gap:median");
+        var mean = space.EdgeFeatureNames.ToList().IndexOf("gap:mean");
+        var features = space.Transform(data, Step("08:00:00"), Step("08:00:10")).Edges[0].Features;
+        var referenceFeatures = space.Transform(reference, Step("08:00:00"), Step("08:00:10")).Edges[0].Features;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(data.Step(Step("08:00:00"))!.Edges.Values.Single().GapDurations.Order(),
+                Is.EqualTo(new[] { 2, 3, 5, 200 }.Select(ms => ms * TimeSpan.TicksPerMillisecond)));
+            Assert.That(median, Is.EqualTo(mean + 1));
+            Assert.That(space.TypicalEdgeValue("front", "cart", median), Is.EqualTo(4));
+            Assert.That(space.TypicalEdgeValue("front", "cart", mean), Is.EqualTo(52.5));
+            Assert.That(space.RawEdgeValue("front", "cart", median, features[median]), Is.EqualTo(4));
+            Assert.That(features, Is.EqualTo(referenceFeatures));
+            Assert.That(EdgeDump(data), Is.EqualTo(EdgeDump(reference)));
+        });
+    }
+
+    [Test]
     public void ReadState_AnotherVersion_Throws()
     {
         using var state = new MemoryStream(BitConverter.GetBytes(99));
@@ -279,6 +334,6 @@ public sealed partial class TelemetryAggregatorTests
 
         var ex = Assert.Throws<InvalidDataException>(() => TelemetryAggregator.ReadState(reader, new FeatureOptions(), new DrainParser(), AggregatorLimits.Batch));
 
-        Assert.That(ex.Message, Is.EqualTo("Aggregator state version 99 is not supported; this build reads version 2."));
+        Assert.That(ex.Message, Is.EqualTo("Aggregator state version 99 is not supported; this build reads version 3."));
     }
 }

@@ -13,7 +13,7 @@ public sealed class GraphBuilderTests
     /// Instances a and b (in that order), cpu a 2 → 6 and b 10 → 20 over 08:00:00 and 08:00:10, and one call
     /// a → b (get, client 1000 ms, server 50 ms) in 08:00:10. Fitted and transformed on both steps. Node features: cpu, log:unseen,
     /// 7 levels (F = 9); edge features: calls, client, server, gap and errors of get and of other, then calls,
-    /// latency:mean, latency:p95, server:mean, gap:mean, error-rate (F_s = 16).
+    /// latency:mean, latency:p95, server:mean, gap:mean, gap:median, error-rate (F_s = 17).
     /// </summary>
     private static FeatureFrame TwoInstances() => Frame(
         "08:00:00",
@@ -69,11 +69,11 @@ public sealed class GraphBuilderTests
             Assert.That(graphs[0].Mask, Is.EqualTo(new byte[] { 0, (byte)ModalityMask.Metrics, (byte)ModalityMask.Metrics }));
             // The edge a → b uses the registry's indices: 1 → 2. Its features, each divided by its only training value:
             // get calls 1 / 1, client 1000 / 1000, server 50 / 50, gap 950 / 950, errors 0; other 0; calls 1 / 1,
-            // mean 1000 / 1000, p95 1000 / 1000, server:mean 50 / 50, gap:mean 950 / 950, error-rate 0.
+            // mean 1000 / 1000, p95 1000 / 1000, server:mean 50 / 50, gap:mean 950 / 950, gap:median 950 / 950, error-rate 0.
             Assert.That(last.Sources, Is.EqualTo(new[] { 1 }));
             Assert.That(last.Targets, Is.EqualTo(new[] { 2 }));
-            Assert.That(last.EdgeFeatureCount, Is.EqualTo(16));
-            Assert.That(last.EdgeFeatures, Is.EqualTo(new float[] { 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 0 }).Within(Tolerance));
+            Assert.That(last.EdgeFeatureCount, Is.EqualTo(17));
+            Assert.That(last.EdgeFeatures, Is.EqualTo(new float[] { 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 0 }).Within(Tolerance));
             Assert.That(graphs[0].EdgeCount, Is.Zero);
         });
     }

@@ -11,13 +11,17 @@ namespace MstGad.Scoring;
 /// then a risk q = B·Δ / n per point (every flagged point counted as an alarm of its own, which is
 /// conservative: a run of flagged steps counts once). The threshold is the score that a normal point
 /// exceeds with probability q, from a Generalized Pareto fit to the excesses over the 98 % quantile of the
-/// calibration scores (peaks over threshold, as <see cref="Spot"/>); when q is not far enough in the tail
-/// for the fit, the empirical quantile.
+/// calibration scores (peaks over threshold, as <see cref="Spot"/>); with fewer than
+/// <see cref="MinimumShapeExcesses"/> excesses (a modality present only around incidents) the tail's shape is not
+/// fitted but fixed at 0 (exponential); when q is not far enough in the tail for the fit, the empirical quantile.
 /// </remarks>
 internal static class AlarmBudget
 {
     /// <summary>The initial (peaks-over-threshold) level.</summary>
     public const double InitialLevel = 0.98;
+
+    /// <summary>The fewest excesses over the initial level from which the tail's shape is fitted; below, it is exponential.</summary>
+    public const int MinimumShapeExcesses = 100;
 
     /// <summary>The risk per point for a budget.</summary>
     /// <param name="alarmsPerHour">The budget B.</param>
@@ -42,6 +46,17 @@ internal static class AlarmBudget
         var excesses = sorted.Count(s => s > Quantile(sorted, InitialLevel));
         if (excesses >= 10 && risk * sorted.Length < excesses / 2.0)
         {
+            if (excesses < MinimumShapeExcesses)
+            {
+                // Too few peaks to estimate a shape (one large excess makes it heavy-tailed and the extrapolated threshold
+                // enormous): peaks over threshold with the shape fixed at 0, P(s > t0 + x) = (k/n)·exp(−x/σ), σ the mean
+                // excess — the tail a score that is a sum of log-probabilities has.
+                var t0 = Quantile(sorted, InitialLevel);
+                var over = sorted.Where(v => v > t0).ToArray();
+                var sigma = over.Average(v => v - t0);
+                return (t0 + (sigma * Math.Log((double)over.Length / sorted.Length / risk)), true);
+            }
+
             try
             {
                 var spot = new Spot(normalScores, new SpotOptions { Risk = risk, InitialLevel = InitialLevel });

@@ -42,6 +42,8 @@ internal static class CalibrationFile
         {
             writer.Write(t);
         }
+
+        writer.Write(profile.EdgeTraceResiduals);
     }
 
     /// <exception cref="InvalidDataException">Another version, or widths that do not match the model's.</exception>
@@ -105,6 +107,12 @@ internal static class CalibrationFile
             if (stream.Position < stream.Length)
             {
                 calibration = calibration with { ModalityThresholds = [reader.ReadDouble(), reader.ReadDouble(), reader.ReadDouble()] };
+            }
+
+            // Absent in artifacts written before it: their profile was fitted on the network's node-level trace errors.
+            if (stream.Position < stream.Length)
+            {
+                calibration = calibration with { Profile = new ErrorProfile(instances, metrics, logs, traces, fitted, pooled, top, relative) { ExcludedFeatures = calibration.Profile.ExcludedFeatures, RecentChange = calibration.Profile.RecentChange, EdgeTraceResiduals = reader.ReadBoolean() } };
             }
 
             return calibration;

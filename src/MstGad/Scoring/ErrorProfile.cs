@@ -109,6 +109,9 @@ internal sealed class ErrorProfile
     /// <summary>Whether a node feature's residual is also capped by its change from the recent past (see <see cref="UnsupervisedOptions.RecentChange"/>).</summary>
     public bool RecentChange { get; init; }
 
+    /// <summary>Whether the traces' residuals are the edges' own reconstruction errors (see <see cref="UnsupervisedOptions.EdgeTraceResiduals"/>).</summary>
+    public bool EdgeTraceResiduals { get; init; }
+
     /// <summary>[instances × width × 3]: median, tail start, tail scale.</summary>
     internal ReadOnlySpan<float> Fitted => _parameters;
 
@@ -121,12 +124,17 @@ internal sealed class ErrorProfile
     /// window's earlier steps that had metrics (when there are at least three). Logs and traces are not capped: where
     /// they are collected only around incidents (as in the TrainTicket data), their recent past is the incident itself.
     /// </summary>
-    internal static void Residuals(WindowScores score, GraphWindow window, int node, int metricWidth, bool recentChange, Span<float> residuals)
+    internal static void Residuals(WindowScores score, GraphWindow window, int node, int metricWidth, bool recentChange, bool edgeResiduals, Span<float> residuals)
     {
         var errors = score.Errors.AsSpan(node * score.ErrorWidth, score.ErrorWidth);
         for (var f = 0; f < residuals.Length; f++)
         {
             residuals[f] = MathF.Sqrt(errors[f]);
+        }
+
+        if (edgeResiduals)
+        {
+            EdgeResiduals(score, node, residuals);
         }
 
         var last = window.Last;
@@ -156,6 +164,71 @@ internal sealed class ErrorProfile
                 var median = count % 2 == 1 ? values[count / 2] : (values[(count / 2) - 1] + values[count / 2]) / 2;
                 residuals[f] = MathF.Min(residuals[f], MathF.Abs(current[f] - median));
             }
+        }
+    }
+
+    /// <summary>
+    /// Replaces a node's trace residuals (the last F_s of its error vector) by the edge features' own reconstruction
+    /// errors over the calls into the node: per edge feature, the median of its residual over the node's incoming edges
+    /// from other instances (zero when it has none). The network's node-level trace errors are a learnt projection of the
+    /// edges' residuals, trained to be small on normal nodes and large on the labelled faults, so they keep what the labelled
+    /// kinds of fault changed and can lose the rest (a client-minus-server gap that no labelled fault moved); the edges' own
+    /// errors keep every feature. The median over the callers places a change on the callee when all its callers see it (a
+    /// delay on the way into it), and not on one caller's odd minute or on the callers themselves. Does nothing when the
+    /// scores carry no per-feature edge errors.
+    /// </summary>
+    internal static void EdgeResiduals(WindowScores score, int node, Span<float> residuals)
+    {
+        var edges = score.EdgeErrors;
+        var perEdge = score.EdgeFeatureErrors;
+        if (edges.Count == 0 || perEdge.Length == 0 || perEdge.Length % edges.Count != 0)
+        {
+            return;
+        }
+
+        var fs = perEdge.Length / edges.Count;
+        if (fs > residuals.Length)
+        {
+            return;
+        }
+
+        var traces = residuals[^fs..];
+        traces.Clear();
+        var count = 0;
+        for (var e = 0; e < edges.Count; e++)
+        {
+            if (edges[e].Target == node && edges[e].Source != node)
+            {
+                count++;
+            }
+        }
+
+        if (count == 0)
+        {
+            return;
+        }
+
+        Span<int> incoming = count <= 256 ? stackalloc int[count] : new int[count];
+        Span<float> column = count <= 256 ? stackalloc float[count] : new float[count];
+        var i = 0;
+        for (var e = 0; e < edges.Count; e++)
+        {
+            if (edges[e].Target == node && edges[e].Source != node)
+            {
+                incoming[i++] = e;
+            }
+        }
+
+        for (var f = 0; f < fs; f++)
+        {
+            for (var j = 0; j < count; j++)
+            {
+                column[j] = perEdge[(incoming[j] * fs) + f];
+            }
+
+            column.Sort();
+            var median = count % 2 == 1 ? column[count / 2] : (column[(count / 2) - 1] + column[count / 2]) / 2;
+            traces[f] = MathF.Sqrt(median);
         }
     }
 
@@ -206,7 +279,7 @@ internal sealed class ErrorProfile
                 }
 
                 var mask = (ModalityMask)window.Last.Mask[node];
-                Residuals(score, window, node, layout.Metrics, options.RecentChange, residuals);
+                Residuals(score, window, node, layout.Metrics, options.RecentChange, options.EdgeTraceResiduals, residuals);
                 for (var f = 0; f < width; f++)
                 {
                     if (mask.HasFlag(ModalityOf(f, layout)))
@@ -289,6 +362,7 @@ internal sealed class ErrorProfile
         {
             ExcludedFeatures = excluded ?? [],
             RecentChange = options.RecentChange,
+            EdgeTraceResiduals = options.EdgeTraceResiduals,
         };
     }
 
@@ -319,7 +393,7 @@ internal sealed class ErrorProfile
             }
 
             var mask = (ModalityMask)window.Last.Mask[node];
-            Residuals(score, window, node, MetricWidth, RecentChange, residuals);
+            Residuals(score, window, node, MetricWidth, RecentChange, EdgeTraceResiduals, residuals);
             var fitted = node < Instances ? _parameters.AsSpan(node * width * Parameters, width * Parameters) : _pooled;
             var offset = 0;
             var m = 0;

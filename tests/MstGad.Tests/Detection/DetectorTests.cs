@@ -117,13 +117,13 @@ public sealed class DetectorTests
     }
 
     [Test]
-    public void Build_Default_DecidesWithTheCombinedRuleOfTheMstgadNetwork()
+    public void Build_Default_DecidesWithTheUnsupervisedRuleOfTheMstgadNetwork()
     {
         using var detector = TinySystem.Builder().Build();
 
         Assert.Multiple(() =>
         {
-            Assert.That(detector.DecisionRule, Is.EqualTo(DecisionRule.Combined));
+            Assert.That(detector.DecisionRule, Is.EqualTo(DecisionRule.Unsupervised));
             Assert.That(detector.Method, Is.EqualTo(DetectionMethod.Mstgad));
         });
     }
@@ -184,14 +184,14 @@ public sealed class DetectorTests
     }
 
     /// <summary>The raw value of an edge feature of the tiny system in step <paramref name="t"/>: a → b (client 30, server 20;
-    /// 410 and 400 while b is faulty) and b → c (client 20, server 10; 400 and 10 while b is faulty), one call each.</summary>
+    /// 410 and 400 while b is faulty) and b → c (client 15, server 10, b's own client span), one call each.</summary>
     private static double TinyEdgeValue(string caller, string callee, EdgeFeatureInfo feature, long t)
     {
         var faulty = t is >= 40 and < 45;
         var (type, client, server) = (caller, callee) switch
         {
             ("a", "b") => ("GET /b", faulty ? 410.0 : 30, faulty ? 400.0 : 20),
-            ("b", "c") => ("GET /c", faulty ? 400.0 : 20, 10.0),
+            ("b", "c") => ("GET /c", 15.0, 10.0),
             _ => throw new ArgumentException($"No edge {caller} → {callee} in the tiny system."),
         };
         if (feature.RequestType is not null && feature.RequestType != type)
@@ -203,8 +203,8 @@ public sealed class DetectorTests
         {
             EdgeMeasure.Calls => 1,
             EdgeMeasure.ClientDuration or EdgeMeasure.MeanLatency or EdgeMeasure.P95Latency => client,
-            EdgeMeasure.ServerDuration => server,
-            EdgeMeasure.ClientMinusServer => client - server,
+            EdgeMeasure.ServerDuration or EdgeMeasure.MeanServerLatency => server,
+            EdgeMeasure.ClientMinusServer or EdgeMeasure.MeanClientMinusServer or EdgeMeasure.MedianClientMinusServer => client - server,
             _ => 0,
         };
     }
@@ -241,7 +241,9 @@ public sealed class DetectorTests
     public void Detect_AModelWithoutTraces_ExplainsAnEdgeByTheFeatureFurthestFromItsTypicalValue()
     {
         // Without per-feature edge errors from the model, the feature with the largest |value − typical| / typical is named.
-        // In step 41 b is faulty: a → b server 400 ms against 20 (19 times more, the most); b → c client − server 390 against 10.
+        // In step 41 b is faulty: a → b server 400 ms against 20 (19 times more, the most); b → c does not change (b's client
+        // span for it stays 15 ms, c's 10 ms), so its first feature that it had in training is named, unchanged — not a request
+        // type it never carried (whose typical value would be another edge's).
         using var detector = TinySystem.Builder().ConfigureModel(o => o.UseTraces = false).Build();
         var (data, faults) = TinySystem.Create(new TelemetryAggregator(new FeatureOptions { Interval = TimeSpan.FromSeconds(10), InstanceKey = InstanceKey.Identity }));
         detector.Fit(data, faults);
@@ -252,7 +254,7 @@ public sealed class DetectorTests
         Assert.That(b.Evidence.Edges.OrderBy(e => e.Caller, StringComparer.Ordinal).Select(e => e.Describe()), Is.EqualTo(new[]
         {
             "server time on a → b rose from 20 ms to 400 ms (request type GET /b)",
-            "client minus server time on b → c rose from 10 ms to 390 ms (request type GET /c)",
+            "calls on b → c stayed at 1 (request type GET /c)",
         }));
     }
 

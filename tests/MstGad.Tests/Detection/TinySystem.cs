@@ -86,10 +86,12 @@ internal static class TinySystem
             }
 
             var trace = $"trace{t}";
-            // a's span is the client side of the call a → b (10 ms more than b's), b's the client side of b → c.
+            // a's span is the client side of the call a → b (10 ms more than b's); b's own client span for its call to c
+            // (as OpenTelemetry's HTTP and gRPC clients record one) is 5 ms more than c's, whatever b's own work takes.
             records.Add(new Span(trace, "s1", null, "a", "GET /", time, TimeSpan.FromMilliseconds(faulty ? 410 : 30)));
             records.Add(new Span(trace, "s2", "s1", "b", "GET /b", time, TimeSpan.FromMilliseconds(faulty ? 400 : 20)));
-            records.Add(new Span(trace, "s3", "s2", "c", "GET /c", time, TimeSpan.FromMilliseconds(10)));
+            records.Add(new Span(trace, "s2c", "s2", "b", "HTTP GET", time, TimeSpan.FromMilliseconds(15)));
+            records.Add(new Span(trace, "s3", "s2c", "c", "GET /c", time, TimeSpan.FromMilliseconds(10)));
         }
 
         return records;

@@ -50,7 +50,7 @@ public sealed class UnsupervisedDetectionTests
         {
             Assert.That(report.Training.Epochs, Is.Empty);
             Assert.That(loaded.Method, Is.EqualTo(DetectionMethod.Statistical));
-            Assert.That(loaded.DecisionRule, Is.EqualTo(DecisionRule.Combined));
+            Assert.That(loaded.DecisionRule, Is.EqualTo(DecisionRule.Unsupervised));
             Assert.That(after.Select(v => (v.Instance, v.Time, v.Score, v.AnomalyScore, v.IsAbnormal)), Is.EqualTo(before.Select(v => (v.Instance, v.Time, v.Score, v.AnomalyScore, v.IsAbnormal))));
             Assert.That(before.Where(v => v.IsAbnormal).Select(v => v.Instance).Distinct(), Is.EqualTo(new[] { "b" }));
         });

@@ -223,13 +223,83 @@ public sealed class ErrorProfileTests
         var capped = new float[2];
         var uncapped = new float[2];
 
-        ErrorProfile.Residuals(score, window, 0, metricWidth: 1, recentChange: true, capped);
-        ErrorProfile.Residuals(score, window, 0, metricWidth: 1, recentChange: false, uncapped);
+        ErrorProfile.Residuals(score, window, 0, metricWidth: 1, recentChange: true, edgeResiduals: false, capped);
+        ErrorProfile.Residuals(score, window, 0, metricWidth: 1, recentChange: false, edgeResiduals: false, uncapped);
 
         Assert.Multiple(() =>
         {
             Assert.That(capped, Is.EqualTo(new[] { 2f, 10f }));
             Assert.That(uncapped, Is.EqualTo(new[] { 10f, 10f }));
+        });
+    }
+
+    [Test]
+    public void EdgeResiduals_AreTheMedianOverTheCallsFromOtherInstances_PerEdgeFeature()
+    {
+        // Four nodes, two edge features. Node 3 is called by 0, 1 and 2 (squared errors per feature: (400, 1), (1, 4),
+        // (9, 9)) and calls itself (900, 900: its own work, left out). Median per feature over its three callers:
+        // feature 0 of {400, 1, 9} → 9 → residual 3; feature 1 of {1, 4, 9} → 4 → 2. Node 0 is called by nobody: zeros.
+        // The metric residual (the first of the three) stays the network's √16 = 4.
+        IReadOnlyList<(int, int, float)> edges = [(0, 3, 401f), (1, 3, 5f), (2, 3, 18f), (3, 3, 1800f)];
+        var score = new WindowScores(0, new float[4], new float[4], [.. Enumerable.Repeat(16f, 12)], 3, edges, [true, true, true, true])
+        {
+            EdgeFeatureErrors = [400f, 1f, 1f, 4f, 9f, 9f, 900f, 900f],
+        };
+        var callee = new float[3];
+        var nobodysCallee = new float[3];
+
+        ErrorProfile.EdgeResiduals(score, 3, callee);
+        ErrorProfile.EdgeResiduals(score, 0, nobodysCallee);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(callee, Is.EqualTo(new[] { 0f, 3f, 2f }).Within(1e-6));
+            Assert.That(nobodysCallee, Is.EqualTo(new[] { 0f, 0f, 0f }));
+        });
+    }
+
+    [Test]
+    public void EdgeResiduals_AnEvenNumberOfCallers_AverageTheMiddleTwo_AndScoresWithoutEdgeErrorsAreLeftAlone()
+    {
+        IReadOnlyList<(int, int, float)> edges = [(0, 2, 1f), (1, 2, 9f)];
+        var score = new WindowScores(0, new float[3], new float[3], new float[3], 1, edges, [true, true, true]) { EdgeFeatureErrors = [1f, 9f] };
+        var withoutEdgeErrors = score with { EdgeFeatureErrors = [] };
+        var residuals = new float[1];
+        var untouched = new[] { 7f };
+
+        ErrorProfile.EdgeResiduals(score, 2, residuals);
+        ErrorProfile.EdgeResiduals(withoutEdgeErrors, 2, untouched);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(residuals[0], Is.EqualTo(MathF.Sqrt(5f)).Within(1e-6));
+            Assert.That(untouched[0], Is.EqualTo(7f));
+        });
+    }
+
+    [TestCase(true)]
+    [TestCase(false)]
+    public void CalibrationFile_RoundTripsWhetherTheTracesAreScoredOnTheEdges(bool edges)
+    {
+        var profile = new ErrorProfile(1, 1, 0, 1, [0f, 1f, 0.5f, 0f, 2f, 1f], [0f, 1f, 0.5f, 0f, 2f, 1f], 2, true) { RecentChange = true, EdgeTraceResiduals = edges };
+        var calibration = new Calibration(profile, 1, 99, true, 0.25, 1e-5, 1000, true) { ModalityThresholds = [3, 4, 5] };
+        using var stream = new MemoryStream();
+        CalibrationFile.Write(stream, calibration);
+
+        // An artifact written before the field existed ends right after the modality thresholds: its traces were scored on
+        // the network's node-level errors.
+        var older = stream.ToArray()[..^1];
+        stream.Position = 0;
+        var read = CalibrationFile.Read(stream, (1, 0, 1));
+        var readOlder = CalibrationFile.Read(new MemoryStream(older), (1, 0, 1));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(read.Profile.EdgeTraceResiduals, Is.EqualTo(edges));
+            Assert.That(read.Profile.RecentChange, Is.True);
+            Assert.That(read.ModalityThresholds, Is.EqualTo(new double[] { 3, 4, 5 }));
+            Assert.That(readOlder.Profile.EdgeTraceResiduals, Is.False);
+            Assert.That(readOlder.ModalityThresholds, Is.EqualTo(new double[] { 3, 4, 5 }));
         });
     }
 
