@@ -26,10 +26,11 @@ internal static class InjectCommand
         var errorRate = new Option<double>("--error-rate") { Description = "Mean extra ERROR lines per minute of an error burst.", DefaultValueFactory = _ => d.ErrorRate };
         var targets = new Option<string?>("--targets") { Description = "Only these targets, comma-separated pod or service names (default: every pod with at least one incoming call a minute in the copied window, and a metric file)." };
         var decoys = new Option<int>("--decoys") { Description = "Also this many windows of copied telemetry with no fault and no label, placed like the faults' windows.", DefaultValueFactory = _ => d.Decoys };
+        var delayOutgoing = new Option<bool>("--delay-outgoing") { Description = "Also delay the target's own calls to other pods (a delay on all its outgoing packets delays its answers and its requests); by default only the calls into it." };
         var keepFaults = new Option<bool>("--keep-faults") { Description = "Keep the original faults after --after in the fault list (by default the injected faults replace them)." };
         var command = new Command("inject", "Write a copy of a Nezha day with injected faults (network delay, CPU, error bursts) and their labels.")
         {
-            data, output, seed, kinds, count, decoys, after, date, delay, jitter, cpuFactor, errorRate, targets, keepFaults,
+            data, output, seed, kinds, count, decoys, after, date, delay, jitter, delayOutgoing, cpuFactor, errorRate, targets, keepFaults,
         };
         command.SetAction((result, cancellationToken) =>
         {
@@ -59,6 +60,7 @@ internal static class InjectCommand
                 Date = result.GetValue(date),
                 Delay = Parse("--delay", () => Durations.Parse(result.GetValue(delay)!), d.Delay),
                 Jitter = result.GetValue(jitter),
+                DelayOutgoing = result.GetValue(delayOutgoing),
                 CpuFactor = Parse("--cpu-factor", () => InjectSettings.ParseRange(result.GetValue(cpuFactor)!), d.CpuFactor),
                 ErrorRate = result.GetValue(errorRate),
                 Targets = result.GetValue(targets) is { } t ? t.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : [],

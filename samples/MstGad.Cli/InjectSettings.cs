@@ -76,6 +76,12 @@ internal sealed record InjectSettings
     /// <summary>Each call's delay is <see cref="Delay"/> × (1 + u), u uniform in [−jitter, jitter].</summary>
     public double Jitter { get; init; } = 0.2;
 
+    /// <summary>
+    /// Whether the target's own calls to other pods are delayed too, as a delay on all the pod's outgoing packets
+    /// (Chaos Mesh's default direction) delays both its answers and its requests; by default only the calls into it.
+    /// </summary>
+    public bool DelayOutgoing { get; init; }
+
     /// <summary>The CPU columns rise by f × the column's median in the target's file, f uniform in this range (one f per fault).</summary>
     public (double Min, double Max) CpuFactor { get; init; } = (50, 150);
 

@@ -375,7 +375,10 @@ internal static partial class NezhaInjector
     /// <summary>
     /// Network delay: every call into the target whose server span starts in the fault window makes the
     /// caller's span (the parent, on another pod) and every span that encloses it in the trace end later by
-    /// the call's delay; the target's spans do not change.
+    /// the call's delay; the target's spans do not change. With <see cref="InjectSettings.DelayOutgoing"/> the
+    /// target's own calls to other pods (a span on another pod whose parent, the target's client span, is on the
+    /// target) are delayed the same way: the target's client span and its enclosing spans end later, the callee's
+    /// spans do not change.
     /// </summary>
     private static void DelayCalls(InjectSettings settings, DonorWindow donor, List<CopiedSpan> spans, InjectedFault fault)
     {
@@ -383,7 +386,13 @@ internal static partial class NezhaInjector
         var rng = SplitMix64.For(settings.Seed, DelaysStream, fault.Index);
         var micros = settings.Delay.Ticks / 10.0;
         long min = long.MaxValue, max = 0;
-        foreach (var call in IncomingCalls(spans, byId, fault))
+        var calls = IncomingCalls(spans, byId, fault);
+        if (settings.DelayOutgoing)
+        {
+            calls = calls.Concat(OutgoingCalls(spans, byId, fault));
+        }
+
+        foreach (var call in calls.ToList())
         {
             var delay = Math.Max(1, (long)Math.Round(micros * (1 + rng.Uniform(-settings.Jitter, settings.Jitter))));
             min = Math.Min(min, delay);
@@ -411,6 +420,15 @@ internal static partial class NezhaInjector
         }
 
         fault.DelayRange = fault.DelayedCalls > 0 ? (min, max) : (0, 0);
+    }
+
+    /// <summary>Spans on other pods whose parent is on the target and that start in the fault window, in copy order.</summary>
+    private static IEnumerable<CopiedSpan> OutgoingCalls(List<CopiedSpan> spans, Dictionary<(string, string), CopiedSpan> byId, InjectedFault fault)
+    {
+        var start = NezhaText.ToUnixNanoseconds(fault.Start);
+        var end = NezhaText.ToUnixNanoseconds(fault.End);
+        return spans.Where(s => s.Pod != fault.Pod && s.ParentId is not null && s.Start >= start && s.Start < end &&
+            byId.TryGetValue((s.TraceId, s.ParentId), out var caller) && caller.Pod == fault.Pod);
     }
 
     /// <summary>The target's spans whose parent is on another pod and that start in the fault window, in copy order.</summary>
@@ -806,7 +824,7 @@ internal static partial class NezhaInjector
     internal static string Parameters(InjectedFault fault) => fault.Kind switch
     {
         InjectedKind.NetworkDelay => string.Create(CultureInfo.InvariantCulture,
-            $"network delay {fault.DelayRange.Min / 1000.0:0.###}-{fault.DelayRange.Max / 1000.0:0.###} ms on {fault.DelayedCalls} call(s) into the pod"),
+            $"network delay {fault.DelayRange.Min / 1000.0:0.###}-{fault.DelayRange.Max / 1000.0:0.###} ms on {fault.DelayedCalls} call(s) into (or, with --delay-outgoing, out of) the pod"),
         InjectedKind.Cpu => string.Create(CultureInfo.InvariantCulture,
             $"CPU usage and rate + {fault.CpuFactor:0.00} x median, server latency x {fault.LatencyFactor:0.00}"),
         InjectedKind.ErrorBurst => string.Create(CultureInfo.InvariantCulture, $"{fault.ErrorLines} ERROR lines ({fault.ShapeSource})"),
@@ -885,6 +903,7 @@ internal static partial class NezhaInjector
             case InjectedKind.NetworkDelay:
                 writer.WriteNumber("delayMs", settings.Delay.TotalMilliseconds);
                 writer.WriteNumber("jitter", settings.Jitter);
+                writer.WriteBoolean("delayOutgoing", settings.DelayOutgoing);
                 break;
             case InjectedKind.Cpu:
                 writer.WriteNumber("cpuFactor", Math.Round(f.CpuFactor, 4));

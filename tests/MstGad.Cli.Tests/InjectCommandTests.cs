@@ -90,6 +90,49 @@ public sealed class InjectCommandTests
     }
 
     [Test]
+    public void Inject_NetworkDelayOutgoing_AlsoDelaysTheTargetsOwnCallsAndNoCalleeSpanChanges()
+    {
+        // With --delay-outgoing a call from the target (a span on another pod whose parent is on the target) is delayed
+        // too: the target's client span and every span enclosing it end later; the callee's spans do not change.
+        using var delayedOut = new TempDirectory();
+        using var plainOut = new TempDirectory();
+        var delayed = NezhaInjector.Run(Settings(delayedOut, [InjectedKind.NetworkDelay], 3, 0) with { DelayOutgoing = true });
+        var plain = Inject(plainOut, InjectedKind.Cpu, seed: 3);
+        Assert.That(delayed.Faults.Select(f => (f.Start, f.Pod)), Is.EqualTo(plain.Faults.Select(f => (f.Start, f.Pod))));
+
+        var outgoingSeen = 0;
+        foreach (var fault in delayed.Faults)
+        {
+            var after = ReadSpans(delayedOut, fault);
+            var before = ReadSpans(plainOut, fault);
+            var incoming = ExpectedDelays(before, fault, 200_000);
+            var outgoing = ExpectedOutgoingDelays(before, fault, 200_000);
+            outgoingSeen += outgoing.Calls;
+            var added = new Dictionary<(string, string), long>(incoming.Added);
+            foreach (var (key, micros) in outgoing.Added)
+            {
+                added[key] = added.GetValueOrDefault(key) + micros;
+            }
+
+            Assert.Multiple(() =>
+            {
+                Assert.That(incoming.Calls + outgoing.Calls, Is.EqualTo(fault.DelayedCalls));
+                Assert.That(added, Has.Count.EqualTo(fault.ChangedSpans));
+                foreach (var (key, row) in before)
+                {
+                    var extra = added.GetValueOrDefault(key);
+                    var changed = (string[])row.Clone();
+                    changed[6] = (long.Parse(row[6], CultureInfo.InvariantCulture) + (extra * 1000)).ToString(CultureInfo.InvariantCulture);
+                    changed[7] = (long.Parse(row[7], CultureInfo.InvariantCulture) + extra).ToString(CultureInfo.InvariantCulture);
+                    Assert.That(after[key], Is.EqualTo(changed), $"span {key}");
+                }
+            });
+        }
+
+        Assert.That(outgoingSeen, Is.GreaterThan(0), "some target calls another pod in its window");
+    }
+
+    [Test]
     public void Inject_NetworkDelayWithJitter_EachCallsDelayIsWithinTheJitter()
     {
         using var output = new TempDirectory();
@@ -607,6 +650,32 @@ public sealed class InjectCommandTests
             var begins = long.Parse(row[5], CultureInfo.InvariantCulture);
             if (row[3] != fault.Pod || row[2] == "root" || begins < start || begins >= end ||
                 !spans.TryGetValue((row[0], row[2]), out var caller) || caller[3] == fault.Pod)
+            {
+                continue;
+            }
+
+            calls++;
+            for (var at = (row[0], row[2]); spans.TryGetValue(at, out var span); at = (span[0], span[2]))
+            {
+                added[at] = added.GetValueOrDefault(at) + micros;
+            }
+        }
+
+        return (calls, added);
+    }
+
+    /// <summary>The calls out of the target (spans on other pods whose parent is on it) starting in the window, and the delay each span gains.</summary>
+    private static (int Calls, Dictionary<(string, string), long> Added) ExpectedOutgoingDelays(Dictionary<(string, string), string[]> spans, InjectedFault fault, long micros)
+    {
+        var start = NezhaText.ToUnixNanoseconds(fault.Start);
+        var end = NezhaText.ToUnixNanoseconds(fault.End);
+        var added = new Dictionary<(string, string), long>();
+        var calls = 0;
+        foreach (var (_, row) in spans)
+        {
+            var begins = long.Parse(row[5], CultureInfo.InvariantCulture);
+            if (row[3] == fault.Pod || row[2] == "root" || begins < start || begins >= end ||
+                !spans.TryGetValue((row[0], row[2]), out var caller) || caller[3] != fault.Pod)
             {
                 continue;
             }
