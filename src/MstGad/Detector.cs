@@ -340,16 +340,68 @@ public sealed partial class Detector : IDisposable
         }
 
         return _settings.Unsupervised.FlagCalleesOnly && _settings.Decision is DecisionRule.Unsupervised or DecisionRule.Combined
-            ? SuppressCallers(verdicts, window.Last, keys)
+            ? SuppressCallers(verdicts, window.Last, keys, GapDriven(trained, calibration, modalities, z, keys, score.Present))
             : verdicts;
+    }
+
+    /// <summary>
+    /// The instances whose anomaly score in the step comes from the traces (their largest modality over its threshold,
+    /// at least 1) and, among the traces, from a client-minus-server feature: time between the caller and them grew.
+    /// </summary>
+    private static HashSet<string>? GapDriven(Trained trained, Calibration? calibration, double[]? modalities, float[]? z, IReadOnlyList<string> keys, bool[] present)
+    {
+        if (calibration is null || modalities is null || z is null || !calibration.Profile.EdgeTraceResiduals)
+        {
+            return null;
+        }
+
+        var profile = calibration.Profile;
+        var edgeFeatures = trained.Space.EdgeFeatures;
+        var offset = profile.MetricWidth + profile.LogWidth;
+        var thresholds = calibration.ModalityThresholds;
+        HashSet<string>? result = null;
+        for (var node = 0; node < keys.Count && node < present.Length; node++)
+        {
+            if (!present[node])
+            {
+                continue;
+            }
+
+            var m = modalities.AsSpan(node * ErrorProfile.Modalities, ErrorProfile.Modalities);
+            var traces = double.IsNaN(m[2]) ? double.NaN : m[2] / thresholds[2];
+            if (!(traces >= 1) || (!double.IsNaN(m[0]) && m[0] / thresholds[0] > traces) || (!double.IsNaN(m[1]) && m[1] / thresholds[1] > traces))
+            {
+                continue;
+            }
+
+            var zs = z.AsSpan((node * profile.Width) + offset, profile.TraceWidth);
+            var best = 0;
+            for (var f = 1; f < zs.Length; f++)
+            {
+                if (zs[f] > zs[best])
+                {
+                    best = f;
+                }
+            }
+
+            if (best < edgeFeatures.Count && edgeFeatures[best].Measure is EdgeMeasure.ClientMinusServer or EdgeMeasure.MeanClientMinusServer or EdgeMeasure.MedianClientMinusServer)
+            {
+                (result ??= new HashSet<string>(StringComparer.Ordinal)).Add(keys[node]);
+            }
+        }
+
+        return result;
     }
 
     /// <summary>
     /// Unflags every flagged instance that calls a flagged instance with at least its score in the step
     /// (<see cref="UnsupervisedOptions.FlagCalleesOnly"/>): a slow or failing callee makes its callers slow or failing, so
-    /// the verdict stays with the callee.
+    /// the verdict stays with the callee. One exception, for a delay on the way out of an instance: when both caller and
+    /// callee are flagged for a rise of client-minus-server time on the calls into them (<paramref name="gapDriven"/>), the
+    /// caller's own callers saw it too, so the delay is on the caller's side — its answers and its requests are late —
+    /// and the callee is unflagged instead.
     /// </summary>
-    internal static List<InstanceVerdict> SuppressCallers(List<InstanceVerdict> verdicts, MstGraph last, IReadOnlyList<string> keys)
+    internal static List<InstanceVerdict> SuppressCallers(List<InstanceVerdict> verdicts, MstGraph last, IReadOnlyList<string> keys, IReadOnlySet<string>? gapDriven = null)
     {
         var flagged = verdicts.Where(v => v.IsAbnormal).ToDictionary(v => v.Instance, v => v.Score, StringComparer.Ordinal);
         if (flagged.Count < 2)
@@ -357,17 +409,26 @@ public sealed partial class Detector : IDisposable
             return verdicts;
         }
 
-        var callers = new HashSet<string>(StringComparer.Ordinal);
+        var unflag = new HashSet<string>(StringComparer.Ordinal);
         for (var e = 0; e < last.EdgeCount; e++)
         {
             var (caller, callee) = (keys[last.Sources[e]], keys[last.Targets[e]]);
-            if (caller != callee && flagged.TryGetValue(caller, out var callerScore) && flagged.TryGetValue(callee, out var calleeScore) && calleeScore >= callerScore)
+            if (caller == callee || !flagged.TryGetValue(caller, out var callerScore) || !flagged.TryGetValue(callee, out var calleeScore))
             {
-                callers.Add(caller);
+                continue;
+            }
+
+            if (gapDriven is not null && gapDriven.Contains(caller) && gapDriven.Contains(callee))
+            {
+                unflag.Add(callee);
+            }
+            else if (calleeScore >= callerScore)
+            {
+                unflag.Add(caller);
             }
         }
 
-        return callers.Count == 0 ? verdicts : [.. verdicts.Select(v => v.IsAbnormal && callers.Contains(v.Instance) ? v with { IsAbnormal = false } : v)];
+        return unflag.Count == 0 ? verdicts : [.. verdicts.Select(v => v.IsAbnormal && unflag.Contains(v.Instance) ? v with { IsAbnormal = false } : v)];
     }
 
     /// <summary>The settings of feature extraction.</summary>

@@ -26,6 +26,39 @@ public sealed class CallerSuppressionTests
     }
 
     [Test]
+    public void SuppressCallers_CallerAndCalleeBothFlaggedForClientMinusServerTime_KeepTheCaller()
+    {
+        // x → y → z and w → x, all flagged. x and y are flagged for client-minus-server time on the calls into them: x's
+        // callers saw it too, so the delay is on x's way out (its answers and its requests): y is unflagged although it
+        // scores higher. y → z: z is not gap-driven, so the usual rule applies and y (already unflagged) stays so; w → x:
+        // w is not gap-driven and x scores higher, so w is unflagged.
+        string[] keys = ["w", "x", "y", "z"];
+        var last = Graph(4, [(0, 1), (1, 2), (2, 3)]);
+        List<InstanceVerdict> verdicts = [Verdict("w", 1, true), Verdict("x", 2, true), Verdict("y", 5, true), Verdict("z", 6, true)];
+        var gapDriven = new HashSet<string>(StringComparer.Ordinal) { "x", "y" };
+
+        var withGaps = Detector.SuppressCallers(verdicts, last, keys, gapDriven);
+        var without = Detector.SuppressCallers(verdicts, last, keys);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(withGaps.Where(v => v.IsAbnormal).Select(v => v.Instance), Is.EqualTo(new[] { "x", "z" }));
+            Assert.That(without.Where(v => v.IsAbnormal).Select(v => v.Instance), Is.EqualTo(new[] { "z" }), "every caller of a higher-scoring callee");
+        });
+    }
+
+    [Test]
+    public void SuppressCallers_OnlyTheCalleeGapDriven_KeepsTheUsualRule()
+    {
+        string[] keys = ["a", "b"];
+        List<InstanceVerdict> verdicts = [Verdict("a", 1, true), Verdict("b", 2, true)];
+
+        var result = Detector.SuppressCallers(verdicts, Graph(2, [(0, 1)]), keys, new HashSet<string>(StringComparer.Ordinal) { "b" });
+
+        Assert.That(result.Where(v => v.IsAbnormal).Select(v => v.Instance), Is.EqualTo(new[] { "b" }));
+    }
+
+    [Test]
     public void SuppressCallers_OneFlaggedInstance_ChangesNothing()
     {
         List<InstanceVerdict> verdicts = [Verdict("a", 2, true), Verdict("b", 3, false)];
