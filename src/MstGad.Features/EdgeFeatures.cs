@@ -41,6 +41,23 @@ public enum EdgeMeasure
     MedianClientMinusServer = 10,
 }
 
+/// <summary>What kind of quantity an <see cref="EdgeMeasure"/> is.</summary>
+public static class EdgeMeasures
+{
+    /// <summary>Whether the measure is a duration in milliseconds.</summary>
+    /// <param name="measure">The measure.</param>
+    /// <returns><see langword="true"/> for the client, server and client-minus-server durations, totals or per call.</returns>
+    public static bool IsDuration(this EdgeMeasure measure) =>
+        measure is EdgeMeasure.ClientDuration or EdgeMeasure.ServerDuration or EdgeMeasure.MeanLatency or EdgeMeasure.P95Latency
+            or EdgeMeasure.MeanServerLatency || measure.IsClientMinusServer();
+
+    /// <summary>Whether the measure is time between the two sides of a call (client minus server: the network and queues).</summary>
+    /// <param name="measure">The measure.</param>
+    /// <returns><see langword="true"/> for the total, the mean and the median client-minus-server time.</returns>
+    public static bool IsClientMinusServer(this EdgeMeasure measure) =>
+        measure is EdgeMeasure.ClientMinusServer or EdgeMeasure.MeanClientMinusServer or EdgeMeasure.MedianClientMinusServer;
+}
+
 /// <summary>One edge feature of a <see cref="FeatureSpace"/>.</summary>
 /// <param name="Name">The feature name (<c>calls:&lt;type&gt;</c>, <c>client:&lt;type&gt;</c>, <c>server:&lt;type&gt;</c>,
 /// <c>gap:&lt;type&gt;</c>, <c>errors:&lt;type&gt;</c>, <c>calls</c>, <c>latency:mean</c>, <c>latency:p95</c>, <c>server:mean</c>,
@@ -50,7 +67,5 @@ public enum EdgeMeasure
 public sealed record EdgeFeatureInfo(string Name, EdgeMeasure Measure, string? RequestType)
 {
     /// <summary>Whether the raw value is a duration in milliseconds.</summary>
-    public bool IsDuration => Measure is EdgeMeasure.ClientDuration or EdgeMeasure.ServerDuration or EdgeMeasure.ClientMinusServer
-        or EdgeMeasure.MeanLatency or EdgeMeasure.P95Latency or EdgeMeasure.MeanServerLatency or EdgeMeasure.MeanClientMinusServer
-        or EdgeMeasure.MedianClientMinusServer;
+    public bool IsDuration => Measure.IsDuration();
 }

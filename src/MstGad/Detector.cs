@@ -358,7 +358,6 @@ public sealed partial class Detector : IDisposable
         var profile = calibration.Profile;
         var edgeFeatures = trained.Space.EdgeFeatures;
         var offset = profile.MetricWidth + profile.LogWidth;
-        var thresholds = calibration.ModalityThresholds;
         HashSet<string>? result = null;
         for (var node = 0; node < keys.Count && node < present.Length; node++)
         {
@@ -367,9 +366,7 @@ public sealed partial class Detector : IDisposable
                 continue;
             }
 
-            var m = modalities.AsSpan(node * ErrorProfile.Modalities, ErrorProfile.Modalities);
-            var traces = double.IsNaN(m[2]) ? double.NaN : m[2] / thresholds[2];
-            if (!(traces >= 1) || (!double.IsNaN(m[0]) && m[0] / thresholds[0] > traces) || (!double.IsNaN(m[1]) && m[1] / thresholds[1] > traces))
+            if (!(calibration.Largest(modalities.AsSpan(node * ErrorProfile.Modalities, ErrorProfile.Modalities), out var modality) >= 1) || modality != 2)
             {
                 continue;
             }
@@ -384,7 +381,7 @@ public sealed partial class Detector : IDisposable
                 }
             }
 
-            if (best < edgeFeatures.Count && edgeFeatures[best].Measure is EdgeMeasure.ClientMinusServer or EdgeMeasure.MeanClientMinusServer or EdgeMeasure.MedianClientMinusServer)
+            if (best < edgeFeatures.Count && edgeFeatures[best].Measure.IsClientMinusServer())
             {
                 (result ??= new HashSet<string>(StringComparer.Ordinal)).Add(keys[node]);
             }
@@ -655,7 +652,8 @@ public sealed partial class Detector : IDisposable
     private Calibration Calibrate(IAnomalyModel model, FeatureSpace space, List<GraphWindow> training, List<GraphWindow> validation, int instances, double classWeight, UnsupervisedOptions options, DecisionRule decision)
     {
         var trainingScores = model.Score(training);
-        var excluded = space.SharedMetrics.Select(m => space.Metrics.ToList().IndexOf(m)).Where(i => i >= 0 && i < model.ErrorLayout.Metrics).ToList();
+        var shared = space.SharedMetrics.ToHashSet(StringComparer.Ordinal);
+        var excluded = Enumerable.Range(0, Math.Min(space.Metrics.Count, model.ErrorLayout.Metrics)).Where(i => shared.Contains(space.Metrics[i])).ToList();
         var profile = ErrorProfile.Fit(trainingScores, training, instances, model.ErrorLayout, options, excluded);
         var normal = new List<double>[] { [], [], [] };
         var normalLogits = new List<double>();
@@ -763,16 +761,8 @@ public sealed partial class Detector : IDisposable
                 continue;
             }
 
-            var scores = normal[m];
-            var share = Math.Min(0.5, anomalyRisk * normalPoints / scores.Count);
-            if (options.Contamination > 0)
-            {
-                // The highest scores of the assumed share of unlabelled incidents are not normal time.
-                scores = [.. scores.Order().Take((int)Math.Ceiling(scores.Count * (1 - options.Contamination)))];
-                share = Math.Min(0.5, share / (1 - options.Contamination));
-            }
-
-            var (t, evt) = AlarmBudget.Fit(scores, share);
+            var share = anomalyRisk * normalPoints / normal[m].Count;
+            var (t, evt) = AlarmBudget.Fit(WithoutContamination(normal[m], options.Contamination), Math.Min(0.5, share / (1 - options.Contamination)));
             thresholds[m] = Math.Max(t, 1e-6);
             extremeValue |= evt;
         }
@@ -780,8 +770,7 @@ public sealed partial class Detector : IDisposable
         var classifierThreshold = 1.0;
         if (classifierTrained)
         {
-            var logits = options.Contamination > 0 ? [.. normalLogits.Order().Take((int)Math.Ceiling(normalLogits.Count * (1 - options.Contamination)))] : normalLogits;
-            var (logit, _) = AlarmBudget.Fit(logits, Math.Min(0.5, risk / 2 / (1 - options.Contamination)));
+            var (logit, _) = AlarmBudget.Fit(WithoutContamination(normalLogits, options.Contamination), Math.Min(0.5, risk / 2 / (1 - options.Contamination)));
             classifierThreshold = Math.Max(0.5, 1 / (1 + Math.Exp(-logit)));
         }
 
@@ -795,6 +784,10 @@ public sealed partial class Detector : IDisposable
             EventPersistence = options.EventPersistenceSteps,
         };
     }
+
+    /// <summary>The scores without the highest share <paramref name="contamination"/> of them (taken as unlabelled incidents, not normal time).</summary>
+    private static List<double> WithoutContamination(List<double> scores, double contamination) =>
+        contamination > 0 ? [.. scores.Order().Take((int)Math.Ceiling(scores.Count * (1 - contamination)))] : scores;
 
     private double ChooseThreshold(IAnomalyModel model, List<GraphWindow> training, List<GraphWindow> validation, double classWeight, Calibration unsupervised)
     {

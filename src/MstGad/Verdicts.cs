@@ -73,9 +73,7 @@ public sealed record EdgeEvidence(string Caller, string Callee, double Error, st
             EdgeMeasure.MedianClientMinusServer => "median client minus server time of the calls",
             _ => Side,
         };
-        var unit = Measure is EdgeMeasure.ClientDuration or EdgeMeasure.ServerDuration or EdgeMeasure.ClientMinusServer
-            or EdgeMeasure.MeanLatency or EdgeMeasure.P95Latency or EdgeMeasure.MeanServerLatency or EdgeMeasure.MeanClientMinusServer
-            or EdgeMeasure.MedianClientMinusServer ? " ms" : "";
+        var unit = Measure.IsDuration() ? " ms" : "";
         string Format(double v) => v.ToString("0.##", CultureInfo.InvariantCulture) + unit;
         var change = Value > Typical ? $"rose from {Format(Typical)} to {Format(Value)}"
             : Value < Typical ? $"fell from {Format(Typical)} to {Format(Value)}"

@@ -73,49 +73,44 @@ internal static class CalibrationFile
             var width = metrics + logs + traces;
             var fitted = ReadFloats(reader, instances * width * ErrorProfile.Parameters);
             var pooled = ReadFloats(reader, width * ErrorProfile.Parameters);
-            var profile = new ErrorProfile(instances, metrics, logs, traces, fitted, pooled, top, relative);
-            var calibration = new Calibration(profile, reader.ReadDouble(), reader.ReadDouble(), reader.ReadBoolean(), reader.ReadDouble(), reader.ReadDouble(), reader.ReadInt32(), reader.ReadBoolean());
+            var (threshold, classWeight, classifierTrained) = (reader.ReadDouble(), reader.ReadDouble(), reader.ReadBoolean());
+            var (budget, risk, points, extremeValue) = (reader.ReadDouble(), reader.ReadDouble(), reader.ReadInt32(), reader.ReadBoolean());
 
-            // Fields added later in version 1; their absence means the classifier's calibrated threshold and no persistence.
-            if (stream.Position < stream.Length)
+            // Fields added later in version 1, in this order; an artifact ends where its build stopped writing. Absent, they
+            // keep the defaults of Calibration and ErrorProfile: no persistence, no excluded feature, no recent-change cap,
+            // thresholds of 1 and the network's node-level trace errors.
+            bool More() => stream.Position < stream.Length;
+            var classifierThreshold = More() ? reader.ReadDouble() : 1;
+            var persistence = More() ? reader.ReadInt32() : 1;
+            var excluded = Array.Empty<int>();
+            var recentChange = false;
+            if (More())
             {
-                calibration = calibration with { ClassifierThreshold = reader.ReadDouble() };
-            }
-
-            if (stream.Position < stream.Length)
-            {
-                calibration = calibration with { Persistence = reader.ReadInt32() };
-            }
-
-            if (stream.Position < stream.Length)
-            {
-                var excluded = new int[reader.ReadInt32()];
+                excluded = new int[reader.ReadInt32()];
                 for (var i = 0; i < excluded.Length; i++)
                 {
                     excluded[i] = reader.ReadInt32();
                 }
 
-                var recentChange = stream.Position < stream.Length && reader.ReadBoolean();
-                calibration = calibration with { Profile = new ErrorProfile(instances, metrics, logs, traces, fitted, pooled, top, relative) { ExcludedFeatures = excluded, RecentChange = recentChange } };
+                recentChange = More() && reader.ReadBoolean();
             }
 
-            if (stream.Position < stream.Length)
+            var eventPersistence = More() ? reader.ReadInt32() : 1;
+            double[] modalityThresholds = More() ? [reader.ReadDouble(), reader.ReadDouble(), reader.ReadDouble()] : [1, 1, 1];
+            var edgeTraceResiduals = More() && reader.ReadBoolean();
+            var profile = new ErrorProfile(instances, metrics, logs, traces, fitted, pooled, top, relative)
             {
-                calibration = calibration with { EventPersistence = reader.ReadInt32() };
-            }
-
-            if (stream.Position < stream.Length)
+                ExcludedFeatures = excluded,
+                RecentChange = recentChange,
+                EdgeTraceResiduals = edgeTraceResiduals,
+            };
+            return new Calibration(profile, threshold, classWeight, classifierTrained, budget, risk, points, extremeValue)
             {
-                calibration = calibration with { ModalityThresholds = [reader.ReadDouble(), reader.ReadDouble(), reader.ReadDouble()] };
-            }
-
-            // Absent in artifacts written before it: their profile was fitted on the network's node-level trace errors.
-            if (stream.Position < stream.Length)
-            {
-                calibration = calibration with { Profile = new ErrorProfile(instances, metrics, logs, traces, fitted, pooled, top, relative) { ExcludedFeatures = calibration.Profile.ExcludedFeatures, RecentChange = calibration.Profile.RecentChange, EdgeTraceResiduals = reader.ReadBoolean() } };
-            }
-
-            return calibration;
+                ClassifierThreshold = classifierThreshold,
+                Persistence = persistence,
+                EventPersistence = eventPersistence,
+                ModalityThresholds = modalityThresholds,
+            };
         }
         catch (EndOfStreamException ex)
         {

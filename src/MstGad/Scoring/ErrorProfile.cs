@@ -589,15 +589,21 @@ internal sealed record Calibration(ErrorProfile Profile, double Threshold, doubl
     public double[] ModalityThresholds { get; init; } = [1, 1, 1];
 
     /// <summary>A node's normalised anomaly score: the largest of its modality scores, each over its own threshold (0 when it has none).</summary>
-    public double Normalise(double metrics, double logs, double traces)
+    public double Normalise(double metrics, double logs, double traces) => Largest([metrics, logs, traces], out _);
+
+    /// <summary>
+    /// The largest of a node's modality scores (metrics, logs, traces), each over its own threshold, and which modality
+    /// it is (the later one on a tie; −1 and 0 when the node has none).
+    /// </summary>
+    public double Largest(ReadOnlySpan<double> modalities, out int modality)
     {
         var best = double.NegativeInfinity;
-        Span<double> values = [metrics, logs, traces];
-        for (var m = 0; m < values.Length; m++)
+        modality = -1;
+        for (var m = 0; m < modalities.Length; m++)
         {
-            if (!double.IsNaN(values[m]) && double.IsFinite(ModalityThresholds[m]))
+            if (!double.IsNaN(modalities[m]) && double.IsFinite(ModalityThresholds[m]) && modalities[m] / ModalityThresholds[m] >= best)
             {
-                best = Math.Max(best, values[m] / ModalityThresholds[m]);
+                (best, modality) = (modalities[m] / ModalityThresholds[m], m);
             }
         }
 

@@ -52,15 +52,10 @@ public sealed class DetectorTests
         var options = new FeatureOptions { Interval = TimeSpan.FromSeconds(10), InstanceKey = InstanceKey.Identity };
         var (data, faults) = TinySystem.Create(new TelemetryAggregator(options));
         detector.Fit(data, faults);
-        var (live, _) = TinySystem.Create(detector.CreateAggregator());
-        var before = detector.Detect(live);
+        var before = TinySystem.DetectLive(detector);
 
-        using var buffer = new MemoryStream();
-        detector.Save(buffer);
-        buffer.Position = 0;
-        using var loaded = Detector.Load(buffer);
-        var (live2, _) = TinySystem.Create(loaded.CreateAggregator());
-        var after = loaded.Detect(live2);
+        using var loaded = TinySystem.SaveAndLoad(detector);
+        var after = TinySystem.DetectLive(loaded);
 
         Assert.Multiple(() =>
         {

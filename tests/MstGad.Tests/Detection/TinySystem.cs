@@ -33,6 +33,18 @@ internal static class TinySystem
         })
         .UseDevice("cpu", 1);
 
+    /// <summary>The detector's verdicts on a fresh copy of the tiny system's 60 steps, read with its own aggregator.</summary>
+    public static IReadOnlyList<InstanceVerdict> DetectLive(Detector detector) => detector.Detect(Create(detector.CreateAggregator()).Data);
+
+    /// <summary>The detector saved to an artifact in memory and loaded back.</summary>
+    public static Detector SaveAndLoad(Detector detector)
+    {
+        using var buffer = new MemoryStream();
+        detector.Save(buffer);
+        buffer.Position = 0;
+        return Detector.Load(buffer);
+    }
+
     /// <summary>The fault of the tiny system.</summary>
     public static readonly FaultLabel Fault = new("b", Start.AddSeconds(400), TimeSpan.FromSeconds(50), "cpu");
 
