@@ -3,6 +3,7 @@ using System.Text;
 using MstGad.Features;
 using MstGad.Graph;
 using MstGad.Model;
+using MstGad.Scoring;
 
 namespace MstGad.Methods;
 
@@ -333,16 +334,5 @@ internal sealed class StatisticalModel : IAnomalyModel
         outgoing.AsSpan(node * _edgeFeatures, _edgeFeatures).CopyTo(row.AsSpan(nodeWidth + _edgeFeatures));
     }
 
-    private static float Median(List<float> values)
-    {
-        if (values.Count == 0)
-        {
-            return 0;
-        }
-
-        var sorted = values.ToArray();
-        Array.Sort(sorted);
-        var mid = sorted.Length / 2;
-        return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-    }
+    private static float Median(List<float> values) => Medians.Sort(values.ToArray().AsSpan());
 }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using MstGad.Features;
 using MstGad.Graph;
 using MstGad.Model;
@@ -159,10 +160,7 @@ internal sealed class ErrorProfile
 
             if (count >= 3)
             {
-                var values = history[..count];
-                values.Sort();
-                var median = count % 2 == 1 ? values[count / 2] : (values[(count / 2) - 1] + values[count / 2]) / 2;
-                residuals[f] = MathF.Min(residuals[f], MathF.Abs(current[f] - median));
+                residuals[f] = MathF.Min(residuals[f], MathF.Abs(current[f] - Medians.Sort(history[..count])));
             }
         }
     }
@@ -226,9 +224,7 @@ internal sealed class ErrorProfile
                 column[j] = perEdge[(incoming[j] * fs) + f];
             }
 
-            column.Sort();
-            var median = count % 2 == 1 ? column[count / 2] : (column[(count / 2) - 1] + column[count / 2]) / 2;
-            traces[f] = MathF.Sqrt(median);
+            traces[f] = MathF.Sqrt(Medians.Sort(column));
         }
     }
 
@@ -452,8 +448,7 @@ internal sealed class ErrorProfile
                 continue;
             }
 
-            column.Sort();
-            var median = column.Count % 2 == 1 ? column[column.Count / 2] : (column[(column.Count / 2) - 1] + column[column.Count / 2]) / 2;
+            var median = Medians.Sort(CollectionsMarshal.AsSpan(column));
             for (var node = 0; node < nodes; node++)
             {
                 scores[(node * Modalities) + m] -= median;
