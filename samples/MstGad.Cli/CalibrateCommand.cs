@@ -48,7 +48,7 @@ internal static class CalibrateCommand
 
             OutputFiles.Write(path, "--out", detector.Save);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"anomaly thresholds {thresholds[0]:G4} (metrics), {thresholds[1]:G4} (logs), {thresholds[2]:G4} (traces) for an alarm budget of {options.AlarmBudgetPerHour:G4} per hour; decision {detector.DecisionRule}, threshold {detector.Threshold:G4}"));
+                $"{DetectorFiles.AnomalyThresholds(thresholds, options.AlarmBudgetPerHour)}; decision {detector.DecisionRule}, threshold {detector.Threshold:G4}"));
             Console.WriteLine($"saved {path}");
             return 0;
         });

@@ -1,8 +1,13 @@
 namespace MstGad.Cli;
 
-/// <summary>Loading saved detectors for the commands that use one.</summary>
+/// <summary>Loading saved detectors for the commands that use one, and describing what they learnt.</summary>
 internal static class DetectorFiles
 {
+    /// <summary>"anomaly thresholds M (metrics), L (logs), T (traces) for an alarm budget of B per hour", as train and calibrate print it.</summary>
+    public static string AnomalyThresholds(IReadOnlyList<double> thresholds, double budgetPerHour) => string.Create(
+        System.Globalization.CultureInfo.InvariantCulture,
+        $"anomaly thresholds {thresholds[0]:G4} (metrics), {thresholds[1]:G4} (logs), {thresholds[2]:G4} (traces) for an alarm budget of {budgetPerHour:G4} per hour");
+
     /// <summary>Loads a detector.</summary>
     /// <exception cref="CliException">The file does not exist, cannot be read, or is not a detector this build can load.</exception>
     public static Detector Load(FileInfo file)

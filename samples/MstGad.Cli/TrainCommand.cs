@@ -56,7 +56,7 @@ internal static class TrainCommand
                     if (detector.AnomalyThresholds is { } thresholds)
                     {
                         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                            $"decision {detector.DecisionRule} ({detector.Method}); anomaly thresholds {thresholds[0]:G4} (metrics), {thresholds[1]:G4} (logs), {thresholds[2]:G4} (traces) for an alarm budget of {detector.AlarmBudgetPerHour:G4} per hour"));
+                            $"decision {detector.DecisionRule} ({detector.Method}); {DetectorFiles.AnomalyThresholds(thresholds, detector.AlarmBudgetPerHour!.Value)}"));
                     }
                     Console.WriteLine($"read: metrics {source.Report.Metrics}; logs {source.Report.Logs}; spans {source.Report.Spans}; faults {source.Report.Faults}");
                     foreach (var note in ReadReports.Notes(source.Report))
