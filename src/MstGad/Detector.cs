@@ -339,7 +339,8 @@ public sealed partial class Detector : IDisposable
             });
         }
 
-        return _settings.Unsupervised.FlagCalleesOnly && _settings.Decision is DecisionRule.Unsupervised or DecisionRule.Combined
+        // Most steps flag nobody: only with two flagged instances is there a caller to unflag.
+        return _settings.Unsupervised.FlagCalleesOnly && _settings.Decision is DecisionRule.Unsupervised or DecisionRule.Combined && verdicts.Count(v => v.IsAbnormal) >= 2
             ? SuppressCallers(verdicts, window.Last, keys, GapDriven(trained, calibration, modalities, z, keys, score.Present))
             : verdicts;
     }
