@@ -86,6 +86,8 @@ internal sealed class DetectorCommandOptions
                 o.TopFeatures = unsupervised.TopFeatures;
                 o.RelativeToStep = unsupervised.RelativeToStep;
                 o.MinimumTailScale = unsupervised.MinimumTailScale;
+                o.TracePriorExcesses = unsupervised.TracePriorExcesses;
+                o.RobustGaps = unsupervised.RobustGaps;
                 o.PersistenceSteps = unsupervised.PersistenceSteps;
                 o.EventPersistenceSteps = unsupervised.EventPersistenceSteps;
                 o.CalibrationFolds = unsupervised.CalibrationFolds;
@@ -181,6 +183,10 @@ internal sealed class UnsupervisedCommandOptions
 
     public Option<double> TailFloor { get; } = new("--tail-floor") { Description = "The smallest tail scale of a feature's error distribution, in normalised units (see UnsupervisedOptions.MinimumTailScale).", DefaultValueFactory = _ => 0.05 };
 
+    public Option<double> TraceTailPrior { get; } = new("--trace-tail-prior") { Description = "How many excesses the pooled tail scale of a trace feature weighs against an instance's own (see UnsupervisedOptions.TracePriorExcesses); 0 keeps every instance's own.", DefaultValueFactory = _ => 20 };
+
+    public Option<bool> GapMeans { get; } = new("--gap-means") { Description = "Also score the total and mean client-minus-server time of the calls (by default only their median counts: one delayed acknowledgement in a quiet minute moves the mean as far as a network delay)." };
+
     public Option<int> Persistence { get; } = new("--persistence") { Description = "How many consecutive steps an instance's metric score must stay up to count.", DefaultValueFactory = _ => 3 };
 
     public Option<int> EventPersistence { get; } = new("--event-persistence") { Description = "How many consecutive steps an instance's log and trace scores and the classifier's probability must stay up to count.", DefaultValueFactory = _ => 1 };
@@ -203,6 +209,8 @@ internal sealed class UnsupervisedCommandOptions
         command.Add(TopFeatures);
         command.Add(AbsoluteScores);
         command.Add(TailFloor);
+        command.Add(TraceTailPrior);
+        command.Add(GapMeans);
         command.Add(Persistence);
         command.Add(EventPersistence);
         command.Add(CalibrationFolds);
@@ -219,6 +227,8 @@ internal sealed class UnsupervisedCommandOptions
         TopFeatures = result.GetValue(TopFeatures),
         RelativeToStep = !result.GetValue(AbsoluteScores),
         MinimumTailScale = result.GetValue(TailFloor),
+        TracePriorExcesses = result.GetValue(TraceTailPrior),
+        RobustGaps = !result.GetValue(GapMeans),
         PersistenceSteps = result.GetValue(Persistence),
         EventPersistenceSteps = result.GetValue(EventPersistence),
         CalibrationFolds = result.GetValue(CalibrationFolds),

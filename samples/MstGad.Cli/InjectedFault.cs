@@ -24,11 +24,15 @@ internal sealed class InjectedFault
     /// <summary>The service of <see cref="Pod"/>.</summary>
     public string Service => NezhaDay.ServiceOf(Pod);
 
-    /// <summary>Where the copied telemetry starts (one minute before the fault).</summary>
-    public DateTimeOffset TelemetryStart => Start - InjectSettings.Lead;
+    /// <summary>
+    /// Where the copied telemetry starts: one minute before the fault, down to the whole minute, so that every minute
+    /// of copied traffic is full (as the recorded windows' minute files are; a minute holding a few seconds of calls
+    /// would be an artefact of the tool).
+    /// </summary>
+    public DateTimeOffset TelemetryStart => WholeMinute(Start - InjectSettings.Lead, up: false);
 
-    /// <summary>Where the copied telemetry ends (one minute after the fault).</summary>
-    public DateTimeOffset TelemetryEnd => End + InjectSettings.Tail;
+    /// <summary>Where the copied telemetry ends: one minute after the fault, up to the whole minute.</summary>
+    public DateTimeOffset TelemetryEnd => WholeMinute(End + InjectSettings.Tail, up: true);
 
     /// <summary>The CPU factor f (CPU kind): the CPU columns rise by f × their median.</summary>
     public double CpuFactor { get; init; }
@@ -62,4 +66,10 @@ internal sealed class InjectedFault
 
     /// <summary>Where the error lines' shapes came from (error burst).</summary>
     public string ShapeSource { get; set; } = string.Empty;
+
+    private static DateTimeOffset WholeMinute(DateTimeOffset time, bool up)
+    {
+        var ticks = time.UtcTicks - (time.UtcTicks % TimeSpan.TicksPerMinute);
+        return new DateTimeOffset(up && ticks != time.UtcTicks ? ticks + TimeSpan.TicksPerMinute : ticks, TimeSpan.Zero);
+    }
 }

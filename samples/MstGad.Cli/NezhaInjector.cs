@@ -277,7 +277,7 @@ internal static partial class NezhaInjector
 
     /// <summary>
     /// Copies the donor window into the fault's telemetry window: copies laid end to end from one minute
-    /// before the fault to one minute after it, each moved by whole seconds and with new trace and span ids.
+    /// before the fault to one minute after it (whole minutes), each moved by whole seconds and with new trace and span ids.
     /// </summary>
     private static (List<List<CopiedSpan>> Traces, List<CopiedLog> Logs) CopyWindow(long seed, DonorWindow donor, InjectedFault fault)
     {

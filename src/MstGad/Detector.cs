@@ -618,6 +618,50 @@ public sealed partial class Detector : IDisposable
         return callers;
     }
 
+    /// <summary>
+    /// The nodes that a node labelled abnormal in the window's last step calls directly, and are not labelled abnormal
+    /// themselves. A fault slows its instance's own requests too (a CPU-starved caller takes longer to send and to read):
+    /// that time lands between its client spans and the callees' server spans, on the edges into the callees, so their
+    /// trace scores in that step are the fault's, not normal time.
+    /// </summary>
+    internal static HashSet<int>? CalleesOfLabelledFaults(GraphWindow window)
+    {
+        var last = window.Last;
+        HashSet<int>? callees = null;
+        for (var e = 0; e < last.EdgeCount; e++)
+        {
+            var (caller, callee) = (last.Sources[e], last.Targets[e]);
+            if (caller != callee && window.LastLabel(caller) == Labels.Abnormal && window.LastLabel(callee) != Labels.Abnormal)
+            {
+                (callees ??= []).Add(callee);
+            }
+        }
+
+        return callees;
+    }
+
+    /// <summary>
+    /// The positions, in an error vector of <paramref name="layout"/>, of the client-minus-server features other than the
+    /// median (<see cref="UnsupervisedOptions.RobustGaps"/>). The trace errors are one or more blocks of the edge features
+    /// (one for the network; into and out of the instance for the statistical method).
+    /// </summary>
+    internal static IEnumerable<int> GapTotalsAndMeans(IReadOnlyList<EdgeFeatureInfo> edgeFeatures, (int Metrics, int Logs, int Traces) layout)
+    {
+        if (edgeFeatures.Count == 0)
+        {
+            yield break;
+        }
+
+        for (var t = 0; t < layout.Traces; t++)
+        {
+            var measure = edgeFeatures[t % edgeFeatures.Count].Measure;
+            if (measure.IsClientMinusServer() && measure != EdgeMeasure.MedianClientMinusServer)
+            {
+                yield return layout.Metrics + layout.Logs + t;
+            }
+        }
+    }
+
     /// <summary>The fewest training windows a calibration block may have.</summary>
     private const int MinimumFoldWindows = 30;
 
@@ -655,6 +699,11 @@ public sealed partial class Detector : IDisposable
         var trainingScores = model.Score(training);
         var shared = space.SharedMetrics.ToHashSet(StringComparer.Ordinal);
         var excluded = Enumerable.Range(0, Math.Min(space.Metrics.Count, model.ErrorLayout.Metrics)).Where(i => shared.Contains(space.Metrics[i])).ToList();
+        if (options.RobustGaps)
+        {
+            excluded.AddRange(GapTotalsAndMeans(space.EdgeFeatures, model.ErrorLayout));
+        }
+
         var profile = ErrorProfile.Fit(trainingScores, training, instances, model.ErrorLayout, options, excluded);
         var normal = new List<double>[] { [], [], [] };
         var normalLogits = new List<double>();
@@ -700,6 +749,11 @@ public sealed partial class Detector : IDisposable
                 windows++;
                 var step = part[w].Last.Step;
                 var affected = options.FlagCalleesOnly ? CallersOfLabelledFaults(part[w]) : null;
+                if (CalleesOfLabelledFaults(part[w]) is { } callees)
+                {
+                    (affected ??= []).UnionWith(callees);
+                }
+
                 for (var node = 0; node < scores[w].Present.Length; node++)
                 {
                     if (!scores[w].Present[node])
@@ -716,7 +770,8 @@ public sealed partial class Detector : IDisposable
                         continue;
                     }
 
-                    // With callers unflagged at detection, the callers of a labelled fault are its victims, not normal time.
+                    // With callers unflagged at detection, the callers of a labelled fault are its victims; its direct callees
+                    // carry its slowed requests (see CalleesOfLabelledFaults): neither is normal time.
                     if (affected?.Contains(node) == true)
                     {
                         continue;

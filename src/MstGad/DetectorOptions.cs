@@ -91,6 +91,26 @@ public sealed class UnsupervisedOptions
     public double MinimumTailScale { get; set; } = 0.05;
 
     /// <summary>
+    /// How strongly the tail scale of an instance's trace (call-edge) feature is pulled toward that feature's scale over
+    /// all instances, counted in excesses: the instance's own scale, fitted on its k errors beyond the 95 % quantile, is
+    /// weighted k against this many for the pooled one. Edge features exist only in the minutes the call happened (and
+    /// where traces are collected only around incidents, in a few dozen minutes a day), so an instance's tail often rests
+    /// on a handful of errors; one that happened to be small makes the next ordinary outlier look impossible (a surprise
+    /// of 30 instead of 5), and such outliers set the alarm threshold above real incidents. 0 keeps every instance's own scale.
+    /// </summary>
+    /// <value>Default 20. Zero or more.</value>
+    public double TracePriorExcesses { get; set; } = 20;
+
+    /// <summary>
+    /// Whether client-minus-server time counts in the score only by its median over the step's calls (the edge feature
+    /// <c>gap:median</c>), not by its total or mean (overall and per request type). About one call in a hundred has a
+    /// couple of hundred milliseconds between the two sides in normal operation (a delayed acknowledgement), so in a quiet
+    /// minute one such call moves the mean as far as a network delay does; a delay moves every call, and so the median.
+    /// </summary>
+    /// <value>Default <see langword="true"/>.</value>
+    public bool RobustGaps { get; set; } = true;
+
+    /// <summary>
     /// How many consecutive steps an instance's metric score must stay up for it to count: the decision uses the smallest
     /// of the last k, and the alarm budget is fitted on that. One metric sample
     /// usually covers two steps, and one slow request of a quiet minute makes a latency percentile jump for one sample:
@@ -167,6 +187,11 @@ public sealed class UnsupervisedOptions
         if (!(MinimumTailScale > 0 && double.IsFinite(MinimumTailScale)))
         {
             yield return string.Create(CultureInfo.InvariantCulture, $"Unsupervised.MinimumTailScale must be a finite number greater than 0; it is {MinimumTailScale}.");
+        }
+
+        if (!(TracePriorExcesses >= 0 && double.IsFinite(TracePriorExcesses)))
+        {
+            yield return string.Create(CultureInfo.InvariantCulture, $"Unsupervised.TracePriorExcesses must be a finite number of 0 or more; it is {TracePriorExcesses}.");
         }
 
         if (!(Contamination >= 0 && Contamination < 0.2))

@@ -307,6 +307,9 @@ public sealed class InjectCommandTests
                 Assert.That(f.TelemetryStart, Is.GreaterThanOrEqualTo(result.After), f.Id);
                 Assert.That(f.TelemetryEnd, Is.LessThanOrEqualTo(result.Day.End), f.Id);
                 Assert.That(f.Start.Millisecond + f.Start.Microsecond, Is.Zero, f.Id);
+                Assert.That(new[] { f.TelemetryStart, f.TelemetryEnd }.Select(t => t.UtcTicks % TimeSpan.TicksPerMinute), Has.All.Zero, f.Id + ": whole minutes of copied traffic");
+                Assert.That(f.TelemetryStart, Is.LessThanOrEqualTo(f.Start.AddMinutes(-1)).And.GreaterThan(f.Start.AddMinutes(-2)), f.Id);
+                Assert.That(f.TelemetryEnd, Is.GreaterThanOrEqualTo(f.End.AddMinutes(1)).And.LessThan(f.End.AddMinutes(2)), f.Id);
                 Assert.That(originals.Select(t => (t - f.Start).Duration()), Has.All.GreaterThanOrEqualTo(apart), f.Id);
                 Assert.That(windows.Where(o => o != f).Select(o => (o.Start - f.Start).Duration()), Has.All.GreaterThanOrEqualTo(apart), f.Id);
                 Assert.That(recorded, Has.All.Matches<DateTimeOffset>(m => f.TelemetryEnd <= m.AddMinutes(-6) || f.TelemetryStart >= m.AddMinutes(5)), f.Id);
@@ -364,7 +367,9 @@ public sealed class InjectCommandTests
         {
             foreach (var fault in result.Faults)
             {
-                Assert.That(fault.Files, Has.Count.InRange(5, 6));
+                // Whole minutes from a minute before the fault (4 minutes) to a minute after it: 6, or 7 when the fault starts
+                // inside a minute.
+                Assert.That(fault.Files, Has.Count.EqualTo(fault.Start.Second == 0 ? 6 : 7));
                 var spans = 0;
                 foreach (var minute in fault.Files)
                 {

@@ -20,7 +20,8 @@ namespace MstGad.Scoring;
 /// <see cref="UnsupervisedOptions.MinimumTailScale"/>): 1.3 + (r − u) / (β·ln 10). A naturally spiky feature has a wide tail and its
 /// normal spikes are not surprising; a feature reconstructed almost exactly in training turns a deviation of
 /// a few floors into a large surprise; and surprises of very different features (a CPU rate, a log template's
-/// count, a call edge's duration) are on one scale. Instances unknown at training (or features with fewer than
+/// count, a call edge's duration) are on one scale. A trace feature's β, often fitted on a handful of excesses, is pulled
+/// toward the feature's pooled β (<see cref="UnsupervisedOptions.TracePriorExcesses"/>). Instances unknown at training (or features with fewer than
 /// <see cref="MinSamples"/> present samples for the instance) use the medians of m, u and β of that feature
 /// over the known instances.
 /// </para>
@@ -290,11 +291,13 @@ internal sealed class ErrorProfile
         var floor = (float)options.MinimumTailScale;
         var parameters = new float[instances * width * p];
         var known = new bool[instances * width];
+        var excesses = new int[instances * width];
+        var prior = options.TracePriorExcesses;
         for (var i = 0; i < samples.Length; i++)
         {
             if (samples[i].Count >= MinSamples)
             {
-                Fit(samples[i], parameters.AsSpan(i * p, p), floor);
+                excesses[i] = Fit(samples[i], parameters.AsSpan(i * p, p), floor);
                 known[i] = true;
             }
         }
@@ -335,7 +338,7 @@ internal sealed class ErrorProfile
             }
             else if (all.Count > 0)
             {
-                Fit(all, target, floor);
+                _ = Fit(all, target, floor);
             }
             else
             {
@@ -350,6 +353,12 @@ internal sealed class ErrorProfile
                 if (!known[i])
                 {
                     target.CopyTo(parameters.AsSpan(i * p, p));
+                }
+                else if (prior > 0 && f >= layout.Metrics + layout.Logs)
+                {
+                    // A trace feature's tail scale from its few excesses is pulled toward the feature's pooled scale.
+                    var k = excesses[i];
+                    parameters[(i * p) + 2] = (float)(((k * parameters[(i * p) + 2]) + (prior * target[2])) / (k + prior));
                 }
             }
         }
@@ -522,7 +531,8 @@ internal sealed class ErrorProfile
     }
 
     /// <summary>The median, the tail start (95 % quantile) and the tail scale (mean excess over it, at least the floor).</summary>
-    private static void Fit(List<float> values, Span<float> target, float floor)
+    /// <returns>How many values are beyond the tail start (the excesses the tail scale was fitted on).</returns>
+    private static int Fit(List<float> values, Span<float> target, float floor)
     {
         var sorted = values.ToArray();
         Array.Sort(sorted);
@@ -539,6 +549,7 @@ internal sealed class ErrorProfile
         target[0] = median;
         target[1] = tail;
         target[2] = Math.Max(count > 0 ? (float)(excess / count) : 0, floor);
+        return count;
     }
 
     private static float Median(List<float> values)

@@ -82,6 +82,43 @@ public sealed class CallerSuppressionTests
     public void CallersOfLabelledFaults_NoFault_IsNull() =>
         Assert.That(Detector.CallersOfLabelledFaults(new GraphWindow([Graph(2, [(0, 1)])], [Labels.Normal, Labels.Normal])), Is.Null);
 
+    [Test]
+    public void CalleesOfLabelledFaults_AreWhatTheFaultCallsDirectly()
+    {
+        // a → b → c → d, c → c and c → b, with c labelled abnormal and b labelled abnormal too: d is c's callee; b is
+        // labelled itself and a is not called by a fault.
+        var graph = Graph(4, [(0, 1), (1, 2), (2, 3), (2, 2), (2, 1)]);
+        var labels = new sbyte[] { Labels.Normal, Labels.Abnormal, Labels.Abnormal, Labels.Unknown };
+
+        var callees = Detector.CalleesOfLabelledFaults(new GraphWindow([graph], labels));
+
+        Assert.That(callees, Is.EquivalentTo(new[] { 3 }));
+    }
+
+    [Test]
+    public void CalleesOfLabelledFaults_NoFault_IsNull() =>
+        Assert.That(Detector.CalleesOfLabelledFaults(new GraphWindow([Graph(2, [(0, 1)])], [Labels.Normal, Labels.Unknown])), Is.Null);
+
+    [Test]
+    public void GapTotalsAndMeans_AreEveryClientMinusServerFeatureButTheMedian_InEachBlockOfTheTraces()
+    {
+        EdgeFeatureInfo[] edges =
+        [
+            new("calls", EdgeMeasure.Calls, null),
+            new("gap:x", EdgeMeasure.ClientMinusServer, "x"),
+            new("gap:mean", EdgeMeasure.MeanClientMinusServer, null),
+            new("gap:median", EdgeMeasure.MedianClientMinusServer, null),
+            new("latency:mean", EdgeMeasure.MeanLatency, null),
+        ];
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(Detector.GapTotalsAndMeans(edges, (3, 2, 5)), Is.EqualTo(new[] { 6, 7 }));
+            Assert.That(Detector.GapTotalsAndMeans(edges, (3, 2, 10)), Is.EqualTo(new[] { 6, 7, 11, 12 }));
+            Assert.That(Detector.GapTotalsAndMeans([], (3, 2, 0)), Is.Empty);
+        });
+    }
+
     private static MstGraph Graph(int nodes, (int Source, int Target)[] edges) =>
         new(0, Clock, nodes, 1, new float[nodes], [.. Enumerable.Repeat((byte)ModalityMask.Metrics, nodes)], [.. edges.Select(e => e.Source)], [.. edges.Select(e => e.Target)], 0, []);
 

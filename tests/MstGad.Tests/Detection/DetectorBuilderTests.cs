@@ -40,6 +40,7 @@ public sealed class DetectorBuilderTests
                 o.PersistenceSteps = 0;
                 o.EventPersistenceSteps = 0;
                 o.MinimumTailScale = double.NaN;
+                o.TracePriorExcesses = -1;
                 o.Contamination = 0.2;
                 o.CalibrationFolds = 0;
             })
@@ -54,6 +55,7 @@ public sealed class DetectorBuilderTests
             "Features: Compression 7 is not defined.",
             "Unsupervised.AlarmBudgetPerHour must be a finite number greater than 0; it is 0.",
             "Unsupervised.MinimumTailScale must be a finite number greater than 0; it is NaN.",
+            "Unsupervised.TracePriorExcesses must be a finite number of 0 or more; it is -1.",
             "Unsupervised.Contamination must be in [0, 0.2); it is 0.2.",
             "Unsupervised.CalibrationFolds must be at least 1; it is 0.",
             "Unsupervised.PersistenceSteps must be at least 1; it is 0.",

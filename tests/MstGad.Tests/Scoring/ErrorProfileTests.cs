@@ -125,6 +125,31 @@ public sealed class ErrorProfileTests
         });
     }
 
+    [TestCase(20.0)]
+    [TestCase(0.0)]
+    public void Fit_TraceTailScale_IsPulledTowardThePooledScaleByItsExcesses(double prior)
+    {
+        // Three nodes, one metric and one trace feature, 40 steps. Node n's residuals are i·s_n (i = 0…39) for both
+        // features, s = 0.1, 1, 0.5: the 95 % quantile is 37.05·s (h = 0.95 · 39), the two excesses 38·s and 39·s, so
+        // β = 1.45·s from k = 2 excesses: 0.145, 1.45, 0.725, pooled (their median) 0.725. With a prior of 20 excesses
+        // each trace β becomes (2·β + 20·0.725) / 22; the metric keeps its own.
+        float[] steps = [0.1f, 1f, 0.5f];
+        var rows = Enumerable.Range(0, 40).Select(i => steps.SelectMany(s => new[] { i * s, i * s }).ToArray()).ToArray();
+        var (scores, windows) = Windows(rows, nodes: 3, metrics: 1, logs: 0, mask: ModalityMask.Metrics | ModalityMask.Traces);
+
+        var profile = ErrorProfile.Fit(scores, windows, 3, (1, 0, 1), new UnsupervisedOptions { TracePriorExcesses = prior });
+
+        var own = steps.Select(s => 1.45 * s).ToArray();
+        var traces = own.Select(b => prior == 0 ? b : ((2 * b) + (prior * 0.725)) / (2 + prior)).ToArray();
+        var fitted = profile.Fitted.ToArray();
+        Assert.Multiple(() =>
+        {
+            Assert.That(Enumerable.Range(0, 3).Select(n => (double)fitted[(n * 2 * 3) + 2]), Is.EqualTo(own).Within(1e-4), "metric β");
+            Assert.That(Enumerable.Range(0, 3).Select(n => (double)fitted[(((n * 2) + 1) * 3) + 2]), Is.EqualTo(traces).Within(1e-4), "trace β");
+            Assert.That(Enumerable.Range(0, 3).Select(n => (double)fitted[(((n * 2) + 1) * 3) + 1]), Is.EqualTo(steps.Select(s => 37.05 * s)).Within(1e-3), "trace tail start");
+        });
+    }
+
     [Test]
     public void ScoreNodes_TopTwoMeanPerModalityThenTheLargestModality()
     {
