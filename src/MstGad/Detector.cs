@@ -641,6 +641,21 @@ public sealed partial class Detector : IDisposable
     }
 
     /// <summary>
+    /// The nodes of a window that are neither labelled abnormal nor normal time: the callers of a labelled fault (its victims,
+    /// when callers are unflagged at detection) and the instances it calls directly (<see cref="CalleesOfLabelledFaults"/>).
+    /// </summary>
+    internal static HashSet<int>? AffectedByLabelledFaults(GraphWindow window, UnsupervisedOptions options)
+    {
+        var affected = options.FlagCalleesOnly ? CallersOfLabelledFaults(window) : null;
+        if (CalleesOfLabelledFaults(window) is { } callees)
+        {
+            (affected ??= []).UnionWith(callees);
+        }
+
+        return affected;
+    }
+
+    /// <summary>
     /// The positions, in an error vector of <paramref name="layout"/>, of the client-minus-server features other than the
     /// median (<see cref="UnsupervisedOptions.RobustGaps"/>). The trace errors are one or more blocks of the edge features
     /// (one for the network; into and out of the instance for the statistical method).
@@ -748,11 +763,7 @@ public sealed partial class Detector : IDisposable
                 partProfile.RelativeModalities(modalities);
                 windows++;
                 var step = part[w].Last.Step;
-                var affected = options.FlagCalleesOnly ? CallersOfLabelledFaults(part[w]) : null;
-                if (CalleesOfLabelledFaults(part[w]) is { } callees)
-                {
-                    (affected ??= []).UnionWith(callees);
-                }
+                var affected = AffectedByLabelledFaults(part[w], options);
 
                 for (var node = 0; node < scores[w].Present.Length; node++)
                 {
