@@ -167,7 +167,11 @@ public sealed class UnsupervisedOptions
     /// Whether an instance that calls a flagged instance with at least its own score in the same step is left unflagged: a
     /// slow or failing callee makes its callers slow or failing, and the on-call engineer should be pointed at the callee.
     /// A caller that stands out more than its flagged callee keeps its flag (a fault of the caller can disturb its callees).
-    /// The callers of a labelled fault are then its victims and left out of the alarm budget's calibration.
+    /// The callers of a labelled fault are then its victims and left out of the alarm budget's calibration. For delays, two
+    /// refinements point at the delayed instance rather than at the instances it calls: when a flagged caller and its
+    /// flagged callee both rose in client-minus-server time on the calls into them, the callee is unflagged; and when an
+    /// instance flagged for that has a single caller whose own callers see a surprising gap too (flagged or not), the flag
+    /// moves to that caller (a delay on all of its packets makes its answers and its requests late).
     /// </summary>
     /// <value>Default <see langword="true"/>.</value>
     public bool FlagCalleesOnly { get; set; } = true;

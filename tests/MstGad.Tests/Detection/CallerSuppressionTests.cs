@@ -119,6 +119,39 @@ public sealed class CallerSuppressionTests
         });
     }
 
+    [Test]
+    public void MoveToDelayedCallers_OneCallerWhoseOwnCallersSeeTheGapToo_TakesTheFlag()
+    {
+        // c → a → b: b flagged for client-minus-server time on its one caller's calls; a's own callers see a gap as
+        // surprising as 3 (a delay on a's traffic both ways), so the flag moves from b to a.
+        var graph = Graph(3, [(2, 0), (0, 1), (1, 1)]);
+        List<InstanceVerdict> verdicts = [Verdict("a", 0.5, false), Verdict("b", 4, true), Verdict("c", 0.1, false)];
+
+        var moved = Detector.MoveToDelayedCallers(verdicts, graph, ["a", "b", "c"], new HashSet<string> { "b" }, [3f, 0f, 0f]);
+
+        Assert.That(moved.Where(v => v.IsAbnormal).Select(v => v.Instance), Is.EqualTo(new[] { "a" }));
+    }
+
+    [TestCase(2.5f, 1)] // the caller's callers see no unusual gap: a delay into b
+    [TestCase(3f, 2)] // two callers: no single caller explains b
+    public void MoveToDelayedCallers_OtherwiseTheFlagStays(float callerSurprise, int callers)
+    {
+        (int, int)[] edges = callers == 1 ? [(2, 0), (0, 1)] : [(2, 0), (0, 1), (2, 1)];
+        List<InstanceVerdict> verdicts = [Verdict("a", 0.5, false), Verdict("b", 4, true), Verdict("c", 0.1, false)];
+
+        var moved = Detector.MoveToDelayedCallers(verdicts, Graph(3, edges), ["a", "b", "c"], new HashSet<string> { "b" }, [callerSurprise, 0f, 0f]);
+
+        Assert.That(moved, Is.SameAs(verdicts));
+    }
+
+    [Test]
+    public void MoveToDelayedCallers_OnlyInstancesFlaggedForTheGapMove()
+    {
+        List<InstanceVerdict> verdicts = [Verdict("a", 0.5, false), Verdict("b", 4, true)];
+
+        Assert.That(Detector.MoveToDelayedCallers(verdicts, Graph(2, [(0, 1)]), ["a", "b"], new HashSet<string>(), [3f, 0f]), Is.SameAs(verdicts));
+    }
+
     private static MstGraph Graph(int nodes, (int Source, int Target)[] edges) =>
         new(0, Clock, nodes, 1, new float[nodes], [.. Enumerable.Repeat((byte)ModalityMask.Metrics, nodes)], [.. edges.Select(e => e.Source)], [.. edges.Select(e => e.Target)], 0, []);
 
