@@ -400,6 +400,7 @@ public sealed partial class Detector : IDisposable
     internal static List<InstanceVerdict> MoveToDelayedCallers(List<InstanceVerdict> verdicts, MstGraph last, IReadOnlyList<string> keys, IReadOnlySet<string> gapDriven, float[] gapSurprise)
     {
         Dictionary<string, string>? moves = null;
+        HashSet<string>? scored = null;
         foreach (var v in verdicts)
         {
             if (!v.IsAbnormal || !gapDriven.Contains(v.Instance))
@@ -419,7 +420,9 @@ public sealed partial class Detector : IDisposable
                 }
             }
 
-            if (callers == 1 && caller < gapSurprise.Length && gapSurprise[caller] >= DelayedCallerSurprise)
+            // The caller must have a verdict of its own in the step to take the flag.
+            scored ??= verdicts.Select(x => x.Instance).ToHashSet(StringComparer.Ordinal);
+            if (callers == 1 && caller < gapSurprise.Length && gapSurprise[caller] >= DelayedCallerSurprise && scored.Contains(keys[caller]))
             {
                 (moves ??= new(StringComparer.Ordinal))[v.Instance] = keys[caller];
             }

@@ -145,6 +145,14 @@ public sealed class CallerSuppressionTests
     }
 
     [Test]
+    public void MoveToDelayedCallers_CallerWithoutAVerdictInTheStep_KeepsTheFlagWhereItIs()
+    {
+        List<InstanceVerdict> verdicts = [Verdict("b", 4, true)];
+
+        Assert.That(Detector.MoveToDelayedCallers(verdicts, Graph(2, [(0, 1)]), ["a", "b"], new HashSet<string> { "b" }, [3f, 0f]), Is.SameAs(verdicts));
+    }
+
+    [Test]
     public void MoveToDelayedCallers_OnlyInstancesFlaggedForTheGapMove()
     {
         List<InstanceVerdict> verdicts = [Verdict("a", 0.5, false), Verdict("b", 4, true)];
