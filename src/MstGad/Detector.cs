@@ -361,16 +361,13 @@ public sealed partial class Detector : IDisposable
         var profile = calibration.Profile;
         var result = new float[nodes];
         var edgeFeatures = trained.Space.EdgeFeatures;
-        var median = -1;
-        for (var f = 0; f < edgeFeatures.Count && f < profile.TraceWidth; f++)
+        var median = 0;
+        while (median < edgeFeatures.Count && edgeFeatures[median].Measure != EdgeMeasure.MedianClientMinusServer)
         {
-            if (edgeFeatures[f].Measure == EdgeMeasure.MedianClientMinusServer)
-            {
-                median = f;
-            }
+            median++;
         }
 
-        if (median < 0)
+        if (median >= Math.Min(edgeFeatures.Count, profile.TraceWidth))
         {
             return result;
         }
@@ -388,7 +385,7 @@ public sealed partial class Detector : IDisposable
     /// The surprise of a caller's own median client-minus-server time above which <see cref="MoveToDelayedCallers"/> moves
     /// a flag to it: twice the surprise at the 95 % quantile, a value normal time reaches about once in 400 steps.
     /// </summary>
-    internal const double DelayedCallerSurprise = 2 * 1.3010299956639813;
+    internal static readonly float DelayedCallerSurprise = 2 * ErrorProfile.TailSurprise;
 
     /// <summary>
     /// Moves the flag of an instance flagged for client-minus-server time on the calls into it (<paramref name="gapDriven"/>)

@@ -40,6 +40,22 @@ public sealed partial class TelemetryAggregatorTests
     ];
 
     /// <summary>The features of every step of an aggregate, through the space fitted on <paramref name="reference"/>.</summary>
+    /// <summary>Writes an aggregator's state and its log parser, and reads them back into a new aggregator.</summary>
+    private static TelemetryAggregator SaveAndRestore(TelemetryAggregator aggregator, FeatureOptions options)
+    {
+        using var state = new MemoryStream();
+        using var parser = new MemoryStream();
+        using (var writer = new BinaryWriter(state, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            aggregator.WriteState(writer);
+        }
+
+        aggregator.LogParser.Save(parser);
+        state.Position = parser.Position = 0;
+        using var reader = new BinaryReader(state);
+        return TelemetryAggregator.ReadState(reader, options, DrainParser.Load(parser), AggregatorLimits.Batch);
+    }
+
     private static (float[] Node, byte[] Mask, float[] Edges) Features(FeatureSpace space, TelemetryAggregate data)
     {
         var frame = space.Transform(data, data.FirstStep, data.FirstStep + data.StepCount);
@@ -226,22 +242,7 @@ public sealed partial class TelemetryAggregatorTests
                 first.SealThrough(Step("08:00:00"), _ => { });
             }
 
-            var second = first;
-            if (saveAndRestore)
-            {
-                using var state = new MemoryStream();
-                using var parser = new MemoryStream();
-                using (var writer = new BinaryWriter(state, System.Text.Encoding.UTF8, leaveOpen: true))
-                {
-                    first.WriteState(writer);
-                }
-
-                first.LogParser.Save(parser);
-                state.Position = parser.Position = 0;
-                using var reader = new BinaryReader(state);
-                second = TelemetryAggregator.ReadState(reader, options, DrainParser.Load(parser), AggregatorLimits.Batch);
-            }
-
+            var second = saveAndRestore ? SaveAndRestore(first, options) : first;
             AddAll(second, records.Skip(split));
             return second.Complete();
         }
@@ -292,18 +293,7 @@ public sealed partial class TelemetryAggregatorTests
             Span("t4", "h", null, "front", "HTTP GET", "08:00:04", 55),
             Span("t4", "s", "h", "cart", "get", "08:00:04.001", 50),
         ];
-        var first = Feed(IdentityKeys, before);
-        using var state = new MemoryStream();
-        using var parser = new MemoryStream();
-        using (var writer = new BinaryWriter(state, System.Text.Encoding.UTF8, leaveOpen: true))
-        {
-            first.WriteState(writer);
-        }
-
-        first.LogParser.Save(parser);
-        state.Position = parser.Position = 0;
-        using var reader = new BinaryReader(state);
-        var restored = TelemetryAggregator.ReadState(reader, new FeatureOptions { InstanceKey = InstanceKey.Identity }, DrainParser.Load(parser), AggregatorLimits.Batch);
+        var restored = SaveAndRestore(Feed(IdentityKeys, before), new FeatureOptions { InstanceKey = InstanceKey.Identity });
         AddAll(restored, after);
         var data = restored.Complete();
         var reference = Aggregate(IdentityKeys, [.. before, .. after]);

@@ -44,7 +44,8 @@ internal sealed class ErrorProfile
     /// <summary>Values per (instance, feature): the median, the tail start u and the tail scale β.</summary>
     public const int Parameters = 3;
 
-    private static readonly float TailSurprise = (float)-Math.Log10(1 - TailLevel);
+    /// <summary>The surprise at the tail start: −log₁₀(1 − <see cref="TailLevel"/>) = 1.30.</summary>
+    internal static readonly float TailSurprise = (float)-Math.Log10(1 - TailLevel);
     private readonly float[] _parameters;
     private readonly float[] _pooled;
     private bool[] _excluded = [];
