@@ -106,7 +106,7 @@ public sealed class InjectCommandTests
             var after = ReadSpans(delayedOut, fault);
             var before = ReadSpans(plainOut, fault);
             var incoming = ExpectedDelays(before, fault, 200_000);
-            var outgoing = ExpectedOutgoingDelays(before, fault, 200_000);
+            var outgoing = ExpectedDelays(before, fault, 200_000, outgoing: true);
             outgoingSeen += outgoing.Calls;
             var added = new Dictionary<(string, string), long>(incoming.Added);
             foreach (var (key, micros) in outgoing.Added)
@@ -640,37 +640,11 @@ public sealed class InjectCommandTests
     }
 
     /// <summary>
-    /// What the delay must do, worked out independently from the untouched copy: every call into the target
-    /// (a span on it whose parent is on another pod) starting in the fault window adds the delay to its parent
-    /// and every ancestor of the parent.
+    /// What the delay must do, worked out independently from the untouched copy: every call into the target (a span on it
+    /// whose parent is on another pod) — or, with <paramref name="outgoing"/>, every call out of it (a span on another pod
+    /// whose parent is on the target) — starting in the fault window adds the delay to the calling span and every ancestor of it.
     /// </summary>
-    private static (int Calls, Dictionary<(string, string), long> Added) ExpectedDelays(Dictionary<(string, string), string[]> spans, InjectedFault fault, long micros)
-    {
-        var start = NezhaText.ToUnixNanoseconds(fault.Start);
-        var end = NezhaText.ToUnixNanoseconds(fault.End);
-        var added = new Dictionary<(string, string), long>();
-        var calls = 0;
-        foreach (var (key, row) in spans)
-        {
-            var begins = long.Parse(row[5], CultureInfo.InvariantCulture);
-            if (row[3] != fault.Pod || row[2] == "root" || begins < start || begins >= end ||
-                !spans.TryGetValue((row[0], row[2]), out var caller) || caller[3] == fault.Pod)
-            {
-                continue;
-            }
-
-            calls++;
-            for (var at = (row[0], row[2]); spans.TryGetValue(at, out var span); at = (span[0], span[2]))
-            {
-                added[at] = added.GetValueOrDefault(at) + micros;
-            }
-        }
-
-        return (calls, added);
-    }
-
-    /// <summary>The calls out of the target (spans on other pods whose parent is on it) starting in the window, and the delay each span gains.</summary>
-    private static (int Calls, Dictionary<(string, string), long> Added) ExpectedOutgoingDelays(Dictionary<(string, string), string[]> spans, InjectedFault fault, long micros)
+    private static (int Calls, Dictionary<(string, string), long> Added) ExpectedDelays(Dictionary<(string, string), string[]> spans, InjectedFault fault, long micros, bool outgoing = false)
     {
         var start = NezhaText.ToUnixNanoseconds(fault.Start);
         var end = NezhaText.ToUnixNanoseconds(fault.End);
@@ -679,8 +653,8 @@ public sealed class InjectCommandTests
         foreach (var (_, row) in spans)
         {
             var begins = long.Parse(row[5], CultureInfo.InvariantCulture);
-            if (row[3] == fault.Pod || row[2] == "root" || begins < start || begins >= end ||
-                !spans.TryGetValue((row[0], row[2]), out var caller) || caller[3] != fault.Pod)
+            if (row[2] == "root" || begins < start || begins >= end || !spans.TryGetValue((row[0], row[2]), out var caller) ||
+                (outgoing ? row[3] == fault.Pod || caller[3] != fault.Pod : row[3] != fault.Pod || caller[3] == fault.Pod))
             {
                 continue;
             }
