@@ -769,6 +769,50 @@ public sealed partial class Detector : IDisposable
     /// <summary>The fewest training windows a calibration block may have.</summary>
     private const int MinimumFoldWindows = 30;
 
+    private static readonly bool[] NoModality = new bool[ErrorProfile.Modalities];
+
+    /// <summary>
+    /// The share of a modality's training points outside a held-out block below which the block's points of that modality are
+    /// scored with the full profile: telemetry collected only around incidents (traces in one morning of faults) can fall
+    /// almost all in one block.
+    /// </summary>
+    internal const double MinimumOutsideShare = 0.25;
+
+    /// <summary>Per modality, whether fewer than <see cref="MinimumOutsideShare"/> of its points lie outside windows [from, to).</summary>
+    internal static bool[] ConcentratedModalities(IReadOnlyList<GraphWindow> training, int from, int to)
+    {
+        Span<long> inside = stackalloc long[ErrorProfile.Modalities];
+        Span<long> all = stackalloc long[ErrorProfile.Modalities];
+        ReadOnlySpan<ModalityMask> flags = [ModalityMask.Metrics, ModalityMask.Logs, ModalityMask.Traces];
+        for (var w = 0; w < training.Count; w++)
+        {
+            var last = training[w].Last;
+            for (var node = 0; node < last.NodeCount; node++)
+            {
+                var mask = (ModalityMask)last.Mask[node];
+                for (var m = 0; m < flags.Length; m++)
+                {
+                    if (mask.HasFlag(flags[m]))
+                    {
+                        all[m]++;
+                        if (w >= from && w < to)
+                        {
+                            inside[m]++;
+                        }
+                    }
+                }
+            }
+        }
+
+        var result = new bool[ErrorProfile.Modalities];
+        for (var m = 0; m < result.Length; m++)
+        {
+            result[m] = all[m] > 0 && all[m] - inside[m] < MinimumOutsideShare * all[m];
+        }
+
+        return result;
+    }
+
     /// <summary>Pins libtorch's intra-op threads (results depend on their number) for a method that uses it.</summary>
     private void SetThreads(IAnomalyModel model)
     {
@@ -819,7 +863,7 @@ public sealed partial class Detector : IDisposable
         // in time, and each block is scored with a profile fitted on the others (a later part of a day differs from
         // an earlier one as a new day differs from the training day); the validation part with the full profile.
         var folds = options.CalibrationFolds > 1 && training.Count >= options.CalibrationFolds * MinimumFoldWindows ? options.CalibrationFolds : 1;
-        var parts = new List<(ErrorProfile Profile, List<WindowScores> Scores, List<GraphWindow> Windows)>();
+        var parts = new List<(ErrorProfile Profile, List<WindowScores> Scores, List<GraphWindow> Windows, bool[] InSample)>();
         for (var b = 0; b < folds; b++)
         {
             var from = training.Count * b / folds;
@@ -834,21 +878,35 @@ public sealed partial class Detector : IDisposable
                     model.ErrorLayout,
                     options,
                     excluded);
-            parts.Add((blockProfile, [.. held.Select(i => trainingScores[i])], [.. held.Select(i => training[i])]));
+            parts.Add((blockProfile, [.. held.Select(i => trainingScores[i])], [.. held.Select(i => training[i])], folds == 1 ? NoModality : ConcentratedModalities(training, from, to)));
         }
 
         if (validation.Count > 0)
         {
-            parts.Add((profile, [.. model.Score(validation)], validation));
+            parts.Add((profile, [.. model.Score(validation)], validation, NoModality));
         }
 
-        foreach (var (partProfile, scores, part) in parts)
+        foreach (var (partProfile, scores, part, inSample) in parts)
         {
             var history = new ScoreHistory(options.PersistenceSteps, options.EventPersistenceSteps);
             for (var w = 0; w < scores.Count; w++)
             {
                 var z = new float[scores[w].Present.Length * partProfile.Width];
                 var modalities = partProfile.ScoreModalities(scores[w], part[w], z);
+                if (inSample.Contains(true))
+                {
+                    // A modality that the other blocks hardly have is scored with the full profile: a profile fitted
+                    // without it scores every point of it as a surprise and sets the threshold from nothing.
+                    var full = profile.ScoreModalities(scores[w], part[w], new float[z.Length]);
+                    for (var i = 0; i < modalities.Length; i++)
+                    {
+                        if (inSample[i % ErrorProfile.Modalities])
+                        {
+                            modalities[i] = full[i];
+                        }
+                    }
+                }
+
                 partProfile.RelativeModalities(modalities);
                 windows++;
                 var step = part[w].Last.Step;
