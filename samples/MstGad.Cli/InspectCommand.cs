@@ -14,7 +14,7 @@ internal static class InspectCommand
     public static Command Create()
     {
         var data = new Option<DirectoryInfo>("--data") { Description = "The telemetry folder (Nezha layout, OTLP/JSON exports, or generic metrics/logs/spans/faults files).", Required = true };
-        var interval = new Option<string>("--interval") { Description = "Step length Δ, such as 10s or 1m.", DefaultValueFactory = _ => "10s" };
+        var interval = new Option<string>("--interval") { Description = "Step length Δ, such as 10s or 1m (the default of train and detect).", DefaultValueFactory = _ => "1m" };
         var lateness = new Option<string?>("--lateness") { Description = "Records older than the newest event time minus this are counted as late (default: unbounded)." };
         var instanceKey = new Option<string>("--instance-key") { Description = "How pod names map to graph nodes: kubernetes-workload (strip ReplicaSet/pod suffixes) or identity.", DefaultValueFactory = _ => "kubernetes-workload" };
         var strict = new Option<bool>("--strict") { Description = "Stop at the first bad record (file, line, field, value) instead of counting and skipping it." };
