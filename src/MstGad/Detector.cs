@@ -349,7 +349,8 @@ public sealed partial class Detector : IDisposable
         var gapDriven = GapDriven(trained, calibration, modalities, z, keys, score.Present);
         if (flaggedCount >= 2)
         {
-            verdicts = SuppressCallers(verdicts, window.Last, keys, gapDriven);
+            var serverSlow = ServerSlow(trained, calibration, z, keys, score.Present);
+            verdicts = SuppressCallers(verdicts, window.Last, keys, gapDriven, serverSlow);
         }
 
         return gapDriven is null ? verdicts : MoveToDelayedCallers(verdicts, window.Last, keys, gapDriven, GapSurprises(trained, calibration!, z!, keys.Count));
@@ -434,6 +435,39 @@ public sealed partial class Detector : IDisposable
         return [.. verdicts.Select(v => moves.ContainsKey(v.Instance) ? v with { IsAbnormal = false } : to.Contains(v.Instance) ? v with { IsAbnormal = true } : v)];
     }
 
+    /// <summary>The instances whose server time on the calls into them is surprising (a server-duration feature's surprise at least <see cref="DelayedCallerSurprise"/>).</summary>
+    private static HashSet<string>? ServerSlow(Trained trained, Calibration? calibration, float[]? z, IReadOnlyList<string> keys, bool[] present)
+    {
+        if (calibration is null || z is null || !calibration.Profile.EdgeTraceResiduals)
+        {
+            return null;
+        }
+
+        var profile = calibration.Profile;
+        var edgeFeatures = trained.Space.EdgeFeatures;
+        var offset = profile.MetricWidth + profile.LogWidth;
+        HashSet<string>? result = null;
+        for (var node = 0; node < keys.Count && node < present.Length; node++)
+        {
+            if (!present[node])
+            {
+                continue;
+            }
+
+            var zs = z.AsSpan((node * profile.Width) + offset, profile.TraceWidth);
+            for (var f = 0; f < zs.Length && f < edgeFeatures.Count; f++)
+            {
+                if (edgeFeatures[f].Measure is EdgeMeasure.ServerDuration or EdgeMeasure.MeanServerLatency && zs[f] >= DelayedCallerSurprise)
+                {
+                    (result ??= new HashSet<string>(StringComparer.Ordinal)).Add(keys[node]);
+                    break;
+                }
+            }
+        }
+
+        return result;
+    }
+
     /// <summary>
     /// The instances whose anomaly score in the step comes from the traces (their largest modality over its threshold,
     /// at least 1) and, among the traces, from a client-minus-server feature: time between the caller and them grew.
@@ -483,12 +517,14 @@ public sealed partial class Detector : IDisposable
     /// <summary>
     /// Unflags every flagged instance that calls a flagged instance with at least its score in the step
     /// (<see cref="UnsupervisedOptions.FlagCalleesOnly"/>): a slow or failing callee makes its callers slow or failing, so
-    /// the verdict stays with the callee. One exception, for a delay on the way out of an instance: when both caller and
+    /// the verdict stays with the callee. The same holds, whatever the scores, for a flagged callee whose own server time
+    /// on the calls into it is surprising (<paramref name="serverSlow"/>): the caller's slowness is the callee's time (a
+    /// caller's latency metrics can stand out more than the callee's own). One exception, for a delay on the way out of an instance: when both caller and
     /// callee are flagged for a rise of client-minus-server time on the calls into them (<paramref name="gapDriven"/>), the
     /// caller's own callers saw it too, so the delay is on the caller's side — its answers and its requests are late —
     /// and the callee is unflagged instead.
     /// </summary>
-    internal static List<InstanceVerdict> SuppressCallers(List<InstanceVerdict> verdicts, MstGraph last, IReadOnlyList<string> keys, IReadOnlySet<string>? gapDriven = null)
+    internal static List<InstanceVerdict> SuppressCallers(List<InstanceVerdict> verdicts, MstGraph last, IReadOnlyList<string> keys, IReadOnlySet<string>? gapDriven = null, IReadOnlySet<string>? serverSlow = null)
     {
         var flagged = verdicts.Where(v => v.IsAbnormal).ToDictionary(v => v.Instance, v => v.Score, StringComparer.Ordinal);
         if (flagged.Count < 2)
@@ -509,7 +545,7 @@ public sealed partial class Detector : IDisposable
             {
                 unflag.Add(callee);
             }
-            else if (calleeScore >= callerScore)
+            else if (calleeScore >= callerScore || serverSlow?.Contains(callee) == true)
             {
                 unflag.Add(caller);
             }

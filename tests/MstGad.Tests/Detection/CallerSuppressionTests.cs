@@ -48,6 +48,39 @@ public sealed class CallerSuppressionTests
     }
 
     [Test]
+    public void SuppressCallers_CalleeWithSurprisingServerTime_UnflagsAHigherScoringCaller()
+    {
+        // r → p, both flagged; the caller r scores higher (its latency metrics stand out more), but p's own server time on
+        // the calls into it is surprising: r's slowness is p's time, and only p stays flagged. Without that, r keeps its flag
+        // (it scores higher) and so does p (it calls nobody flagged).
+        string[] keys = ["r", "p", "q"];
+        var last = Graph(3, [(0, 1), (2, 1)]);
+        List<InstanceVerdict> verdicts = [Verdict("r", 45, true), Verdict("p", 18, true), Verdict("q", 3, false)];
+
+        var slow = Detector.SuppressCallers(verdicts, last, keys, serverSlow: new HashSet<string>(StringComparer.Ordinal) { "p" });
+        var usual = Detector.SuppressCallers(verdicts, last, keys);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(slow.Where(v => v.IsAbnormal).Select(v => v.Instance), Is.EqualTo(new[] { "p" }));
+            Assert.That(usual.Where(v => v.IsAbnormal).Select(v => v.Instance), Is.EqualTo(new[] { "r", "p" }));
+        });
+    }
+
+    [Test]
+    public void SuppressCallers_CallerWithSurprisingServerTime_DoesNotUnflagItsCallee()
+    {
+        // r → p, both flagged, r scores lower: the usual rule unflags r. A surprising server time on the calls into r (the
+        // caller) says nothing about p, so p keeps its flag.
+        string[] keys = ["r", "p"];
+        List<InstanceVerdict> verdicts = [Verdict("r", 1, true), Verdict("p", 2, true)];
+
+        var result = Detector.SuppressCallers(verdicts, Graph(2, [(0, 1)]), keys, serverSlow: new HashSet<string>(StringComparer.Ordinal) { "r" });
+
+        Assert.That(result.Where(v => v.IsAbnormal).Select(v => v.Instance), Is.EqualTo(new[] { "p" }));
+    }
+
+    [Test]
     public void SuppressCallers_OnlyTheCalleeGapDriven_KeepsTheUsualRule()
     {
         string[] keys = ["a", "b"];
