@@ -438,34 +438,19 @@ public sealed partial class Detector : IDisposable
     /// <summary>The instances whose server time on the calls into them is surprising (a server-duration feature's surprise at least <see cref="DelayedCallerSurprise"/>).</summary>
     private static HashSet<string>? ServerSlow(Trained trained, Calibration? calibration, float[]? z, IReadOnlyList<string> keys, bool[] present)
     {
-        if (calibration is null || z is null || !calibration.Profile.EdgeTraceResiduals)
-        {
-            return null;
-        }
-
-        var profile = calibration.Profile;
         var edgeFeatures = trained.Space.EdgeFeatures;
-        var offset = profile.MetricWidth + profile.LogWidth;
-        HashSet<string>? result = null;
-        for (var node = 0; node < keys.Count && node < present.Length; node++)
+        return TraceDriven(calibration, z, keys, present, (_, zs) =>
         {
-            if (!present[node])
-            {
-                continue;
-            }
-
-            var zs = z.AsSpan((node * profile.Width) + offset, profile.TraceWidth);
             for (var f = 0; f < zs.Length && f < edgeFeatures.Count; f++)
             {
                 if (edgeFeatures[f].Measure is EdgeMeasure.ServerDuration or EdgeMeasure.MeanServerLatency && zs[f] >= DelayedCallerSurprise)
                 {
-                    (result ??= new HashSet<string>(StringComparer.Ordinal)).Add(keys[node]);
-                    break;
+                    return true;
                 }
             }
-        }
 
-        return result;
+            return false;
+        });
     }
 
     /// <summary>
@@ -474,28 +459,19 @@ public sealed partial class Detector : IDisposable
     /// </summary>
     private static HashSet<string>? GapDriven(Trained trained, Calibration? calibration, double[]? modalities, float[]? z, IReadOnlyList<string> keys, bool[] present)
     {
-        if (calibration is null || modalities is null || z is null || !calibration.Profile.EdgeTraceResiduals)
+        if (calibration is null || modalities is null)
         {
             return null;
         }
 
-        var profile = calibration.Profile;
         var edgeFeatures = trained.Space.EdgeFeatures;
-        var offset = profile.MetricWidth + profile.LogWidth;
-        HashSet<string>? result = null;
-        for (var node = 0; node < keys.Count && node < present.Length; node++)
+        return TraceDriven(calibration, z, keys, present, (node, zs) =>
         {
-            if (!present[node])
-            {
-                continue;
-            }
-
             if (!(calibration.Largest(modalities.AsSpan(node * ErrorProfile.Modalities, ErrorProfile.Modalities), out var modality) >= 1) || modality != 2)
             {
-                continue;
+                return false;
             }
 
-            var zs = z.AsSpan((node * profile.Width) + offset, profile.TraceWidth);
             var best = 0;
             for (var f = 1; f < zs.Length; f++)
             {
@@ -505,7 +481,27 @@ public sealed partial class Detector : IDisposable
                 }
             }
 
-            if (best < edgeFeatures.Count && edgeFeatures[best].Measure.IsClientMinusServer())
+            return best < edgeFeatures.Count && edgeFeatures[best].Measure.IsClientMinusServer();
+        });
+    }
+
+    /// <summary>A test on one node's surprises of its edge trace features.</summary>
+    private delegate bool TraceRule(int node, ReadOnlySpan<float> traceSurprises);
+
+    /// <summary>The present instances whose edge trace surprises pass <paramref name="rule"/>; null when the traces are not scored per edge feature or none passes.</summary>
+    private static HashSet<string>? TraceDriven(Calibration? calibration, float[]? z, IReadOnlyList<string> keys, bool[] present, TraceRule rule)
+    {
+        if (calibration is null || z is null || !calibration.Profile.EdgeTraceResiduals)
+        {
+            return null;
+        }
+
+        var profile = calibration.Profile;
+        var offset = profile.MetricWidth + profile.LogWidth;
+        HashSet<string>? result = null;
+        for (var node = 0; node < keys.Count && node < present.Length; node++)
+        {
+            if (present[node] && rule(node, z.AsSpan((node * profile.Width) + offset, profile.TraceWidth)))
             {
                 (result ??= new HashSet<string>(StringComparer.Ordinal)).Add(keys[node]);
             }
