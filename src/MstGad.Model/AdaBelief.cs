@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MstGad.Model;
@@ -20,6 +21,11 @@ internal sealed class AdaBelief : IDisposable
     private readonly double _beta2;
     private readonly double _epsilon;
     private readonly double _weightDecay;
+    private readonly Scalar _beta1Scalar;
+    private readonly Scalar _gradientShare;
+    private readonly Scalar _beta2Scalar;
+    private readonly Scalar _beliefShare;
+    private readonly Scalar _epsilonScalar;
     private long _step;
 
     public AdaBelief(IEnumerable<TorchSharp.Modules.Parameter> parameters, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-16, double weightDecay = 0)
@@ -34,6 +40,13 @@ internal sealed class AdaBelief : IDisposable
         _beta2 = beta2;
         _epsilon = epsilon;
         _weightDecay = weightDecay;
+
+        // Kept scalars (see Scalars), with the values and types the implicit conversions made.
+        _beta1Scalar = beta1.ToScalar();
+        _gradientShare = (1 - beta1).ToScalar();
+        _beta2Scalar = beta2.ToScalar();
+        _beliefShare = (1 - beta2).ToScalar();
+        _epsilonScalar = epsilon.ToScalar();
     }
 
     public double LearningRate { get; set; }
@@ -56,6 +69,9 @@ internal sealed class AdaBelief : IDisposable
         using var noGrad = no_grad();
         var correction1 = 1 - Math.Pow(_beta1, _step);
         var correction2 = 1 - Math.Pow(_beta2, _step);
+        using var decay = (1 - (LearningRate * _weightDecay)).ToScalar();
+        using var secondCorrection = correction2.ToScalar();
+        using var stepSize = (-LearningRate / correction1).ToScalar();
         foreach (var (p, m, s) in _state)
         {
             var g = p.grad;
@@ -64,16 +80,16 @@ internal sealed class AdaBelief : IDisposable
                 continue;
             }
 
-            m.mul_(_beta1).add_(g, alpha: 1 - _beta1);
+            m.mul_(_beta1Scalar).add_(g, alpha: _gradientShare);
             var belief = g - m;
-            s.mul_(_beta2).addcmul_(belief, belief, value: 1 - _beta2).add_(_epsilon);
+            s.mul_(_beta2Scalar).addcmul_(belief, belief, value: _beliefShare).add_(_epsilonScalar, Scalars.One);
             if (_weightDecay != 0)
             {
-                p.mul_(1 - (LearningRate * _weightDecay));
+                p.mul_(decay);
             }
 
-            var denominator = (s / correction2).sqrt().add_(_epsilon);
-            p.addcdiv_(m, denominator, value: -LearningRate / correction1);
+            var denominator = s.div(secondCorrection).sqrt().add_(_epsilonScalar, Scalars.One);
+            p.addcdiv_(m, denominator, value: stepSize);
         }
     }
 
@@ -86,5 +102,10 @@ internal sealed class AdaBelief : IDisposable
         }
 
         _state.Clear();
+        _beta1Scalar.Dispose();
+        _gradientShare.Dispose();
+        _beta2Scalar.Dispose();
+        _beliefShare.Dispose();
+        _epsilonScalar.Dispose();
     }
 }

@@ -49,18 +49,18 @@ internal sealed class EdgeAwareAttention : Module
         var both = _leftRight.forward(x);
         // Gathers copy whole rows of contiguous tensors (a gather from a strided view is several times slower).
         var leftAtSource = both.narrow(2, 0, width).contiguous().index_select(0, srcWithLoops); // [E', k, W]
-        var z = leftAtSource + both.narrow(2, width, width).contiguous().index_select(0, dstWithLoops);
+        var z = leftAtSource.Plus(both.narrow(2, width, width).contiguous().index_select(0, dstWithLoops));
         if (_edge is not null && e is not null && e.shape[0] > 0)
         {
             // The self-loops (the last V entries) have no attributes.
-            z.narrow(0, 0, e.shape[0]).add_(_edge.forward(e));
+            z.narrow(0, 0, e.shape[0]).PlusInPlace(_edge.forward(e));
         }
 
         // aᵀ·LeakyReLU(z) per head as one matrix product with a block-diagonal [H·c, H] matrix (a short
         // last-dimension sum is slow in libtorch).
         var perHead = eye(_heads, device: x.device).repeat_interleave(_headWidth, 0); // [H·c, H]: 1 where a column belongs to a head
         var blocks = _attention.reshape(width, 1) * perHead;
-        var score = functional.leaky_relu(z, 0.2).view(-1, width).matmul(blocks).view(z.shape[0], k, _heads); // [E', k, H]
+        var score = z.leaky_relu(Scalars.AttentionSlope).view(-1, width).matmul(blocks).view(z.shape[0], k, _heads); // [E', k, H]
 
         // Shift each softmax by its destination's own self-loop score (the last V entries), not by one
         // maximum over the whole batch: the self-loop then weighs exactly 1, so no denominator underflows
@@ -68,8 +68,8 @@ internal sealed class EdgeAwareAttention : Module
         // maximum broke the decoder's causality and made scores depend on the batch). The clamp only
         // guards against overflow when a neighbour scores more than 60 above the self-loop.
         var self = score.narrow(0, score.shape[0] - v, v).detach();
-        var weights = (score - self.index_select(0, dstWithLoops)).clamp_max(60).exp();
-        var denominator = zeros(v, k, _heads, device: x.device).index_add_(0, dstWithLoops, weights, 1.0);
+        var weights = (score - self.index_select(0, dstWithLoops)).clamp_max(Scalars.MaxShift).exp();
+        var denominator = zeros(v, k, _heads, device: x.device).index_add_(0, dstWithLoops, weights, Scalars.UnitAlpha);
 
         // Sum the unnormalised messages per node, then divide by the node's denominator: the same as
         // weighting each message by its softmax share (dropout is linear, so it may act on the weights).
@@ -77,7 +77,7 @@ internal sealed class EdgeAwareAttention : Module
         // last dimension is slow).
         var kept = training ? _dropout.forward(weights) : weights;
         var perColumn = perHead.t();
-        var numerator = zeros(v, k, width, device: x.device).index_add_(0, dstWithLoops, leftAtSource * kept.matmul(perColumn), 1.0);
+        var numerator = zeros(v, k, width, device: x.device).index_add_(0, dstWithLoops, leftAtSource * kept.matmul(perColumn), Scalars.UnitAlpha);
         var aggregated = numerator / denominator.matmul(perColumn); // every node has its self-loop, whose weight is 1
         return _output.forward(aggregated.view(v, k, width)).MoveToOuterDisposeScope();
     }
@@ -131,12 +131,14 @@ internal sealed class TemporalHeads : Module
     private readonly Dropout _dropout;
     private readonly int _heads;
     private readonly int _headWidth;
+    private readonly Scalar _scale;
 
     public TemporalHeads(string name, int width, int heads, double dropout)
         : base(name)
     {
         _heads = heads;
         _headWidth = width / heads;
+        _scale = (1.0 / Math.Sqrt(_headWidth)).ToScalar();
         _query = Linear(width, width);
         _keyValue = Linear(width, 2 * width); // W_K and W_V in one product
         _output = Linear(width, width);
@@ -156,6 +158,16 @@ internal sealed class TemporalHeads : Module
         return _output.forward(result).MoveToOuterDisposeScope();
     }
 
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _scale.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
     /// <summary>
     /// Per entity and head, <c>[k, c]·[c, k]</c> products: libtorch runs n·H tiny matrix products one by
     /// one, which wins only when heads are wide and every step queries.
@@ -169,15 +181,15 @@ internal sealed class TemporalHeads : Module
         var qh = q.view(n, k, _heads, _headWidth).transpose(1, 2);
         var key = kv.narrow(2, 0, width).view(n, km, _heads, _headWidth).transpose(1, 2);
         var v = kv.narrow(2, width, width).reshape(n, km, _heads, _headWidth).transpose(1, 2);
-        var scores = qh.matmul(key.transpose(-2, -1)).mul_(1.0 / Math.Sqrt(_headWidth)); // [n, H, k, k]
+        var scores = qh.matmul(key.transpose(-2, -1)).mul_(_scale); // [n, H, k, k]
         if (bias is not null)
         {
-            scores = scores.add_(bias.unsqueeze(1));
+            scores = scores.PlusInPlace(bias.unsqueeze(1));
         }
 
         if (causalMask is not null)
         {
-            scores = scores.add_(causalMask);
+            scores = scores.PlusInPlace(causalMask);
         }
 
         var attention = TensorMath.SoftmaxLastDim(scores);
@@ -205,15 +217,15 @@ internal sealed class TemporalHeads : Module
         var kvt = kv.permute(1, 2, 0).contiguous(); // [j, 2W, n]
         var key = kvt.narrow(1, 0, width).view(1, k, _heads, _headWidth, n);
         var v = kvt.narrow(1, width, width).view(1, k, _heads, _headWidth, n);
-        var scores = (qt * key).sum(3).mul_(1.0 / Math.Sqrt(_headWidth)); // [i, j, H, n]
+        var scores = (qt * key).sum(3).mul_(_scale); // [i, j, H, n]
         if (bias is not null)
         {
-            scores = scores.add_(bias.permute(1, 2, 0).unsqueeze(2));
+            scores = scores.PlusInPlace(bias.permute(1, 2, 0).unsqueeze(2));
         }
 
         if (causalMask is not null)
         {
-            scores = scores.add_(causalMask.view(kq, k, 1, 1));
+            scores = scores.PlusInPlace(causalMask.view(kq, k, 1, 1));
         }
 
         var attention = functional.softmax(scores, 1); // over j, a leading dimension: libtorch's fast kernel
@@ -245,7 +257,7 @@ internal sealed class FeedForward : Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        return _out.forward(_dropout.forward(functional.leaky_relu(_in.forward(input), 0.01))).MoveToOuterDisposeScope();
+        return _out.forward(_dropout.forward(_in.forward(input).leaky_relu(Scalars.FeedForwardSlope))).MoveToOuterDisposeScope();
     }
 }
 
@@ -256,8 +268,12 @@ internal static class TensorMath
     public static Tensor PositionalEncoding(long steps, long width, Device device)
     {
         using var scope = NewDisposeScope();
-        var position = arange(steps, dtype: ScalarType.Float32, device: device).unsqueeze(1);
-        var divisor = exp(arange(0, width, 2, dtype: ScalarType.Float32, device: device) * (-Math.Log(10000.0) / width));
+        using var stop = steps.ToScalar();
+        using var end = width.ToScalar();
+        using var two = 2.ToScalar();
+        using var rate = (-Math.Log(10000.0) / width).ToScalar();
+        var position = arange(Scalars.Zero, stop, Scalars.One, dtype: ScalarType.Float32, device: device).unsqueeze(1);
+        var divisor = exp(arange(Scalars.Zero, end, two, dtype: ScalarType.Float32, device: device).mul(rate));
         var pe = zeros(steps, width, device: device);
         pe[TensorIndex.Colon, TensorIndex.Slice(0, null, 2)] = sin(position * divisor);
         var odd = cos(position * divisor);
@@ -295,7 +311,8 @@ internal static class TensorMath
     public static Tensor CausalMask(long steps, Device device)
     {
         using var scope = NewDisposeScope();
-        return full(steps, steps, float.NegativeInfinity, device: device).triu(1).MoveToOuterDisposeScope();
+        using var minusInfinity = float.NegativeInfinity.ToScalar();
+        return full(steps, steps, minusInfinity, device: device).triu(1).MoveToOuterDisposeScope();
     }
 
     /// <summary>Per-window mean of <c>x xᵀ/√d</c> over entities: <c>x [n, k, d]</c> and an averaging matrix <c>[B, n]</c> → <c>[B, k, k]</c>.</summary>
@@ -305,6 +322,7 @@ internal static class TensorMath
         var n = x.shape[0];
         var k = x.shape[1];
         var scores = x.matmul(x.transpose(1, 2)).view(n, k * k);
-        return averaging.matmul(scores).mul_(1.0 / Math.Sqrt(x.shape[2])).view(averaging.shape[0], k, k).MoveToOuterDisposeScope();
+        using var scale = (1.0 / Math.Sqrt(x.shape[2])).ToScalar();
+        return averaging.matmul(scores).mul_(scale).view(averaging.shape[0], k, k).MoveToOuterDisposeScope();
     }
 }

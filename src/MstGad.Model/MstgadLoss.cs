@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MstGad.Model;
@@ -14,18 +15,27 @@ internal static class MstgadLoss
         Tensor reconstructionError, Tensor logits, Tensor labels, Tensor present, double epochWeight, double unlabelledWeight, double epsilon, double classWeight)
     {
         using var scope = NewDisposeScope();
+
+        // Every number as a kept scalar (see Scalars), with the value and type the operators would have made of it.
+        using var zero = 0.ToScalar();
+        using var unlabelledScale = unlabelledWeight.ToScalar();
+        using var epsilonScalar = epsilon.ToScalar();
+        using var weight = classWeight.ToScalar();
+        using var reconstructionShare = epochWeight.ToScalar();
+        using var classificationShare = (1 - epochWeight).ToScalar();
         var re = reconstructionError;
-        var unlabelled = (labels.eq(-1) & present).to_type(ScalarType.Float32);
-        var normal = (labels.eq(0) & present).to_type(ScalarType.Float32);
-        var abnormal = (labels.eq(1) & present).to_type(ScalarType.Float32);
-        var count = (unlabelled + normal + abnormal).sum().clamp_min(1);
-        var l1 = ((unlabelledWeight * (re * unlabelled).sum()) + ((1 / (re + epsilon)) * abnormal).sum() + (re * normal).sum()) / count;
+        var unlabelled = (labels.eq(Scalars.Unlabelled) & present).to_type(ScalarType.Float32);
+        var normal = (labels.eq(zero) & present).to_type(ScalarType.Float32);
+        var abnormal = (labels.eq(Scalars.One) & present).to_type(ScalarType.Float32);
+        var count = unlabelled.Plus(normal).Plus(abnormal).sum().clamp_min(Scalars.One);
+        var inverse = re.add(epsilonScalar, Scalars.One).reciprocal().mul(Scalars.One); // 1 / (re + ε)
+        var l1 = (re * unlabelled).sum().mul(unlabelledScale).Plus((inverse * abnormal).sum()).Plus((re * normal).sum()) / count;
 
         var logP = nn.functional.log_softmax(logits, 1);
-        var labelled = (normal + abnormal).sum().clamp_min(1);
-        var l2 = -((classWeight * abnormal * logP.select(1, 1)) + (normal * logP.select(1, 0))).sum() / labelled;
+        var labelled = normal.Plus(abnormal).sum().clamp_min(Scalars.One);
+        var l2 = -(abnormal.mul(weight) * logP.select(1, 1)).Plus(normal * logP.select(1, 0)).sum() / labelled;
 
-        var total = (epochWeight * l1) + ((1 - epochWeight) * l2);
+        var total = l1.mul(reconstructionShare).Plus(l2.mul(classificationShare));
         return (total.MoveToOuterDisposeScope(), l1.MoveToOuterDisposeScope(), l2.MoveToOuterDisposeScope());
     }
 }

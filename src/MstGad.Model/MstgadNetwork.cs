@@ -164,7 +164,7 @@ internal sealed class StreamBlocks : Module
         Norm(_normTraces, x.Traces, update.Traces, block));
 
     private Tensor? Norm(ModuleList<LayerNorm> norms, Tensor? x, Tensor? update, int block) =>
-        x is null ? null : update is null ? x : norms[_normIndex[block]].forward(x + (training ? _dropout.forward(update) : update));
+        x is null ? null : update is null ? x : norms[_normIndex[block]].forward(x.Plus(training ? _dropout.forward(update) : update));
 }
 
 /// <summary>Encoder layer: <c>Norm(x+SAM)</c>, <c>Norm(x+TAM)</c>, <c>Norm(x+FFN)</c>.</summary>
@@ -375,7 +375,7 @@ internal sealed class MstgadNetwork : Module
             sHat = _reconstructTraces!.forward(Last(x.Traces!));
             var diff = Last(traces) - sHat; // [E, F_s]
             edgeErrors = diff.square();
-            var spread = zeros(batch.NodeCount, _fs, device: device).index_add(0, batch.Sources, diff, 1.0).index_add(0, batch.Targets, diff, 1.0);
+            var spread = zeros(batch.NodeCount, _fs, device: device).index_add(0, batch.Sources, diff, Scalars.UnitAlpha).index_add(0, batch.Targets, diff, Scalars.UnitAlpha);
             parts.Add(_traceToNodes!.forward(spread));
         }
 
@@ -444,7 +444,7 @@ internal sealed class MstgadNetwork : Module
             _encodings.Add(key, encoding);
         }
 
-        return e + encoding;
+        return e.Plus(encoding);
     }
 
     private Tensor CausalMask(long k, Device device)

@@ -1,0 +1,46 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MstGad.Model;
+
+/// <summary>
+/// The scalars the network's operations take, kept alive for as long as the operations run.
+/// </summary>
+/// <remarks>
+/// TorchSharp turns a number passed to an operation (and the implicit α = 1 of <c>a + b</c> and <c>add_</c>) into a
+/// <see cref="Scalar"/>, a wrapper of a native object with a finalizer, and reads only its handle: once the handle is
+/// read the wrapper is garbage, and a collection during the native call can free the object while libtorch reads it
+/// (seen as "Expected false to be true" from <c>c10::Scalar::toFloat</c>, in a test run under load). Every operation
+/// of this assembly passes one of these instead — constants here for the life of the process, other values created
+/// with <c>using</c> around their call — with the same value and type as the implicit conversion, so results are
+/// bit-identical.
+/// </remarks>
+internal static class Scalars
+{
+    /// <summary>The α of an addition, as TorchSharp's <c>add(target)</c> passes it (the integer 1).</summary>
+    public static readonly Scalar One = 1.ToScalar();
+
+    /// <summary>The integer 0 (the start of a range).</summary>
+    public static readonly Scalar Zero = 0.ToScalar();
+
+    /// <summary>The α of the scatter-adds (the double 1.0).</summary>
+    public static readonly Scalar UnitAlpha = 1.0.ToScalar();
+
+    /// <summary>The negative slope of the attention's LeakyReLU.</summary>
+    public static readonly Scalar AttentionSlope = 0.2.ToScalar();
+
+    /// <summary>The negative slope of the feed-forward LeakyReLU.</summary>
+    public static readonly Scalar FeedForwardSlope = 0.01.ToScalar();
+
+    /// <summary>The largest shift of an attention score above its self-loop before exp (the integer 60).</summary>
+    public static readonly Scalar MaxShift = 60.ToScalar();
+
+    /// <summary>The labels' values, as integers.</summary>
+    public static readonly Scalar Unlabelled = (-1).ToScalar();
+
+    /// <summary><c>a + b</c> with a kept α.</summary>
+    public static Tensor Plus(this Tensor a, Tensor b) => a.add(b, One);
+
+    /// <summary><c>a.add_(b)</c> with a kept α.</summary>
+    public static Tensor PlusInPlace(this Tensor a, Tensor b) => a.add_(b, One);
+}
