@@ -137,10 +137,26 @@ public static class Reproducibility
     private static extern int setenv(string name, string value, int overwrite);
 }
 
-/// <summary>Runs <see cref="Reproducibility.Ensure"/> when the assembly is first used.</summary>
+/// <summary>
+/// Runs <see cref="Reproducibility.Ensure"/> and <see cref="TorchNative.EnsureLoadable"/> when the assembly is first used,
+/// before any of its TorchSharp calls, whatever the application's entry point (the facade's first call into libtorch,
+/// a thread count, comes before any model is made).
+/// </summary>
 internal static class ModelModuleInitializer
 {
     [ModuleInitializer]
-    [SuppressMessage("Usage", "CA2255:The 'ModuleInitializer' attribute should not be used in libraries", Justification = "MKL reads MKL_CBWR once, when it initialises; the library must set it before the application's first libtorch call.")]
-    internal static void Initialize() => Reproducibility.Ensure();
+    [SuppressMessage("Usage", "CA2255:The 'ModuleInitializer' attribute should not be used in libraries", Justification = "MKL reads MKL_CBWR once, when it initialises, and libLibTorchSharp.so must be made loadable before TorchSharp first loads it; the library must do both before the application's first libtorch call.")]
+    internal static void Initialize()
+    {
+        Reproducibility.Ensure();
+        try
+        {
+            TorchNative.EnsureLoadable();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A read-only copy of the library cannot be marked: TorchSharp's own load error then says what failed, as
+            // without this step; an explicit EnsureLoadable() call reports this exception.
+        }
+    }
 }
