@@ -515,7 +515,8 @@ public sealed partial class Detector : IDisposable
     /// (<see cref="UnsupervisedOptions.FlagCalleesOnly"/>): a slow or failing callee makes its callers slow or failing, so
     /// the verdict stays with the callee. The same holds, whatever the scores, for a flagged callee whose own server time
     /// on the calls into it is surprising (<paramref name="serverSlow"/>): the caller's slowness is the callee's time (a
-    /// caller's latency metrics can stand out more than the callee's own). One exception, for a delay on the way out of an instance: when both caller and
+    /// caller's latency metrics can stand out more than the callee's own). One exception, for a delay on the way out of an
+    /// instance: when both caller and
     /// callee are flagged for a rise of client-minus-server time on the calls into them (<paramref name="gapDriven"/>), the
     /// caller's own callers saw it too, so the delay is on the caller's side — its answers and its requests are late —
     /// and the callee is unflagged instead.
