@@ -18,7 +18,8 @@ namespace MstGad.Model;
 /// of the library in the application's folder — only when the system's libstdc++ lacks it — after
 /// which the loader accepts it. Systems with GCC 13 or newer (Debian 13, Ubuntu 24.04) need nothing.
 /// </para>
-/// <para>Call it once at start-up, before the first use of TorchSharp. It is idempotent.</para>
+/// <para>The assembly runs it when it is first used (before any of its TorchSharp calls); an application that calls
+/// TorchSharp itself before using any MstGad type calls it first. It is idempotent.</para>
 /// </remarks>
 public static class TorchNative
 {
@@ -27,26 +28,25 @@ public static class TorchNative
     private const uint ShtGnuVerneed = 0x6ffffffe;
     private const ushort VerFlagWeak = 2;
     private static readonly Lock Sync = new();
-    private static bool _done;
+    private static string? _first;
 
     /// <summary>
     /// Patches the application's copy of <c>libLibTorchSharp.so</c> if the system needs it, after making
     /// libtorch's results reproducible (<see cref="Reproducibility.Ensure"/>).
     /// </summary>
-    /// <returns>A short description of what was done, for logs.</returns>
+    /// <returns>A short description of what was done, for logs; on later calls "already checked: " and that of the first.</returns>
     public static string EnsureLoadable()
     {
         Reproducibility.Ensure();
         lock (Sync)
         {
-            if (_done)
+            if (_first is not null)
             {
-                return "already checked";
+                return "already checked: " + _first;
             }
 
-            var result = Check();
-            _done = true;
-            return result;
+            _first = Check();
+            return _first;
         }
     }
 
