@@ -156,11 +156,17 @@ internal static class DetectCommand
         }
     }
 
+    /// <summary>The most characters of a log template the evidence column shows (TrainTicket has templates of 10,000).</summary>
+    internal const int MaxTemplateLength = 120;
+
     private static string Describe(Evidence e)
     {
         var parts = e.Metrics.Select(m => $"metric {m.Name}")
-            .Concat(e.Logs.Select(l => l.Template is null ? l.Feature : $"log {l.Template}"))
+            .Concat(e.Logs.Select(l => l.Template is null ? l.Feature : $"log {Shorten(l.Template)}"))
             .Concat(e.Edges.Select(x => $"call {x.Caller}->{x.Callee} {x.Feature}"));
         return string.Join("; ", parts.Take(5));
     }
+
+    internal static string Shorten(string template) =>
+        template.Length <= MaxTemplateLength ? template : string.Concat(template.AsSpan(0, MaxTemplateLength - 1), "…");
 }

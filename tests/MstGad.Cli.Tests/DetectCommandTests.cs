@@ -5,6 +5,23 @@ namespace MstGad.Cli.Tests;
 [TestFixture]
 public sealed class DetectCommandTests
 {
+    [TestCase(120, false)]
+    [TestCase(121, true)]
+    [TestCase(10_000, true)]
+    public void Shorten_LogTemplate_KeepsAtMost120CharactersEndingWithAnEllipsis(int length, bool shortened)
+    {
+        var template = new string('x', length);
+
+        var shown = DetectCommand.Shorten(template);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(shown, Has.Length.EqualTo(Math.Min(length, DetectCommand.MaxTemplateLength)));
+            Assert.That(shown.EndsWith('…'), Is.EqualTo(shortened));
+            Assert.That(template, Does.StartWith(shown.TrimEnd('…')));
+        });
+    }
+
     [Test]
     public async Task Detect_MissingModelFile_PrintsOneErrorLine()
     {
