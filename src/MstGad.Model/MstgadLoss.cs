@@ -17,7 +17,6 @@ internal static class MstgadLoss
         using var scope = NewDisposeScope();
 
         // Every number as a kept scalar (see Scalars), with the value and type the operators would have made of it.
-        using var zero = 0.ToScalar();
         using var unlabelledScale = unlabelledWeight.ToScalar();
         using var epsilonScalar = epsilon.ToScalar();
         using var weight = classWeight.ToScalar();
@@ -25,7 +24,7 @@ internal static class MstgadLoss
         using var classificationShare = (1 - epochWeight).ToScalar();
         var re = reconstructionError;
         var unlabelled = (labels.eq(Scalars.Unlabelled) & present).to_type(ScalarType.Float32);
-        var normal = (labels.eq(zero) & present).to_type(ScalarType.Float32);
+        var normal = (labels.eq(Scalars.Zero) & present).to_type(ScalarType.Float32);
         var abnormal = (labels.eq(Scalars.One) & present).to_type(ScalarType.Float32);
         var count = unlabelled.Plus(normal).Plus(abnormal).sum().clamp_min(Scalars.One);
         var inverse = re.add(epsilonScalar, Scalars.One).reciprocal().mul(Scalars.One); // 1 / (re + ε)

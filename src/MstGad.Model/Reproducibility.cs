@@ -148,10 +148,9 @@ internal static class ModelModuleInitializer
     [SuppressMessage("Usage", "CA2255:The 'ModuleInitializer' attribute should not be used in libraries", Justification = "MKL reads MKL_CBWR once, when it initialises, and libLibTorchSharp.so must be made loadable before TorchSharp first loads it; the library must do both before the application's first libtorch call.")]
     internal static void Initialize()
     {
-        Reproducibility.Ensure();
         try
         {
-            TorchNative.EnsureLoadable();
+            TorchNative.EnsureLoadable(); // makes the results reproducible first
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

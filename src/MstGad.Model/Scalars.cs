@@ -20,7 +20,7 @@ internal static class Scalars
     /// <summary>The α of an addition, as TorchSharp's <c>add(target)</c> passes it (the integer 1).</summary>
     public static readonly Scalar One = 1.ToScalar();
 
-    /// <summary>The integer 0 (the start of a range).</summary>
+    /// <summary>The integer 0 (the start of a range; the label of a normal point).</summary>
     public static readonly Scalar Zero = 0.ToScalar();
 
     /// <summary>The α of the scatter-adds (the double 1.0).</summary>
@@ -35,7 +35,7 @@ internal static class Scalars
     /// <summary>The largest shift of an attention score above its self-loop before exp (the integer 60).</summary>
     public static readonly Scalar MaxShift = 60.ToScalar();
 
-    /// <summary>The labels' values, as integers.</summary>
+    /// <summary>The label of an unlabelled point, the integer −1 (an abnormal one is <see cref="One"/>).</summary>
     public static readonly Scalar Unlabelled = (-1).ToScalar();
 
     /// <summary><c>a + b</c> with a kept α.</summary>

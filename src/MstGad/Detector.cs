@@ -516,10 +516,9 @@ public sealed partial class Detector : IDisposable
     /// the verdict stays with the callee. The same holds, whatever the scores, for a flagged callee whose own server time
     /// on the calls into it is surprising (<paramref name="serverSlow"/>): the caller's slowness is the callee's time (a
     /// caller's latency metrics can stand out more than the callee's own). One exception, for a delay on the way out of an
-    /// instance: when both caller and
-    /// callee are flagged for a rise of client-minus-server time on the calls into them (<paramref name="gapDriven"/>), the
-    /// caller's own callers saw it too, so the delay is on the caller's side — its answers and its requests are late —
-    /// and the callee is unflagged instead.
+    /// instance: when both caller and callee are flagged for a rise of client-minus-server time on the calls into them
+    /// (<paramref name="gapDriven"/>), the caller's own callers saw it too, so the delay is on the caller's side — its
+    /// answers and its requests are late — and the callee is unflagged instead.
     /// </summary>
     internal static List<InstanceVerdict> SuppressCallers(List<InstanceVerdict> verdicts, MstGraph last, IReadOnlyList<string> keys, IReadOnlySet<string>? gapDriven = null, IReadOnlySet<string>? serverSlow = null)
     {
@@ -811,36 +810,44 @@ public sealed partial class Detector : IDisposable
     /// </summary>
     internal const double MinimumOutsideShare = 0.25;
 
-    /// <summary>Per modality, whether fewer than <see cref="MinimumOutsideShare"/> of its points lie outside windows [from, to).</summary>
-    internal static bool[] ConcentratedModalities(IReadOnlyList<GraphWindow> training, int from, int to)
+    /// <summary>
+    /// Per calibration block (the training windows cut into <paramref name="folds"/> contiguous blocks, as
+    /// <see cref="Calibrate"/> cuts them) and modality, whether fewer than <see cref="MinimumOutsideShare"/> of the
+    /// modality's points lie outside the block.
+    /// </summary>
+    internal static bool[][] ConcentratedModalities(IReadOnlyList<GraphWindow> training, int folds)
     {
-        Span<long> inside = stackalloc long[ErrorProfile.Modalities];
-        Span<long> all = stackalloc long[ErrorProfile.Modalities];
+        const int m = ErrorProfile.Modalities;
         ReadOnlySpan<ModalityMask> flags = [ModalityMask.Metrics, ModalityMask.Logs, ModalityMask.Traces];
-        for (var w = 0; w < training.Count; w++)
+        var perBlock = new long[folds * m];
+        var all = new long[m];
+        for (var b = 0; b < folds; b++)
         {
-            var last = training[w].Last;
-            for (var node = 0; node < last.NodeCount; node++)
+            for (var w = training.Count * b / folds; w < training.Count * (b + 1) / folds; w++)
             {
-                var mask = (ModalityMask)last.Mask[node];
-                for (var m = 0; m < flags.Length; m++)
+                var last = training[w].Last;
+                for (var node = 0; node < last.NodeCount; node++)
                 {
-                    if (mask.HasFlag(flags[m]))
+                    for (var f = 0; f < m; f++)
                     {
-                        all[m]++;
-                        if (w >= from && w < to)
+                        if (((ModalityMask)last.Mask[node]).HasFlag(flags[f]))
                         {
-                            inside[m]++;
+                            perBlock[(b * m) + f]++;
+                            all[f]++;
                         }
                     }
                 }
             }
         }
 
-        var result = new bool[ErrorProfile.Modalities];
-        for (var m = 0; m < result.Length; m++)
+        var result = new bool[folds][];
+        for (var b = 0; b < folds; b++)
         {
-            result[m] = all[m] > 0 && all[m] - inside[m] < MinimumOutsideShare * all[m];
+            result[b] = new bool[m];
+            for (var f = 0; f < m; f++)
+            {
+                result[b][f] = all[f] > 0 && all[f] - perBlock[(b * m) + f] < MinimumOutsideShare * all[f];
+            }
         }
 
         return result;
@@ -897,6 +904,7 @@ public sealed partial class Detector : IDisposable
         // an earlier one as a new day differs from the training day); the validation part with the full profile.
         var folds = options.CalibrationFolds > 1 && training.Count >= options.CalibrationFolds * MinimumFoldWindows ? options.CalibrationFolds : 1;
         var parts = new List<(ErrorProfile Profile, List<WindowScores> Scores, List<GraphWindow> Windows, bool[] InSample)>();
+        var concentrated = folds == 1 ? null : ConcentratedModalities(training, folds);
         for (var b = 0; b < folds; b++)
         {
             var from = training.Count * b / folds;
@@ -911,7 +919,7 @@ public sealed partial class Detector : IDisposable
                     model.ErrorLayout,
                     options,
                     excluded);
-            parts.Add((blockProfile, [.. held.Select(i => trainingScores[i])], [.. held.Select(i => training[i])], folds == 1 ? NoModality : ConcentratedModalities(training, from, to)));
+            parts.Add((blockProfile, [.. held.Select(i => trainingScores[i])], [.. held.Select(i => training[i])], concentrated?[b] ?? NoModality));
         }
 
         if (validation.Count > 0)

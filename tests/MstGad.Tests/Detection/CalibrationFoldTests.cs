@@ -11,11 +11,12 @@ public sealed class CalibrationFoldTests
     [Test]
     public void ConcentratedModalities_TracesOnlyInTheHeldOutBlock_AreConcentratedAndMetricsAreNot()
     {
-        // 40 windows of 2 nodes; metrics everywhere, traces only in windows 0–9 (as telemetry kept around one morning of faults).
+        // 40 windows of 2 nodes in 4 blocks of 10; metrics everywhere, traces only in windows 0–9 (as telemetry kept around one
+        // morning of faults).
         var windows = Enumerable.Range(0, 40).Select(w => Window(w, w < 10 ? ModalityMask.Metrics | ModalityMask.Traces : ModalityMask.Metrics)).ToList();
 
-        var first = Detector.ConcentratedModalities(windows, 0, 10);
-        var second = Detector.ConcentratedModalities(windows, 10, 20);
+        var blocks = Detector.ConcentratedModalities(windows, folds: 4);
+        var (first, second) = (blocks[0], blocks[1]);
 
         Assert.Multiple(() =>
         {
@@ -36,7 +37,7 @@ public sealed class CalibrationFoldTests
             return Window(w, traces ? ModalityMask.Traces : ModalityMask.Metrics);
         }).ToList();
 
-        Assert.That(Detector.ConcentratedModalities(windows, 0, 20)[2], Is.EqualTo(concentrated));
+        Assert.That(Detector.ConcentratedModalities(windows, folds: 2)[0][2], Is.EqualTo(concentrated));
     }
 
     private static GraphWindow Window(int step, ModalityMask mask)
