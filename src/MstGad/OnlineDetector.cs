@@ -365,18 +365,20 @@ public sealed partial class OnlineDetector : IDisposable
                     first = _firstStep;
                 }
 
-                Publish(ScoreStep(step, first));
+                var verdicts = ScoreStep(step, first, out var scoringTime);
+                Publish(verdicts, scoringTime);
             }
         }
     }
 
-    private StepVerdicts ScoreStep(StepFeatures step, long first)
+    private StepVerdicts ScoreStep(StepFeatures step, long first, out TimeSpan scoringTime)
     {
         _windows.Add(step);
         var scored = step.Step >= first + _detector.Window - 1;
         var started = _options.TimeProvider.GetTimestamp();
         var verdicts = scored ? _detector.ScoreStep(_windows, step.Step, _clock) : [];
-        Interlocked.Add(ref _scoringTicks, _options.TimeProvider.GetElapsedTime(started).Ticks);
+        scoringTime = scored ? _options.TimeProvider.GetElapsedTime(started) : TimeSpan.Zero;
+        Interlocked.Add(ref _scoringTicks, scoringTime.Ticks);
         if (scored)
         {
             Interlocked.Increment(ref _stepsScored);
@@ -386,7 +388,7 @@ public sealed partial class OnlineDetector : IDisposable
         return new StepVerdicts(step.Step, _clock.StartOf(step.Step), _clock.EndOf(step.Step), scored, verdicts, Detector.CallsOf(step));
     }
 
-    private void Publish(StepVerdicts verdicts)
+    private void Publish(StepVerdicts verdicts, TimeSpan scoringTime)
     {
         _channel?.Writer.TryWrite(verdicts);
         if (verdicts.Verdicts.Count(v => v.IsAbnormal) is var abnormal and > 0)
@@ -394,7 +396,7 @@ public sealed partial class OnlineDetector : IDisposable
             LogAbnormal(_logger, verdicts.End, abnormal, verdicts.Verdicts.Count);
         }
 
-        StepClosed?.Invoke(this, new StepClosedEventArgs(verdicts));
+        StepClosed?.Invoke(this, new StepClosedEventArgs(verdicts, scoringTime));
     }
 
     private void ThrowIfNotOpen()

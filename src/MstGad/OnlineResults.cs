@@ -39,10 +39,21 @@ public sealed record StepVerdicts(long Step, DateTimeOffset Start, DateTimeOffse
 
 /// <summary>The data of <see cref="OnlineDetector.StepClosed"/>.</summary>
 /// <param name="verdicts">The step's verdicts.</param>
-public sealed class StepClosedEventArgs(StepVerdicts verdicts) : EventArgs
+/// <param name="scoringTime">How long scoring the step's window took (zero when it was not scored).</param>
+public sealed class StepClosedEventArgs(StepVerdicts verdicts, TimeSpan scoringTime) : EventArgs
 {
+    /// <summary>Creates the data of a step whose scoring time is not known.</summary>
+    /// <param name="verdicts">The step's verdicts.</param>
+    public StepClosedEventArgs(StepVerdicts verdicts)
+        : this(verdicts, TimeSpan.Zero)
+    {
+    }
+
     /// <summary>The step's verdicts.</summary>
     public StepVerdicts Verdicts { get; } = verdicts;
+
+    /// <summary>How long scoring the step's window took, measured with <see cref="OnlineDetectorOptions.TimeProvider"/> (zero when it was not scored).</summary>
+    public TimeSpan ScoringTime { get; } = scoringTime;
 }
 
 /// <summary>

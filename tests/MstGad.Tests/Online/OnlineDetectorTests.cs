@@ -309,6 +309,27 @@ public sealed partial class OnlineDetectorTests
         Assert.That(ex.Message, Is.EqualTo("The verdict buffer is off (VerdictBufferCapacity = 0): use the StepClosed event."));
     }
 
+    [Test]
+    public void StepClosed_ScoringTime_IsMeasuredForScoredStepsOnly()
+    {
+        using var online = new OnlineDetector(_detector, Options());
+        var steps = new List<(bool Scored, TimeSpan Time)>();
+        online.StepClosed += (_, e) => steps.Add((e.Verdicts.Scored, e.ScoringTime));
+        foreach (var record in TinySystem.Records(20))
+        {
+            Push(online, record);
+        }
+
+        online.Complete();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(steps.Where(s => !s.Scored).Select(s => s.Time), Is.EqualTo(new[] { TimeSpan.Zero, TimeSpan.Zero }), "the first k - 1 = 2 steps");
+            Assert.That(steps.Where(s => s.Scored).Select(s => s.Time).ToList(), Has.Count.EqualTo(18).And.All.GreaterThan(TimeSpan.Zero));
+            Assert.That(steps.Sum(s => s.Time.Ticks), Is.EqualTo(online.Report.ScoringTime.Ticks));
+        });
+    }
+
     // ------------------------------------------------------------------ bounded memory
 
     [Test]
