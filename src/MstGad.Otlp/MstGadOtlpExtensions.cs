@@ -1,0 +1,80 @@
+using Grpc.AspNetCore.Server;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using MstGad.Hosting;
+using MstGad.Otlp.Protocol.Collector.Logs;
+using MstGad.Otlp.Protocol.Collector.Metrics;
+using MstGad.Otlp.Protocol.Collector.Trace;
+
+namespace MstGad.Otlp;
+
+/// <summary>Registers and maps the OTLP receiver of the hosted detector.</summary>
+public static class MstGadOtlpExtensions
+{
+    /// <summary>
+    /// Adds the OTLP receiver (and gRPC) for the hosted detector; call <c>AddMstGad</c> from <c>MstGad.Hosting</c> too,
+    /// and map the endpoints with <see cref="MapMstGadOtlp"/>. Options are validated at start.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configure">Sets the options; <see langword="null"/> for the defaults.</param>
+    /// <returns>The services.</returns>
+    public static IServiceCollection AddMstGadOtlp(this IServiceCollection services, Action<MstGadOtlpOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var options = services.AddOptions<MstGadOtlpOptions>();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        return AddCore(services);
+    }
+
+    /// <summary>Adds the OTLP receiver with options bound from a configuration section (e.g. <c>configuration.GetSection("MstGad:Otlp")</c>).</summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configuration">The section.</param>
+    /// <returns>The services.</returns>
+    public static IServiceCollection AddMstGadOtlp(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<MstGadOtlpOptions>().Bind(configuration);
+        return AddCore(services);
+    }
+
+    /// <summary>
+    /// Maps OTLP/HTTP (<c>POST /v1/traces</c>, <c>/v1/logs</c>, <c>/v1/metrics</c>; protobuf or JSON, gzip) and the
+    /// OTLP/gRPC export services. gRPC needs an HTTP/2 endpoint (over plain TCP: one that speaks HTTP/2 only, as OTLP's
+    /// port 4317); OTLP/HTTP is usually on another (4318).
+    /// </summary>
+    /// <param name="endpoints">The application's endpoints.</param>
+    /// <returns>The endpoints.</returns>
+    public static IEndpointRouteBuilder MapMstGadOtlp(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        endpoints.MapPost("/v1/traces", context => OtlpHttp.HandleAsync(context, Signal.Traces, ExportTraceServiceRequest.Parser, static (r, m) => r.Export(m), OtlpResponses.Traces));
+        endpoints.MapPost("/v1/logs", context => OtlpHttp.HandleAsync(context, Signal.Logs, ExportLogsServiceRequest.Parser, static (r, m) => r.Export(m), OtlpResponses.Logs));
+        endpoints.MapPost("/v1/metrics", context => OtlpHttp.HandleAsync(context, Signal.Metrics, ExportMetricsServiceRequest.Parser, static (r, m) => r.Export(m), OtlpResponses.Metrics));
+        endpoints.MapGrpcService<OtlpTraceService>();
+        endpoints.MapGrpcService<OtlpLogsService>();
+        endpoints.MapGrpcService<OtlpMetricsService>();
+        return endpoints;
+    }
+
+    private static IServiceCollection AddCore(IServiceCollection services)
+    {
+        services.AddOptions<MstGadOtlpOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MstGadOtlpOptions>, MstGadOtlpOptionsValidator>());
+        services.TryAddSingleton(sp => new OtlpReceiver(
+            sp.GetRequiredService<IOptions<MstGadOtlpOptions>>(),
+            sp.GetRequiredService<MstGadMonitor>().Receive,
+            sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.AddGrpc();
+        services.AddOptions<GrpcServiceOptions>().Configure<IOptions<MstGadOtlpOptions>>((grpc, otlp) => grpc.MaxReceiveMessageSize = otlp.Value.MaxBodyBytes);
+        return services;
+    }
+}
