@@ -446,9 +446,9 @@ internal sealed class OtlpMapper(MstGadOtlpOptions options)
         var reset = known && ((start != previous.Start && start > previous.Time) || (distribution ? count < previous.Count : value < previous.Value));
         if (!known || reset)
         {
-            // A stream's first point (or the first after a reset) only says what accumulated since its start:
-            // that interval is used when the start is known and recent, otherwise the point is the baseline.
-            if (start > 0 && start < time && reset)
+            // A stream's first point (or the first after a reset) only says what accumulated since its start: after a
+            // reset with a new start later than the last point, that interval is used; otherwise it is the baseline.
+            if (reset && start > previous.Time && start < time)
             {
                 Emit(start, value, count);
             }
