@@ -7,11 +7,11 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Net.Http.Headers;
 using MstGad.Hosting;
-using MstGad.Otlp.Protocol.Collector.Logs;
-using MstGad.Otlp.Protocol.Collector.Trace;
-using RpcStatus = MstGad.Otlp.Protocol.Rpc.Status;
+using MstGad.AspNetCore.Protocol.Collector.Logs;
+using MstGad.AspNetCore.Protocol.Collector.Trace;
+using RpcStatus = MstGad.AspNetCore.Protocol.Rpc.Status;
 
-namespace MstGad.Otlp;
+namespace MstGad.AspNetCore;
 
 /// <summary>
 /// OTLP/HTTP: <c>POST /v1/{traces,logs,metrics}</c> with a protobuf (<c>application/x-protobuf</c>) or JSON

@@ -8,19 +8,19 @@ using Grpc.Net.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using MstGad.Hosting;
-using MstGad.Otlp.Protocol.Collector.Logs;
-using MstGad.Otlp.Protocol.Collector.Metrics;
-using MstGad.Otlp.Protocol.Collector.Trace;
-using MstGad.Otlp.Protocol.Common;
-using MstGad.Otlp.Protocol.Logs;
-using MstGad.Otlp.Protocol.Metrics;
-using MstGad.Otlp.Protocol.Resource;
-using MstGad.Otlp.Protocol.Rpc;
-using MstGad.Otlp.Protocol.Trace;
-using OtlpSpan = MstGad.Otlp.Protocol.Trace.Span;
-using RpcStatus = MstGad.Otlp.Protocol.Rpc.Status;
+using MstGad.AspNetCore.Protocol.Collector.Logs;
+using MstGad.AspNetCore.Protocol.Collector.Metrics;
+using MstGad.AspNetCore.Protocol.Collector.Trace;
+using MstGad.AspNetCore.Protocol.Common;
+using MstGad.AspNetCore.Protocol.Logs;
+using MstGad.AspNetCore.Protocol.Metrics;
+using MstGad.AspNetCore.Protocol.Resource;
+using MstGad.AspNetCore.Protocol.Rpc;
+using MstGad.AspNetCore.Protocol.Trace;
+using OtlpSpan = MstGad.AspNetCore.Protocol.Trace.Span;
+using RpcStatus = MstGad.AspNetCore.Protocol.Rpc.Status;
 
-namespace MstGad.Otlp.Tests;
+namespace MstGad.AspNetCore.Tests;
 
 /// <summary>OTLP/HTTP and OTLP/gRPC answers to good, bad, refused and unauthorised requests, each with its status code and counter.</summary>
 [NonParallelizable]

@@ -3,11 +3,11 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
 using MstGad.Hosting;
-using MstGad.Otlp.Protocol.Collector.Logs;
-using MstGad.Otlp.Protocol.Collector.Metrics;
-using MstGad.Otlp.Protocol.Collector.Trace;
+using MstGad.AspNetCore.Protocol.Collector.Logs;
+using MstGad.AspNetCore.Protocol.Collector.Metrics;
+using MstGad.AspNetCore.Protocol.Collector.Trace;
 
-namespace MstGad.Otlp;
+namespace MstGad.AspNetCore;
 
 /// <summary>The signals of OTLP.</summary>
 internal enum Signal

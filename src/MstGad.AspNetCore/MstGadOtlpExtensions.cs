@@ -6,11 +6,11 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using MstGad.Hosting;
-using MstGad.Otlp.Protocol.Collector.Logs;
-using MstGad.Otlp.Protocol.Collector.Metrics;
-using MstGad.Otlp.Protocol.Collector.Trace;
+using MstGad.AspNetCore.Protocol.Collector.Logs;
+using MstGad.AspNetCore.Protocol.Collector.Metrics;
+using MstGad.AspNetCore.Protocol.Collector.Trace;
 
-namespace MstGad.Otlp;
+namespace MstGad.AspNetCore;
 
 /// <summary>Registers and maps the OTLP receiver of the hosted detector.</summary>
 public static class MstGadOtlpExtensions

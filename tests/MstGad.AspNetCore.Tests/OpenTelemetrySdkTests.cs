@@ -10,7 +10,7 @@ using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using SpanKind = MstGad.Features.SpanKind;
 
-namespace MstGad.Otlp.Tests;
+namespace MstGad.AspNetCore.Tests;
 
 /// <summary>
 /// The OpenTelemetry .NET SDK and its OTLP exporter — not our code — as the client: spans, logs and metrics of two

@@ -12,7 +12,7 @@ using Microsoft.Extensions.Options;
 using MstGad.Features;
 using MstGad.Hosting;
 
-namespace MstGad.Otlp.Tests;
+namespace MstGad.AspNetCore.Tests;
 
 /// <summary>
 /// A real Kestrel server on loopback with the OTLP endpoints mapped: OTLP/HTTP on an HTTP/1.1 port, OTLP/gRPC on an

@@ -2,13 +2,13 @@ using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using MstGad.Hosting;
-using MstGad.Otlp.Protocol.Collector.Logs;
-using MstGad.Otlp.Protocol.Collector.Metrics;
-using MstGad.Otlp.Protocol.Collector.Trace;
-using MstGad.Otlp.Protocol.Rpc;
-using RpcStatus = MstGad.Otlp.Protocol.Rpc.Status;
+using MstGad.AspNetCore.Protocol.Collector.Logs;
+using MstGad.AspNetCore.Protocol.Collector.Metrics;
+using MstGad.AspNetCore.Protocol.Collector.Trace;
+using MstGad.AspNetCore.Protocol.Rpc;
+using RpcStatus = MstGad.AspNetCore.Protocol.Rpc.Status;
 
-namespace MstGad.Otlp;
+namespace MstGad.AspNetCore;
 
 /// <summary>
 /// OTLP/gRPC: the checks and answers the three export services share — UNAUTHENTICATED without the bearer token,

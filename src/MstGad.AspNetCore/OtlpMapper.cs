@@ -4,17 +4,17 @@ using Google.Protobuf;
 using Google.Protobuf.Collections;
 using MstGad.Features;
 using MstGad.Hosting;
-using MstGad.Otlp.Protocol.Collector.Logs;
-using MstGad.Otlp.Protocol.Collector.Metrics;
-using MstGad.Otlp.Protocol.Collector.Trace;
-using MstGad.Otlp.Protocol.Common;
-using MstGad.Otlp.Protocol.Metrics;
-using MstGad.Otlp.Protocol.Resource;
-using OtlpLogRecord = MstGad.Otlp.Protocol.Logs.LogRecord;
-using OtlpSpan = MstGad.Otlp.Protocol.Trace.Span;
-using OtlpStatus = MstGad.Otlp.Protocol.Trace.Status;
+using MstGad.AspNetCore.Protocol.Collector.Logs;
+using MstGad.AspNetCore.Protocol.Collector.Metrics;
+using MstGad.AspNetCore.Protocol.Collector.Trace;
+using MstGad.AspNetCore.Protocol.Common;
+using MstGad.AspNetCore.Protocol.Metrics;
+using MstGad.AspNetCore.Protocol.Resource;
+using OtlpLogRecord = MstGad.AspNetCore.Protocol.Logs.LogRecord;
+using OtlpSpan = MstGad.AspNetCore.Protocol.Trace.Span;
+using OtlpStatus = MstGad.AspNetCore.Protocol.Trace.Status;
 
-namespace MstGad.Otlp;
+namespace MstGad.AspNetCore;
 
 /// <summary>What one export request became: the records, the items rejected (partial success) and the points skipped.</summary>
 internal sealed class MappedRequest

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
 
-namespace MstGad.Otlp;
+namespace MstGad.AspNetCore;
 
 /// <summary>Settings of the OTLP receiver (<see cref="MstGadOtlpExtensions.AddMstGadOtlp(Microsoft.Extensions.DependencyInjection.IServiceCollection, Action{MstGadOtlpOptions}?)"/>). Validated at start, every problem at once.</summary>
 public sealed class MstGadOtlpOptions
