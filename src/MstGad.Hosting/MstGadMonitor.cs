@@ -111,6 +111,10 @@ public sealed partial class MstGadMonitor : IDisposable
     /// <exception cref="InvalidOperationException">Before the host started it.</exception>
     public TimeSpan Interval => _online?.Interval ?? throw new InvalidOperationException("The MstGad monitor has not started: no detector is loaded yet.");
 
+    /// <summary>The loaded detector's threshold on <see cref="InstanceVerdict.Score"/> (after start).</summary>
+    /// <exception cref="InvalidOperationException">Before the host started it.</exception>
+    public double Threshold => _detector?.Threshold ?? throw new InvalidOperationException("The MstGad monitor has not started: no detector is loaded yet.");
+
     /// <summary>
     /// Queues a batch of records for the scorer, whole or not at all; never blocks. Accepted records are pushed in
     /// the order they were accepted, also when the host stops (they are scored and in the shutdown checkpoint).
@@ -357,26 +361,35 @@ public sealed partial class MstGadMonitor : IDisposable
         }
     }
 
+    /// <summary>
+    /// Pushes a batch's records, merging the three kinds by event time (each kind's records in their own order), so
+    /// that a batch spanning more than the lateness does not make one kind's records late because of another's.
+    /// </summary>
     private void Push(OnlineDetector online, TelemetryBatch batch)
     {
         var counts = _pushCounts;
         Array.Clear(counts);
         var metrics = batch.Metrics;
-        for (var i = 0; i < metrics.Count; i++)
-        {
-            counts[0, (int)online.Push(metrics[i])]++;
-        }
-
         var logs = batch.Logs;
-        for (var i = 0; i < logs.Count; i++)
-        {
-            counts[1, (int)online.Push(logs[i])]++;
-        }
-
         var spans = batch.Spans;
-        for (var i = 0; i < spans.Count; i++)
+        int m = 0, l = 0, s = 0;
+        while (m < metrics.Count || l < logs.Count || s < spans.Count)
         {
-            counts[2, (int)online.Push(spans[i])]++;
+            var metricTime = m < metrics.Count ? metrics[m].Time.UtcTicks : long.MaxValue;
+            var logTime = l < logs.Count ? logs[l].Time.UtcTicks : long.MaxValue;
+            var spanTime = s < spans.Count ? EventTicks(spans[s]) : long.MaxValue;
+            if (metricTime <= logTime && metricTime <= spanTime)
+            {
+                counts[0, (int)online.Push(metrics[m++])]++;
+            }
+            else if (logTime <= spanTime)
+            {
+                counts[1, (int)online.Push(logs[l++])]++;
+            }
+            else
+            {
+                counts[2, (int)online.Push(spans[s++])]++;
+            }
         }
 
         Interlocked.Add(ref _queued, -batch.Count);
@@ -532,6 +545,10 @@ public sealed partial class MstGadMonitor : IDisposable
             LogCheckpointFailed(_logger, ex, target);
         }
     }
+
+    /// <summary>A span's event time as the online detector takes it (its end; its start when the end is not representable).</summary>
+    private static long EventTicks(Span span) =>
+        span.Duration < TimeSpan.Zero || span.Duration.Ticks > DateTimeOffset.MaxValue.UtcTicks - span.Start.UtcTicks ? span.Start.UtcTicks : span.End.UtcTicks;
 
     private static DateTimeOffset? Time(long ticks) => ticks == long.MinValue ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
 

@@ -128,6 +128,28 @@ public sealed class MstGadMonitorTests
     }
 
     [Test]
+    public async Task Receive_OneBatchOfTheWholeRecording_MergesTheKindsByEventTime()
+    {
+        var records = TinySystem.Records(60);
+        var expected = Reference(_detector, records).Rows;
+        using var host = Build(_model, new FakeTimeProvider(ClockStart));
+        var monitor = host.Services.GetRequiredService<MstGadMonitor>();
+        await host.StartAsync();
+        var verdicts = Collect(monitor.ReadVerdictsAsync());
+
+        Send(monitor, records, size: records.Count);
+        await host.StopAsync();
+
+        var steps = await verdicts;
+        Assert.Multiple(() =>
+        {
+            Assert.That(steps.SelectMany(s => s.Verdicts).Select(OnlineTesting.Row), Is.EqualTo(expected), "10 minutes of metrics, logs and spans in one batch: no kind made late by another");
+            Assert.That(steps.Where(s => s.Scored).Select(s => s.Calls.Count), Is.All.EqualTo(2));
+            Assert.That(monitor.Report!.Aggregation.SpansLate, Is.Zero);
+        });
+    }
+
+    [Test]
     public async Task IncidentSink_Throwing_IsCountedAndTheNextSinkStillReceives()
     {
         var records = TinySystem.Records(60);
