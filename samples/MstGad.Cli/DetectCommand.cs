@@ -144,7 +144,14 @@ internal static class DetectCommand
 
     internal static void WriteVerdicts(TextWriter writer, IReadOnlyList<InstanceVerdict> verdicts)
     {
-        writer.Write("time,instance,score,verdict,probability,reconstruction_error,evidence,anomaly_score\n");
+        WriteVerdictHeader(writer);
+        WriteVerdictRows(writer, verdicts);
+    }
+
+    internal static void WriteVerdictHeader(TextWriter writer) => writer.Write("time,instance,score,verdict,probability,reconstruction_error,evidence,anomaly_score\n");
+
+    internal static void WriteVerdictRows(TextWriter writer, IReadOnlyList<InstanceVerdict> verdicts)
+    {
         foreach (var v in verdicts)
         {
             writer.Write(v.Time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture));
