@@ -6,4 +6,5 @@ namespace MstGad.Cli;
 [JsonSerializable(typeof(ParseSummary))]
 [JsonSerializable(typeof(SoakResult))]
 [JsonSerializable(typeof(LeaveKindOutReport))]
+[JsonSerializable(typeof(ReplayReport))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -16,6 +16,7 @@ var root = new RootCommand("mstgad: multimodal anomaly detection for microservic
     SoakCommand.Create(),
     InjectCommand.Create(),
     ServeCommand.Create(),
+    ReplayOtlpCommand.Create(),
 };
 
 // Every error is one line on standard error (MstGad.Cli.CliErrors): bad command lines here, the rest in each command's action.

@@ -1,0 +1,503 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+using MstGad.AspNetCore.Protocol.Collector.Logs;
+using MstGad.AspNetCore.Protocol.Collector.Metrics;
+using MstGad.AspNetCore.Protocol.Collector.Trace;
+using MstGad.AspNetCore.Protocol.Common;
+using MstGad.AspNetCore.Protocol.Logs;
+using MstGad.AspNetCore.Protocol.Metrics;
+using MstGad.AspNetCore.Protocol.Resource;
+using MstGad.AspNetCore.Protocol.Rpc;
+using MstGad.AspNetCore.Protocol.Trace;
+using MstGad.Datasets;
+using MstGad.Features;
+using OtlpLog = MstGad.AspNetCore.Protocol.Logs.LogRecord;
+using OtlpSpan = MstGad.AspNetCore.Protocol.Trace.Span;
+using LogRecord = MstGad.Features.LogRecord;
+using RpcStatus = MstGad.AspNetCore.Protocol.Rpc.Status;
+using Span = MstGad.Features.Span;
+
+namespace MstGad.Cli;
+
+/// <summary>
+/// <c>mstgad replay-otlp</c>: sends a recorded telemetry folder to an OTLP receiver as OpenTelemetry exporters would —
+/// in event-time order, cut into OTLP export requests, from several senders at once, retrying what is refused with
+/// 429 / RESOURCE_EXHAUSTED after the delay the receiver asks for — and measures the throughput.
+/// </summary>
+internal static class ReplayOtlpCommand
+{
+    public static Command Create()
+    {
+        var data = new Option<DirectoryInfo>("--data") { Description = "The telemetry folder to send.", Required = true };
+        var to = new Option<string>("--to") { Description = "The receiver: the OTLP/HTTP base address (http://HOST:4318) or, with --protocol grpc, the OTLP/gRPC address (http://HOST:4317).", DefaultValueFactory = _ => "http://localhost:4318" };
+        var protocol = new Option<string>("--protocol") { Description = "http (OTLP/HTTP protobuf) or grpc.", DefaultValueFactory = _ => "http" };
+        var senders = new Option<int>("--senders") { Description = "Requests in flight at once.", DefaultValueFactory = _ => 4 };
+        var batch = new Option<int>("--batch") { Description = "The most records in one export request.", DefaultValueFactory = _ => 2000 };
+        var window = new Option<string>("--window") { Description = "A request holds records of at most this much event time, and none is sent before every request more than this older was accepted (keep it well under the receiver's lateness).", DefaultValueFactory = _ => "10s" };
+        var token = new Option<string?>("--token") { Description = "The bearer token the receiver expects." };
+        var from = new Option<string?>("--from") { Description = "Send only records at or after this time (ISO-8601, UTC)." };
+        var until = new Option<string?>("--until") { Description = "Send only records before this time (ISO-8601, UTC)." };
+        var wait = new Option<bool>("--wait") { Description = "After sending, poll the receiver's api/state until its queue is empty and report the rate at which the detector took the records (OTLP/HTTP address only)." };
+        var json = new Option<bool>("--json") { Description = "Print the figures as JSON." };
+        var command = new Command("replay-otlp", "Send a recorded telemetry folder to an OTLP receiver (e.g. mstgad serve) in event-time order from several senders, and measure the throughput.")
+        {
+            data, to, protocol, senders, batch, window, token, from, until, wait, json,
+        };
+        command.SetGuardedAction(async (result, cancellationToken) =>
+        {
+            var settings = new ReplaySettings(
+                Address(result.GetValue(to)!),
+                result.GetValue(protocol)!.ToLowerInvariant() switch
+                {
+                    "http" => false,
+                    "grpc" => true,
+                    var other => throw new CliException($"--protocol must be http or grpc; it is '{other}'", "see --help", CliErrors.Usage),
+                },
+                Positive(result.GetValue(senders), "--senders"),
+                Positive(result.GetValue(batch), "--batch"),
+                Durations.Parse(result.GetValue(window)!),
+                result.GetValue(token),
+                Time(result.GetValue(from), "--from"),
+                Time(result.GetValue(until), "--until"));
+            var source = DataFolder.Open(result.GetRequiredValue(data), ReadMode.Lenient);
+            var all = await TelemetryDirectory.ReadAllAsync(source, cancellationToken).ConfigureAwait(false);
+            var report = await SendAsync(all, settings, cancellationToken).ConfigureAwait(false);
+            if (result.GetValue(wait))
+            {
+                if (settings.Grpc)
+                {
+                    throw new CliException("--wait reads the receiver's api/state over HTTP", "use --protocol http, or leave --wait out", CliErrors.Usage);
+                }
+
+                report = report with { Drained = await WaitForDrainAsync(settings, report, cancellationToken).ConfigureAwait(false) };
+            }
+
+            Console.WriteLine(result.GetValue(json) ? JsonSerializer.Serialize(report, CliJsonContext.Default.ReplayReport) : report.ToString());
+            return report.Failed > 0 ? CliErrors.Failed : 0;
+        });
+        return command;
+    }
+
+    /// <summary>Sends the records; returns what was sent, refused and retried, and how fast.</summary>
+    internal static async Task<ReplayReport> SendAsync(RecordedTelemetry all, ReplaySettings settings, CancellationToken cancellationToken)
+    {
+        var requests = Channel.CreateBounded<Request>(new BoundedChannelOptions(settings.Senders * 2) { SingleWriter = true });
+        var counters = new long[6];
+        var clock = Stopwatch.StartNew();
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = settings.Senders, AutomaticDecompression = DecompressionMethods.None }) { BaseAddress = settings.To, Timeout = TimeSpan.FromMinutes(2) };
+        using var channel = settings.Grpc ? GrpcChannel.ForAddress(settings.To, new GrpcChannelOptions { MaxSendMessageSize = null }) : null;
+        var producer = Task.Run(() => ProduceAsync(all, settings, requests.Writer, cancellationToken), cancellationToken);
+        var workers = Enumerable.Range(0, settings.Senders).Select(_ => Task.Run(async () =>
+        {
+            await foreach (var request in requests.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    await SendOneAsync(request, settings, http, channel, counters, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    request.Done.TrySetResult();
+                }
+            }
+        }, cancellationToken)).ToList();
+        var (metrics, logs, spans) = await producer.ConfigureAwait(false);
+        await Task.WhenAll(workers).ConfigureAwait(false);
+        var elapsed = clock.Elapsed;
+        var records = metrics + logs + spans;
+        return new ReplayReport(metrics, logs, spans, counters[0], counters[1], counters[2], counters[3], counters[4], elapsed.TotalSeconds, records / elapsed.TotalSeconds, null);
+    }
+
+    private static async Task<(long, long, long)> ProduceAsync(RecordedTelemetry all, ReplaySettings settings, ChannelWriter<Request> writer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            bool Keep(long ticks) => (settings.From is not { } f || ticks >= f.UtcTicks) && (settings.Until is not { } u || ticks < u.UtcTicks);
+            var m = all.Metrics.Where(x => Keep(x.Time.UtcTicks)).OrderBy(x => x.Time.UtcTicks).ToArray();
+            var l = all.Logs.Where(x => Keep(x.Time.UtcTicks)).OrderBy(x => x.Time.UtcTicks).ToArray();
+            var s = all.Spans.Where(x => Keep(EventTicks(x))).OrderBy(EventTicks).ToArray();
+            var pending = (Metrics: new List<MetricSample>(), Logs: new List<LogRecord>(), Spans: new List<Span>());
+            var inFlight = new Queue<Request>();
+            var windowStart = long.MinValue;
+            int i = 0, j = 0, k = 0;
+            while (i < m.Length || j < l.Length || k < s.Length)
+            {
+                var mt = i < m.Length ? m[i].Time.UtcTicks : long.MaxValue;
+                var lt = j < l.Length ? l[j].Time.UtcTicks : long.MaxValue;
+                var st = k < s.Length ? EventTicks(s[k]) : long.MaxValue;
+                var now = Math.Min(mt, Math.Min(lt, st));
+                if (windowStart != long.MinValue && now - windowStart > settings.Window.Ticks)
+                {
+                    await FlushAsync().ConfigureAwait(false);
+                }
+
+                if (windowStart == long.MinValue)
+                {
+                    windowStart = now;
+                }
+
+                if (mt == now)
+                {
+                    pending.Metrics.Add(m[i++]);
+                    if (pending.Metrics.Count >= settings.Batch)
+                    {
+                        await EnqueueAsync(Request.Of(pending.Metrics)).ConfigureAwait(false);
+                        pending.Metrics.Clear();
+                    }
+                }
+                else if (lt == now)
+                {
+                    pending.Logs.Add(l[j++]);
+                    if (pending.Logs.Count >= settings.Batch)
+                    {
+                        await EnqueueAsync(Request.Of(pending.Logs)).ConfigureAwait(false);
+                        pending.Logs.Clear();
+                    }
+                }
+                else
+                {
+                    pending.Spans.Add(s[k++]);
+                    if (pending.Spans.Count >= settings.Batch)
+                    {
+                        await EnqueueAsync(Request.Of(pending.Spans)).ConfigureAwait(false);
+                        pending.Spans.Clear();
+                    }
+                }
+            }
+
+            await FlushAsync().ConfigureAwait(false);
+            return (m.Length, l.Length, s.Length);
+
+            // Requests go out concurrently, but one is only handed to a sender once every request more than --window
+            // of event time older has been accepted: where the recording has gaps, a later request cannot overtake an
+            // earlier one by more than that (the receiver's lateness must exceed it).
+            async Task EnqueueAsync(Request request)
+            {
+                while (inFlight.Count > 0 && (inFlight.Peek().Done.Task.IsCompleted || inFlight.Peek().Start < request.Start - settings.Window.Ticks))
+                {
+                    await inFlight.Dequeue().Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                inFlight.Enqueue(request);
+                await writer.WriteAsync(request, cancellationToken).ConfigureAwait(false);
+            }
+
+            async Task FlushAsync()
+            {
+                if (pending.Metrics.Count > 0)
+                {
+                    await EnqueueAsync(Request.Of(pending.Metrics)).ConfigureAwait(false);
+                    pending.Metrics.Clear();
+                }
+
+                if (pending.Logs.Count > 0)
+                {
+                    await EnqueueAsync(Request.Of(pending.Logs)).ConfigureAwait(false);
+                    pending.Logs.Clear();
+                }
+
+                if (pending.Spans.Count > 0)
+                {
+                    await EnqueueAsync(Request.Of(pending.Spans)).ConfigureAwait(false);
+                    pending.Spans.Clear();
+                }
+
+                windowStart = long.MinValue;
+            }
+        }
+        finally
+        {
+            writer.TryComplete();
+        }
+    }
+
+    /// <summary>Sends one request until it is accepted (retrying refusals after the delay asked for); counts [requests, retries, rejected items, failed requests, bytes].</summary>
+    private static async Task SendOneAsync(Request request, ReplaySettings settings, HttpClient http, GrpcChannel? channel, long[] counters, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref counters[0]);
+        Interlocked.Add(ref counters[4], request.Bytes.Length);
+        while (true)
+        {
+            TimeSpan? retry;
+            long rejected;
+            if (channel is null)
+            {
+                (retry, rejected) = await PostAsync(request, settings, http, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                (retry, rejected) = await ExportAsync(request, settings, channel, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (retry is null)
+            {
+                if (rejected < 0)
+                {
+                    Interlocked.Increment(ref counters[3]);
+                }
+                else
+                {
+                    Interlocked.Add(ref counters[2], rejected);
+                }
+
+                return;
+            }
+
+            Interlocked.Increment(ref counters[1]);
+            await Task.Delay(retry.Value, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<(TimeSpan? Retry, long Rejected)> PostAsync(Request request, ReplaySettings settings, HttpClient http, CancellationToken cancellationToken)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Post, request.Path) { Content = new ByteArrayContent(request.Bytes) };
+        message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
+        if (settings.Token is not null)
+        {
+            message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", settings.Token);
+        }
+
+        using var response = await http.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable)
+        {
+            return (response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1), 0);
+        }
+
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            var status = SafeParse(body);
+            await Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"replay-otlp: {request.Path} answered {(int)response.StatusCode}: {status}")).ConfigureAwait(false);
+            return (null, -1);
+        }
+
+        return (null, request.Signal switch
+        {
+            "traces" => ExportTraceServiceResponse.Parser.ParseFrom(body).PartialSuccess?.RejectedSpans ?? 0,
+            "logs" => ExportLogsServiceResponse.Parser.ParseFrom(body).PartialSuccess?.RejectedLogRecords ?? 0,
+            _ => ExportMetricsServiceResponse.Parser.ParseFrom(body).PartialSuccess?.RejectedDataPoints ?? 0,
+        });
+
+        static string SafeParse(byte[] body)
+        {
+            try
+            {
+                return RpcStatus.Parser.ParseFrom(body).Message;
+            }
+            catch (InvalidProtocolBufferException)
+            {
+                return Encoding.UTF8.GetString(body);
+            }
+        }
+    }
+
+    private static async Task<(TimeSpan? Retry, long Rejected)> ExportAsync(Request request, ReplaySettings settings, GrpcChannel channel, CancellationToken cancellationToken)
+    {
+        var headers = settings.Token is null ? null : new Metadata { { "authorization", "Bearer " + settings.Token } };
+        var options = new CallOptions(headers, cancellationToken: cancellationToken);
+        try
+        {
+            return (null, request.Signal switch
+            {
+                "traces" => (await new TraceService.TraceServiceClient(channel).ExportAsync(ExportTraceServiceRequest.Parser.ParseFrom(request.Bytes), options).ConfigureAwait(false)).PartialSuccess?.RejectedSpans ?? 0,
+                "logs" => (await new LogsService.LogsServiceClient(channel).ExportAsync(ExportLogsServiceRequest.Parser.ParseFrom(request.Bytes), options).ConfigureAwait(false)).PartialSuccess?.RejectedLogRecords ?? 0,
+                _ => (await new MetricsService.MetricsServiceClient(channel).ExportAsync(ExportMetricsServiceRequest.Parser.ParseFrom(request.Bytes), options).ConfigureAwait(false)).PartialSuccess?.RejectedDataPoints ?? 0,
+            });
+        }
+        catch (RpcException ex) when (ex.StatusCode is StatusCode.ResourceExhausted or StatusCode.Unavailable)
+        {
+            var details = ex.Trailers.GetValueBytes("grpc-status-details-bin");
+            var delay = details is null ? TimeSpan.Zero : RpcStatus.Parser.ParseFrom(details).Details.Where(d => d.Is(RetryInfo.Descriptor)).Select(d => d.Unpack<RetryInfo>().RetryDelay.ToTimeSpan()).FirstOrDefault();
+            return (delay > TimeSpan.Zero ? delay : TimeSpan.FromSeconds(1), 0);
+        }
+        catch (RpcException ex)
+        {
+            await Console.Error.WriteLineAsync($"replay-otlp: {request.Signal} export failed: {ex.Status}").ConfigureAwait(false);
+            return (null, -1);
+        }
+    }
+
+    private static async Task<double?> WaitForDrainAsync(ReplaySettings settings, ReplayReport report, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { BaseAddress = settings.To };
+        if (settings.Token is not null)
+        {
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", settings.Token);
+        }
+
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            using var state = JsonDocument.Parse(await http.GetStringAsync(new Uri("api/state", UriKind.Relative), cancellationToken).ConfigureAwait(false));
+            if (state.RootElement.GetProperty("health").GetProperty("queuedRecords").GetInt64() == 0)
+            {
+                var total = report.Seconds + clock.Elapsed.TotalSeconds;
+                return (report.Metrics + report.Logs + report.Spans) / total;
+            }
+
+            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static Uri Address(string text) =>
+        Uri.TryCreate(text.EndsWith('/') ? text : text + "/", UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttp
+            ? uri
+            : throw new CliException($"--to is not an http:// address: '{text}'", "e.g. http://localhost:4318", CliErrors.Usage);
+
+    private static int Positive(int value, string option) =>
+        value > 0 ? value : throw new CliException($"{option} must be at least 1; it is {value}", "see --help", CliErrors.Usage);
+
+    private static DateTimeOffset? Time(string? text, string option) =>
+        text is null ? null
+        : DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time) ? time
+        : throw new CliException($"{option} is not a time: '{text}'", "use ISO-8601, e.g. 2023-01-29T08:00:00Z", CliErrors.Usage);
+
+    private static long EventTicks(Span span) =>
+        span.Duration < TimeSpan.Zero || span.Duration.Ticks > DateTimeOffset.MaxValue.UtcTicks - span.Start.UtcTicks ? span.Start.UtcTicks : span.End.UtcTicks;
+
+    /// <summary>One encoded OTLP/protobuf export request.</summary>
+    private sealed record Request(string Signal, string Path, byte[] Bytes)
+    {
+        /// <summary>The earliest event time in the request.</summary>
+        public long Start { get; init; }
+
+        /// <summary>Completes when the receiver has accepted the request (or it failed for good).</summary>
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        private static readonly long EpochTicks = DateTimeOffset.UnixEpoch.UtcTicks;
+
+        public static Request Of(List<MetricSample> samples)
+        {
+            var request = new ExportMetricsServiceRequest();
+            foreach (var instance in samples.GroupBy(x => x.Instance, StringComparer.Ordinal))
+            {
+                var scope = new ScopeMetrics();
+                foreach (var metric in instance.GroupBy(x => (x.Name, Delta: x.Coverage > TimeSpan.Zero)))
+                {
+                    var points = metric.Select(x => new NumberDataPoint
+                    {
+                        TimeUnixNano = Nanos(x.Time),
+                        StartTimeUnixNano = x.Coverage > TimeSpan.Zero ? Nanos(x.Time - x.Coverage) : 0,
+                        AsDouble = x.Value,
+                    });
+                    scope.Metrics.Add(metric.Key.Delta
+                        ? new Metric { Name = metric.Key.Name, Sum = new Sum { AggregationTemporality = AggregationTemporality.Delta, DataPoints = { points } } }
+                        : new Metric { Name = metric.Key.Name, Gauge = new Gauge { DataPoints = { points } } });
+                }
+
+                request.ResourceMetrics.Add(new ResourceMetrics { Resource = Pod(instance.Key), ScopeMetrics = { scope } });
+            }
+
+            return new Request("metrics", "v1/metrics", request.ToByteArray()) { Start = samples.Min(x => x.Time.UtcTicks) };
+        }
+
+        public static Request Of(List<LogRecord> logs)
+        {
+            var request = new ExportLogsServiceRequest();
+            foreach (var instance in logs.GroupBy(x => x.Instance, StringComparer.Ordinal))
+            {
+                var scope = new ScopeLogs();
+                foreach (var x in instance)
+                {
+                    scope.LogRecords.Add(new OtlpLog
+                    {
+                        TimeUnixNano = Nanos(x.Time),
+                        Body = new AnyValue { StringValue = x.Message },
+                        SeverityText = x.Level ?? string.Empty,
+                        SeverityNumber = Severity(x.Level),
+                        TraceId = x.TraceId is null ? ByteString.Empty : Id(x.TraceId, 16),
+                        SpanId = x.SpanId is null ? ByteString.Empty : Id(x.SpanId, 8),
+                    });
+                }
+
+                request.ResourceLogs.Add(new ResourceLogs { Resource = Pod(instance.Key), ScopeLogs = { scope } });
+            }
+
+            return new Request("logs", "v1/logs", request.ToByteArray()) { Start = logs.Min(x => x.Time.UtcTicks) };
+        }
+
+        public static Request Of(List<Span> spans)
+        {
+            var request = new ExportTraceServiceRequest();
+            foreach (var instance in spans.GroupBy(x => x.Instance, StringComparer.Ordinal))
+            {
+                var scope = new ScopeSpans();
+                foreach (var x in instance)
+                {
+                    var span = new OtlpSpan
+                    {
+                        TraceId = Id(x.TraceId, 16),
+                        SpanId = Id(x.SpanId, 8),
+                        ParentSpanId = x.ParentSpanId is null ? ByteString.Empty : Id(x.ParentSpanId, 8),
+                        Name = x.Operation,
+                        Kind = (OtlpSpan.Types.SpanKind)(int)x.Kind,
+                        StartTimeUnixNano = Nanos(x.Start),
+                        EndTimeUnixNano = (ulong)((x.Start.UtcTicks - EpochTicks + x.Duration.Ticks) * 100),
+                        Status = x.Status == SpanStatus.Unset ? null : new MstGad.AspNetCore.Protocol.Trace.Status { Code = x.Status == SpanStatus.Ok ? MstGad.AspNetCore.Protocol.Trace.Status.Types.StatusCode.Ok : MstGad.AspNetCore.Protocol.Trace.Status.Types.StatusCode.Error },
+                    };
+                    if (x.Attributes is { } attributes)
+                    {
+                        span.Attributes.Add(attributes.Select(a => new KeyValue { Key = a.Key, Value = new AnyValue { StringValue = a.Value } }));
+                    }
+
+                    scope.Spans.Add(span);
+                }
+
+                request.ResourceSpans.Add(new ResourceSpans { Resource = Pod(instance.Key), ScopeSpans = { scope } });
+            }
+
+            return new Request("traces", "v1/traces", request.ToByteArray()) { Start = spans.Min(EventTicks) };
+        }
+
+        private static Resource Pod(string instance) => new() { Attributes = { new KeyValue { Key = "k8s.pod.name", Value = new AnyValue { StringValue = instance } } } };
+
+        private static ulong Nanos(DateTimeOffset time) => (ulong)(time.UtcTicks - EpochTicks) * 100;
+
+        /// <summary>An id as OTLP bytes: hex ids of the right length as they are; others (the Nezha study's trace ids) as the first bytes of their SHA-256, so equal ids stay equal.</summary>
+        private static ByteString Id(string id, int length)
+        {
+            if (id.Length == length * 2 && id.All(char.IsAsciiHexDigit))
+            {
+                return ByteString.CopyFrom(Convert.FromHexString(id));
+            }
+
+            return ByteString.CopyFrom(SHA256.HashData(Encoding.UTF8.GetBytes(id)).AsSpan(0, length));
+        }
+
+        private static int Severity(string? level) => LogLevels.IndexOf(level) switch
+        {
+            0 => 1,
+            1 => 5,
+            2 => 9,
+            3 => 13,
+            4 => 17,
+            5 => 21,
+            _ => 0,
+        };
+    }
+}
+
+/// <summary>The settings of <c>mstgad replay-otlp</c>.</summary>
+internal sealed record ReplaySettings(Uri To, bool Grpc, int Senders, int Batch, TimeSpan Window, string? Token, DateTimeOffset? From, DateTimeOffset? Until);
+
+/// <summary>What <c>mstgad replay-otlp</c> sent and how fast.</summary>
+internal sealed record ReplayReport(long Metrics, long Logs, long Spans, long Requests, long Retries, long Rejected, long FailedRequests, long Bytes, double Seconds, double RecordsPerSecond, double? Drained)
+{
+    /// <summary>Requests that failed for good.</summary>
+    public long Failed => FailedRequests;
+
+    public override string ToString() =>
+        string.Create(CultureInfo.InvariantCulture, $"replay-otlp: {Metrics + Logs + Spans} records ({Metrics} metrics, {Logs} logs, {Spans} spans) in {Requests} requests ({Bytes / 1048576.0:F1} MiB), {Retries} retries after 429/RESOURCE_EXHAUSTED, {Rejected} items rejected, {FailedRequests} requests failed; ")
+        + string.Create(CultureInfo.InvariantCulture, $"sent in {Seconds:F1} s: {RecordsPerSecond:F0} records/s")
+        + (Drained is { } d ? string.Create(CultureInfo.InvariantCulture, $"; taken by the detector (queue empty) at {d:F0} records/s") : string.Empty);
+}
