@@ -374,13 +374,13 @@ internal sealed class MstgadNetwork : Module
         {
             sHat = _reconstructTraces!.forward(Last(x.Traces!));
             var diff = Last(traces) - sHat; // [E, F_s]
-            edgeErrors = diff.square();
+            edgeErrors = diff.Squared();
             var spread = zeros(batch.NodeCount, _fs, device: device).index_add(0, batch.Sources, diff, Scalars.UnitAlpha).index_add(0, batch.Targets, diff, Scalars.UnitAlpha);
             parts.Add(_traceToNodes!.forward(spread));
         }
 
         var r = parts.Count == 1 ? parts[0] : cat(parts, 1);
-        var errors = r.square();
+        var errors = r.Squared();
         var output = new NetworkOutput
         {
             Errors = errors,

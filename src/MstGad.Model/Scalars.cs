@@ -7,7 +7,7 @@ namespace MstGad.Model;
 /// The scalars the network's operations take, kept alive for as long as the operations run.
 /// </summary>
 /// <remarks>
-/// TorchSharp turns a number passed to an operation (and the implicit α = 1 of <c>a + b</c> and <c>add_</c>) into a
+/// TorchSharp turns a number passed to an operation (and the implicit α = 1 of <c>a + b</c> and <c>add_</c>, and the exponent 2 of <c>square()</c>) into a
 /// <see cref="Scalar"/>, a wrapper of a native object with a finalizer, and reads only its handle: once the handle is
 /// read the wrapper is garbage, and a collection during the native call can free the object while libtorch reads it
 /// (seen as "Expected false to be true" from <c>c10::Scalar::toFloat</c>, in a test run under load). Every operation
@@ -19,6 +19,9 @@ internal static class Scalars
 {
     /// <summary>The α of an addition, as TorchSharp's <c>add(target)</c> passes it (the integer 1).</summary>
     public static readonly Scalar One = 1.ToScalar();
+
+    /// <summary>The exponent of a square, as TorchSharp's <c>square()</c> passes it (the integer 2).</summary>
+    public static readonly Scalar Two = 2.ToScalar();
 
     /// <summary>The integer 0 (the start of a range; the label of a normal point).</summary>
     public static readonly Scalar Zero = 0.ToScalar();
@@ -37,6 +40,9 @@ internal static class Scalars
 
     /// <summary>The label of an unlabelled point, the integer −1 (an abnormal one is <see cref="One"/>).</summary>
     public static readonly Scalar Unlabelled = (-1).ToScalar();
+
+    /// <summary><c>a.square()</c> with a kept exponent (TorchSharp's <c>square()</c> is <c>pow(2)</c>).</summary>
+    public static Tensor Squared(this Tensor a) => a.pow(Two);
 
     /// <summary><c>a + b</c> with a kept α.</summary>
     public static Tensor Plus(this Tensor a, Tensor b) => a.add(b, One);
