@@ -107,10 +107,13 @@
     svg.append(defs);
     const nodes = state.graph.nodes;
     if (!nodes.length) return;
-    const cx = 240, cy = 180, r = Math.min(150, 40 + nodes.length * 6);
-    const pos = {};
+    // A circle with every label written outward along its radius (turned over on the left half), so that labels
+    // cover neither the edges nor each other and stay inside the view box.
+    const cx = 320, cy = 280, r = Math.min(130, 40 + nodes.length * 6);
+    const pos = {}, angle = {};
     nodes.forEach((n, i) => {
       const a = (2 * Math.PI * i) / nodes.length - Math.PI / 2;
+      angle[n.name] = a;
       pos[n.name] = [cx + r * Math.cos(a), cy + r * Math.sin(a)];
     });
     for (const [a, b] of state.graph.edges) {
@@ -119,9 +122,15 @@
     }
     for (const n of nodes) {
       const g = el('svg:g', { class: 'node' + (n.suspected ? ' suspected' : ''), 'data-instance': n.name });
-      g.append(el('svg:circle', { cx: pos[n.name][0], cy: pos[n.name][1], r: 7 }));
+      const [x, y] = pos[n.name], a = angle[n.name];
+      g.append(el('svg:circle', { cx: x, cy: y, r: 6 }));
       const label = n.name.length > 22 ? n.name.slice(0, 21) + '…' : n.name;
-      g.append(el('svg:text', { x: pos[n.name][0] + 9, y: pos[n.name][1] + 3 }, label));
+      const left = Math.cos(a) < -1e-9;
+      const degrees = (a * 180) / Math.PI + (left ? 180 : 0);
+      g.append(el('svg:text', {
+        x: x + (left ? -10 : 10), y: y + 3, 'text-anchor': left ? 'end' : 'start',
+        transform: 'rotate(' + degrees.toFixed(2) + ' ' + x.toFixed(2) + ' ' + y.toFixed(2) + ')',
+      }, label));
       g.append(el('svg:title', {}, n.name));
       svg.append(g);
     }
