@@ -49,9 +49,12 @@ internal static class ReplayOtlpCommand
         var until = new Option<string?>("--until") { Description = "Send only records before this time (ISO-8601, UTC)." };
         var wait = new Option<bool>("--wait") { Description = "After sending, poll the receiver's api/state until its queue is empty and report the rate at which the detector took the records (OTLP/HTTP address only)." };
         var json = new Option<bool>("--json") { Description = "Print the figures as JSON." };
+        var resume = new Option<bool>("--resume") { Description = "Number the deliveries (MstGad-Delivery) and keep every request: when the receiver goes away and comes back (a restart from its checkpoint), ask it which deliveries it has and send again exactly the others." };
+        var sender = new Option<string?>("--sender") { Description = "With --resume: this sender's id (letters, digits, '-', '_', '.', ':'); default replay- and a random number." };
+        var resumeTimeout = new Option<string>("--resume-timeout") { Description = "With --resume: how long to wait for the receiver to come back.", DefaultValueFactory = _ => "5m" };
         var command = new Command("replay-otlp", "Send a recorded telemetry folder to an OTLP receiver (e.g. mstgad serve) in event-time order from several senders, and measure the throughput.")
         {
-            data, to, protocol, senders, batch, window, token, from, until, wait, json,
+            data, to, protocol, senders, batch, window, token, from, until, wait, json, resume, sender, resumeTimeout,
         };
         command.SetGuardedAction(async (result, cancellationToken) =>
         {
@@ -68,7 +71,9 @@ internal static class ReplayOtlpCommand
                 Durations.Parse(result.GetValue(window)!),
                 result.GetValue(token),
                 Time(result.GetValue(from), "--from"),
-                Time(result.GetValue(until), "--until"));
+                Time(result.GetValue(until), "--until"),
+                result.GetValue(resume) ? Sender(result.GetValue(sender)) : result.GetValue(sender) is null ? null : throw new CliException("--sender is for --resume", "add --resume", CliErrors.Usage),
+                Durations.Parse(result.GetValue(resumeTimeout)!));
             var source = DataFolder.Open(result.GetRequiredValue(data), ReadMode.Lenient);
             var all = await TelemetryDirectory.ReadAllAsync(source, cancellationToken).ConfigureAwait(false);
             var report = await SendAsync(all, settings, cancellationToken).ConfigureAwait(false);
@@ -92,18 +97,19 @@ internal static class ReplayOtlpCommand
     internal static async Task<ReplayReport> SendAsync(RecordedTelemetry all, ReplaySettings settings, CancellationToken cancellationToken)
     {
         var requests = Channel.CreateBounded<Request>(new BoundedChannelOptions(settings.Senders * 2) { SingleWriter = true });
-        var counters = new long[6];
+        var counters = new long[9];
         var clock = Stopwatch.StartNew();
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = settings.Senders, AutomaticDecompression = DecompressionMethods.None }) { BaseAddress = settings.To, Timeout = TimeSpan.FromMinutes(2) };
         using var channel = settings.Grpc ? GrpcChannel.ForAddress(settings.To, new GrpcChannelOptions { MaxSendMessageSize = null }) : null;
-        var producer = Task.Run(() => ProduceAsync(all, settings, requests.Writer, cancellationToken), cancellationToken);
+        using var resumer = settings.Sender is null ? null : new Resumer(settings, http, channel, counters);
+        var producer = Task.Run(() => ProduceAsync(all, settings, requests.Writer, resumer, cancellationToken), cancellationToken);
         var workers = Enumerable.Range(0, settings.Senders).Select(_ => Task.Run(async () =>
         {
             await foreach (var request in requests.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
                 try
                 {
-                    await SendOneAsync(request, settings, http, channel, counters, cancellationToken).ConfigureAwait(false);
+                    await SendOneAsync(request, settings, http, channel, counters, resumer, cancellationToken).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -114,11 +120,19 @@ internal static class ReplayOtlpCommand
         var (metrics, logs, spans) = await producer.ConfigureAwait(false);
         await Task.WhenAll(workers).ConfigureAwait(false);
         var elapsed = clock.Elapsed;
+        var confirmed = resumer is null ? (double?)null : await resumer.ConfirmAsync(cancellationToken).ConfigureAwait(false);
         var records = metrics + logs + spans;
-        return new ReplayReport(metrics, logs, spans, counters[0], counters[1], counters[2], counters[3], counters[4], elapsed.TotalSeconds, records / elapsed.TotalSeconds, null);
+        return new ReplayReport(metrics, logs, spans, counters[0], counters[1], counters[2], counters[3], counters[4], elapsed.TotalSeconds, records / elapsed.TotalSeconds, null)
+        {
+            Restarts = settings.Sender is null ? null : counters[5],
+            ResentRequests = counters[6],
+            ResentRecords = counters[7],
+            InFlightResent = counters[8],
+            CheckpointedAfter = confirmed,
+        };
     }
 
-    private static async Task<(long, long, long)> ProduceAsync(RecordedTelemetry all, ReplaySettings settings, ChannelWriter<Request> writer, CancellationToken cancellationToken)
+    private static async Task<(long, long, long)> ProduceAsync(RecordedTelemetry all, ReplaySettings settings, ChannelWriter<Request> writer, Resumer? resumer, CancellationToken cancellationToken)
     {
         try
         {
@@ -188,6 +202,7 @@ internal static class ReplayOtlpCommand
                     await inFlight.Dequeue().Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
                 }
 
+                resumer?.Add(request);
                 inFlight.Enqueue(request);
                 await writer.WriteAsync(request, cancellationToken).ConfigureAwait(false);
             }
@@ -221,8 +236,12 @@ internal static class ReplayOtlpCommand
         }
     }
 
-    /// <summary>Sends one request until it is accepted (retrying refusals after the delay asked for); counts [requests, retries, rejected items, failed requests, bytes].</summary>
-    private static async Task SendOneAsync(Request request, ReplaySettings settings, HttpClient http, GrpcChannel? channel, long[] counters, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends one request until it is accepted (retrying refusals after the delay asked for; with --resume, also after the
+    /// receiver went away and came back, unless the state it restored has the request); counts [requests, retries,
+    /// rejected items, failed requests, bytes, restarts, re-sent requests, re-sent records, in-flight re-sent].
+    /// </summary>
+    private static async Task SendOneAsync(Request request, ReplaySettings settings, HttpClient http, GrpcChannel? channel, long[] counters, Resumer? resumer, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref counters[0]);
         Interlocked.Add(ref counters[4], request.Bytes.Length);
@@ -230,13 +249,22 @@ internal static class ReplayOtlpCommand
         {
             TimeSpan? retry;
             long rejected;
-            if (channel is null)
+            var generation = resumer is null ? 0 : await resumer.WaitWhileRecoveringAsync(cancellationToken).ConfigureAwait(false);
+            try
             {
-                (retry, rejected) = await PostAsync(request, settings, http, cancellationToken).ConfigureAwait(false);
+                (retry, rejected) = await SendAsync(request, settings, http, channel, cancellationToken).ConfigureAwait(false);
             }
-            else
+            catch (Exception ex) when (resumer is not null && Resumer.IsConnectionLost(ex, cancellationToken))
             {
-                (retry, rejected) = await ExportAsync(request, settings, channel, cancellationToken).ConfigureAwait(false);
+                var state = await resumer.RecoverAsync(generation, cancellationToken).ConfigureAwait(false);
+                if (state.Contains(request.Sequence))
+                {
+                    request.Accepted = true;
+                    return;
+                }
+
+                Interlocked.Increment(ref counters[8]);
+                continue;
             }
 
             if (retry is null)
@@ -248,6 +276,7 @@ internal static class ReplayOtlpCommand
                 else
                 {
                     Interlocked.Add(ref counters[2], rejected);
+                    request.Accepted = true;
                 }
 
                 return;
@@ -258,10 +287,243 @@ internal static class ReplayOtlpCommand
         }
     }
 
+    private static Task<(TimeSpan? Retry, long Rejected)> SendAsync(Request request, ReplaySettings settings, HttpClient http, GrpcChannel? channel, CancellationToken cancellationToken) =>
+        channel is null ? PostAsync(request, settings, http, cancellationToken) : ExportAsync(request, settings, channel, cancellationToken);
+
+    /// <summary>
+    /// The --resume protocol: every request is numbered (<c>MstGad-Delivery: sender/n</c>) and kept. When the receiver
+    /// cannot be reached, the first sender to notice waits until it answers again, asks which deliveries it has
+    /// (<c>GET mstgad/deliveries/{sender}</c>: after a restart, those in its restored checkpoint), and sends again, in
+    /// order, every request it had accepted that the answer lacks, before anything newer goes out; the requests that
+    /// were in flight are then sent again by their senders unless the answer has them.
+    /// </summary>
+    private sealed class Resumer(ReplaySettings settings, HttpClient http, GrpcChannel? channel, long[] counters) : IDisposable
+    {
+        private readonly SemaphoreSlim _gate = new(1, 1);
+        private readonly List<Request> _requests = [];
+        private readonly HttpClient _state = new(new SocketsHttpHandler())
+        {
+            BaseAddress = settings.To,
+            Timeout = TimeSpan.FromSeconds(10),
+            DefaultRequestVersion = channel is null ? HttpVersion.Version11 : HttpVersion.Version20,
+            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+
+        private volatile int _generation;
+        private DeliveryAnswer _last = new(new(0, []), new(0, []));
+
+        public void Add(Request request)
+        {
+            lock (_requests)
+            {
+                request.Sequence = _requests.Count;
+                request.Sender = settings.Sender;
+                _requests.Add(request);
+            }
+        }
+
+        /// <summary>Waits while a recovery runs (nothing new goes out before the re-sent requests); returns the generation.</summary>
+        public async Task<int> WaitWhileRecoveringAsync(CancellationToken cancellationToken)
+        {
+            if (_gate.CurrentCount > 0)
+            {
+                return _generation;
+            }
+
+            await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            _gate.Release();
+            return _generation;
+        }
+
+        public static bool IsConnectionLost(Exception ex, CancellationToken cancellationToken) => ex switch
+        {
+            HttpRequestException => true,
+            RpcException rpc => rpc.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown,
+            TaskCanceledException => !cancellationToken.IsCancellationRequested,
+            _ => false,
+        };
+
+        public async Task<DeliveryAnswer> RecoverAsync(int generation, CancellationToken cancellationToken)
+        {
+            await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                if (_generation != generation)
+                {
+                    return _last; // recovered by another sender meanwhile
+                }
+
+                while (true)
+                {
+                    var answer = await AskAsync(cancellationToken).ConfigureAwait(false);
+                    List<Request> missing;
+                    lock (_requests)
+                    {
+                        missing = [.. _requests.Where(r => r.Accepted && !answer.Contains(r.Sequence))];
+                    }
+
+                    await Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                        $"replay-otlp: the receiver is back and has this sender's deliveries below {answer.Received.Below} (and {answer.Received.Above.Length} above); sending again the {missing.Count} accepted before that it does not have ({missing.Sum(r => r.Records)} records)")).ConfigureAwait(false);
+                    try
+                    {
+                        foreach (var request in missing)
+                        {
+                            while (true)
+                            {
+                                var (retry, _) = await SendAsync(request, settings, http, channel, cancellationToken).ConfigureAwait(false);
+                                if (retry is null)
+                                {
+                                    break;
+                                }
+
+                                await Task.Delay(retry.Value, cancellationToken).ConfigureAwait(false);
+                            }
+
+                            Interlocked.Increment(ref counters[6]);
+                            Interlocked.Add(ref counters[7], request.Records);
+                        }
+                    }
+                    catch (Exception ex) when (IsConnectionLost(ex, cancellationToken))
+                    {
+                        continue; // gone again: ask again
+                    }
+
+                    Interlocked.Increment(ref counters[5]);
+                    _last = answer;
+                    _generation++;
+                    return answer;
+                }
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+
+        /// <summary>
+        /// After the last request: waits until the receiver's newest checkpoint has every accepted request (then nothing
+        /// is lost whatever happens to it), recovering when it goes away meanwhile; returns the seconds waited.
+        /// </summary>
+        public async Task<double> ConfirmAsync(CancellationToken cancellationToken)
+        {
+            var clock = Stopwatch.StartNew();
+            while (true)
+            {
+                var generation = await WaitWhileRecoveringAsync(cancellationToken).ConfigureAwait(false);
+                DeliveryAnswer answer;
+                try
+                {
+                    answer = await AskOnceAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (IsConnectionLost(ex, cancellationToken))
+                {
+                    await RecoverAsync(generation, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                bool all;
+                lock (_requests)
+                {
+                    all = _requests.All(r => !r.Accepted || answer.Checkpointed.Contains(r.Sequence));
+                }
+
+                if (all)
+                {
+                    return clock.Elapsed.TotalSeconds;
+                }
+
+                if (clock.Elapsed > settings.ResumeTimeout)
+                {
+                    throw new CliException($"the receiver's checkpoints did not take every delivery within {settings.ResumeTimeout}", "does it write checkpoints (serve --checkpoints)? raise --resume-timeout", CliErrors.Failed);
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public void Dispose()
+        {
+            _gate.Dispose();
+            _state.Dispose();
+        }
+
+        private async Task<DeliveryAnswer> AskAsync(CancellationToken cancellationToken)
+        {
+            var deadline = Stopwatch.StartNew();
+            while (true)
+            {
+                try
+                {
+                    return await AskOnceAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (IsConnectionLost(ex, cancellationToken))
+                {
+                    // not back yet
+                }
+
+                if (deadline.Elapsed > settings.ResumeTimeout)
+                {
+                    throw new CliException($"the receiver {settings.To} did not come back within {settings.ResumeTimeout}", "start it again, or raise --resume-timeout", CliErrors.Failed);
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        private async Task<DeliveryAnswer> AskOnceAsync(CancellationToken cancellationToken)
+        {
+            while (true)
+            {
+                {
+                    using var message = new HttpRequestMessage(HttpMethod.Get, new Uri("mstgad/deliveries/" + settings.Sender, UriKind.Relative));
+                    if (settings.Token is not null)
+                    {
+                        message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", settings.Token);
+                    }
+
+                    using var response = await _state.SendAsync(message, cancellationToken).ConfigureAwait(false);
+                    if (response.StatusCode == HttpStatusCode.OK)
+                    {
+                        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
+                        var root = json.RootElement;
+                        return new DeliveryAnswer(Set(root.GetProperty("received")), Set(root.GetProperty("checkpointed")));
+
+                        static DeliveryNumbers Set(JsonElement set) => new(set.GetProperty("below").GetInt64(), [.. set.GetProperty("above").EnumerateArray().Select(e => e.GetInt64())]);
+                    }
+
+                    if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.NotFound or HttpStatusCode.BadRequest)
+                    {
+                        throw new CliException($"the receiver answered {(int)response.StatusCode} to GET mstgad/deliveries/{settings.Sender}", "--resume needs mstgad serve (or MapMstGadOtlp) and the right --token", CliErrors.Failed);
+                    }
+
+                    // Starting or stopping (503 and the like): not ready yet.
+                    throw new HttpRequestException($"the receiver answered {(int)response.StatusCode}");
+                }
+            }
+        }
+    }
+
+    /// <summary>Delivery numbers: every number below <paramref name="Below"/> and those in <paramref name="Above"/> (ascending).</summary>
+    private sealed record DeliveryNumbers(long Below, long[] Above)
+    {
+        public bool Contains(long sequence) => sequence < Below || Array.BinarySearch(Above, sequence) >= 0;
+    }
+
+    /// <summary>What a receiver has of this sender: taken (queued or in its state), and in its newest checkpoint.</summary>
+    private sealed record DeliveryAnswer(DeliveryNumbers Received, DeliveryNumbers Checkpointed)
+    {
+        public bool Contains(long sequence) => Received.Contains(sequence);
+    }
+
     private static async Task<(TimeSpan? Retry, long Rejected)> PostAsync(Request request, ReplaySettings settings, HttpClient http, CancellationToken cancellationToken)
     {
         using var message = new HttpRequestMessage(HttpMethod.Post, request.Path) { Content = new ByteArrayContent(request.Bytes) };
         message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
+        if (request.Sender is not null)
+        {
+            message.Headers.Add("MstGad-Delivery", string.Create(CultureInfo.InvariantCulture, $"{request.Sender}/{request.Sequence}"));
+        }
+
         if (settings.Token is not null)
         {
             message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", settings.Token);
@@ -303,7 +565,17 @@ internal static class ReplayOtlpCommand
 
     private static async Task<(TimeSpan? Retry, long Rejected)> ExportAsync(Request request, ReplaySettings settings, GrpcChannel channel, CancellationToken cancellationToken)
     {
-        var headers = settings.Token is null ? null : new Metadata { { "authorization", "Bearer " + settings.Token } };
+        var headers = new Metadata();
+        if (settings.Token is not null)
+        {
+            headers.Add("authorization", "Bearer " + settings.Token);
+        }
+
+        if (request.Sender is not null)
+        {
+            headers.Add("mstgad-delivery", string.Create(CultureInfo.InvariantCulture, $"{request.Sender}/{request.Sequence}"));
+        }
+
         var options = new CallOptions(headers, cancellationToken: cancellationToken);
         try
         {
@@ -314,13 +586,14 @@ internal static class ReplayOtlpCommand
                 _ => (await new MetricsService.MetricsServiceClient(channel).ExportAsync(ExportMetricsServiceRequest.Parser.ParseFrom(request.Bytes), options).ConfigureAwait(false)).PartialSuccess?.RejectedDataPoints ?? 0,
             });
         }
-        catch (RpcException ex) when (ex.StatusCode is StatusCode.ResourceExhausted or StatusCode.Unavailable)
+        catch (RpcException ex) when (ex.StatusCode is StatusCode.ResourceExhausted
+            || (ex.StatusCode is StatusCode.Unavailable && (request.Sender is null || ex.Trailers.GetValueBytes("grpc-status-details-bin") is not null)))
         {
             var details = ex.Trailers.GetValueBytes("grpc-status-details-bin");
             var delay = details is null ? TimeSpan.Zero : RpcStatus.Parser.ParseFrom(details).Details.Where(d => d.Is(RetryInfo.Descriptor)).Select(d => d.Unpack<RetryInfo>().RetryDelay.ToTimeSpan()).FirstOrDefault();
             return (delay > TimeSpan.Zero ? delay : TimeSpan.FromSeconds(1), 0);
         }
-        catch (RpcException ex)
+        catch (RpcException ex) when (request.Sender is null || !Resumer.IsConnectionLost(ex, cancellationToken))
         {
             await Console.Error.WriteLineAsync($"replay-otlp: {request.Signal} export failed: {ex.Status}").ConfigureAwait(false);
             return (null, -1);
@@ -354,6 +627,11 @@ internal static class ReplayOtlpCommand
             ? uri
             : throw new CliException($"--to is not an http:// address: '{text}'", "e.g. http://localhost:4318", CliErrors.Usage);
 
+    private static string Sender(string? sender) =>
+        sender is null ? "replay-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))
+        : MstGad.Hosting.DeliveryTag.IsSender(sender) ? sender
+        : throw new CliException($"--sender is not a sender id: '{sender}'", "use 1 to 128 letters, digits, '-', '_', '.' or ':'", CliErrors.Usage);
+
     private static int Positive(int value, string option) =>
         value > 0 ? value : throw new CliException($"{option} must be at least 1; it is {value}", "see --help", CliErrors.Usage);
 
@@ -370,6 +648,24 @@ internal static class ReplayOtlpCommand
     {
         /// <summary>The earliest event time in the request.</summary>
         public long Start { get; init; }
+
+        /// <summary>The records in the request.</summary>
+        public int Records { get; init; }
+
+        /// <summary>With --resume: the sender's id, and the request's number in its count.</summary>
+        public string? Sender { get; set; }
+
+        /// <inheritdoc cref="Sender"/>
+        public long Sequence { get; set; }
+
+        /// <summary>Whether the receiver accepted it.</summary>
+        public bool Accepted
+        {
+            get => Volatile.Read(ref _accepted);
+            set => Volatile.Write(ref _accepted, value);
+        }
+
+        private bool _accepted;
 
         /// <summary>Completes when the receiver has accepted the request (or it failed for good).</summary>
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -398,7 +694,7 @@ internal static class ReplayOtlpCommand
                 request.ResourceMetrics.Add(new ResourceMetrics { Resource = Pod(instance.Key), ScopeMetrics = { scope } });
             }
 
-            return new Request("metrics", "v1/metrics", request.ToByteArray()) { Start = samples.Min(x => x.Time.UtcTicks) };
+            return new Request("metrics", "v1/metrics", request.ToByteArray()) { Start = samples.Min(x => x.Time.UtcTicks), Records = samples.Count };
         }
 
         public static Request Of(List<LogRecord> logs)
@@ -423,7 +719,7 @@ internal static class ReplayOtlpCommand
                 request.ResourceLogs.Add(new ResourceLogs { Resource = Pod(instance.Key), ScopeLogs = { scope } });
             }
 
-            return new Request("logs", "v1/logs", request.ToByteArray()) { Start = logs.Min(x => x.Time.UtcTicks) };
+            return new Request("logs", "v1/logs", request.ToByteArray()) { Start = logs.Min(x => x.Time.UtcTicks), Records = logs.Count };
         }
 
         public static Request Of(List<Span> spans)
@@ -456,7 +752,7 @@ internal static class ReplayOtlpCommand
                 request.ResourceSpans.Add(new ResourceSpans { Resource = Pod(instance.Key), ScopeSpans = { scope } });
             }
 
-            return new Request("traces", "v1/traces", request.ToByteArray()) { Start = spans.Min(EventTicks) };
+            return new Request("traces", "v1/traces", request.ToByteArray()) { Start = spans.Min(EventTicks), Records = spans.Count };
         }
 
         private static Resource Pod(string instance) => new() { Attributes = { new KeyValue { Key = "k8s.pod.name", Value = new AnyValue { StringValue = instance } } } };
@@ -488,7 +784,7 @@ internal static class ReplayOtlpCommand
 }
 
 /// <summary>The settings of <c>mstgad replay-otlp</c>.</summary>
-internal sealed record ReplaySettings(Uri To, bool Grpc, int Senders, int Batch, TimeSpan Window, string? Token, DateTimeOffset? From, DateTimeOffset? Until);
+internal sealed record ReplaySettings(Uri To, bool Grpc, int Senders, int Batch, TimeSpan Window, string? Token, DateTimeOffset? From, DateTimeOffset? Until, string? Sender = null, TimeSpan ResumeTimeout = default);
 
 /// <summary>What <c>mstgad replay-otlp</c> sent and how fast.</summary>
 internal sealed record ReplayReport(long Metrics, long Logs, long Spans, long Requests, long Retries, long Rejected, long FailedRequests, long Bytes, double Seconds, double RecordsPerSecond, double? Drained)
@@ -496,8 +792,24 @@ internal sealed record ReplayReport(long Metrics, long Logs, long Spans, long Re
     /// <summary>Requests that failed for good.</summary>
     public long Failed => FailedRequests;
 
+    /// <summary>With --resume: how often the receiver went away and came back (null without --resume).</summary>
+    public long? Restarts { get; init; }
+
+    /// <summary>Requests accepted before a restart that the restored receiver did not have, sent again.</summary>
+    public long ResentRequests { get; init; }
+
+    /// <summary>The records of <see cref="ResentRequests"/>.</summary>
+    public long ResentRecords { get; init; }
+
+    /// <summary>Requests in flight when the receiver went away, sent again because it did not have them.</summary>
+    public long InFlightResent { get; init; }
+
+    /// <summary>With --resume: seconds after the last request until the receiver's newest checkpoint had every delivery.</summary>
+    public double? CheckpointedAfter { get; init; }
+
     public override string ToString() =>
         string.Create(CultureInfo.InvariantCulture, $"replay-otlp: {Metrics + Logs + Spans} records ({Metrics} metrics, {Logs} logs, {Spans} spans) in {Requests} requests ({Bytes / 1048576.0:F1} MiB), {Retries} retries after 429/RESOURCE_EXHAUSTED, {Rejected} items rejected, {FailedRequests} requests failed; ")
         + string.Create(CultureInfo.InvariantCulture, $"sent in {Seconds:F1} s: {RecordsPerSecond:F0} records/s")
-        + (Drained is { } d ? string.Create(CultureInfo.InvariantCulture, $"; taken by the detector (queue empty) at {d:F0} records/s") : string.Empty);
+        + (Drained is { } d ? string.Create(CultureInfo.InvariantCulture, $"; taken by the detector (queue empty) at {d:F0} records/s") : string.Empty)
+        + (Restarts is { } r ? string.Create(CultureInfo.InvariantCulture, $"; the receiver came back {r} times: {ResentRequests} accepted requests it no longer had sent again ({ResentRecords} records), and {InFlightResent} in flight; every delivery in its checkpoint {CheckpointedAfter:F1} s after the last") : string.Empty);
 }

@@ -90,7 +90,7 @@ internal static class ServeCommand
 
             status = monitor.Status;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"mstgad serve: stopped at watermark {status.Watermark?.ToString("O", CultureInfo.InvariantCulture) ?? "(none)"}; {status.RecordsReceived} records received, {status.RecordsRejected} refused; {status.StepsClosed} steps closed; last checkpoint {status.LastCheckpoint ?? "(none)"}"));
+                $"mstgad serve: stopped at watermark {status.Watermark?.ToString("O", CultureInfo.InvariantCulture) ?? "(none)"}; {status.RecordsReceived} records received, {status.RecordsRejected} refused, {status.DuplicateDeliveries} duplicate deliveries ignored; {status.StepsClosed} steps closed; last checkpoint {status.LastCheckpoint ?? "(none)"}"));
             Console.WriteLine("online report: " + monitor.Report);
             return 0;
         });

@@ -1,5 +1,6 @@
 using Grpc.AspNetCore.Server;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -47,8 +48,9 @@ public static class MstGadOtlpExtensions
     }
 
     /// <summary>
-    /// Maps OTLP/HTTP (<c>POST /v1/traces</c>, <c>/v1/logs</c>, <c>/v1/metrics</c>; protobuf or JSON, gzip) and the
-    /// OTLP/gRPC export services. gRPC needs an HTTP/2 endpoint (over plain TCP: one that speaks HTTP/2 only, as OTLP's
+    /// Maps OTLP/HTTP (<c>POST /v1/traces</c>, <c>/v1/logs</c>, <c>/v1/metrics</c>; protobuf or JSON, gzip), the
+    /// OTLP/gRPC export services, and <c>GET /mstgad/deliveries/{sender}</c> (which numbered deliveries of a sender the
+    /// detector has, for re-sending after a restart; see <see cref="DeliveryTag"/>). gRPC needs an HTTP/2 endpoint (over plain TCP: one that speaks HTTP/2 only, as OTLP's
     /// port 4317); OTLP/HTTP is usually on another (4318).
     /// </summary>
     /// <param name="endpoints">The application's endpoints.</param>
@@ -56,13 +58,58 @@ public static class MstGadOtlpExtensions
     public static IEndpointRouteBuilder MapMstGadOtlp(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        endpoints.MapPost("/v1/traces", context => OtlpHttp.HandleAsync(context, Signal.Traces, ExportTraceServiceRequest.Parser, static (r, m) => r.Export(m), OtlpResponses.Traces));
-        endpoints.MapPost("/v1/logs", context => OtlpHttp.HandleAsync(context, Signal.Logs, ExportLogsServiceRequest.Parser, static (r, m) => r.Export(m), OtlpResponses.Logs));
-        endpoints.MapPost("/v1/metrics", context => OtlpHttp.HandleAsync(context, Signal.Metrics, ExportMetricsServiceRequest.Parser, static (r, m) => r.Export(m), OtlpResponses.Metrics));
+        endpoints.MapPost("/v1/traces", context => OtlpHttp.HandleAsync(context, Signal.Traces, ExportTraceServiceRequest.Parser, static (r, m, d) => r.Export(m, d), OtlpResponses.Traces));
+        endpoints.MapPost("/v1/logs", context => OtlpHttp.HandleAsync(context, Signal.Logs, ExportLogsServiceRequest.Parser, static (r, m, d) => r.Export(m, d), OtlpResponses.Logs));
+        endpoints.MapPost("/v1/metrics", context => OtlpHttp.HandleAsync(context, Signal.Metrics, ExportMetricsServiceRequest.Parser, static (r, m, d) => r.Export(m, d), OtlpResponses.Metrics));
+        endpoints.MapGet("/mstgad/deliveries/{sender}", (HttpContext context, string sender) =>
+        {
+            var receiver = context.RequestServices.GetRequiredService<OtlpReceiver>();
+            if (!receiver.Authorized(context.Request.Headers.Authorization))
+            {
+                return Results.Unauthorized();
+            }
+
+            if (!DeliveryTag.IsSender(sender))
+            {
+                return Results.BadRequest($"'{sender}' is not a sender id: 1 to {DeliveryTag.MaxSenderLength} characters of letters, digits, '-', '_', '.' and ':'");
+            }
+
+            var state = context.RequestServices.GetRequiredService<MstGadMonitor>().GetDeliveries(sender);
+            return Results.Text(DeliveriesJson(state), "application/json");
+        });
         endpoints.MapGrpcService<OtlpTraceService>();
         endpoints.MapGrpcService<OtlpLogsService>();
         endpoints.MapGrpcService<OtlpMetricsService>();
         return endpoints;
+    }
+
+    private static string DeliveriesJson(DeliveryState state)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("sender", state.Sender);
+            Write(json, "received", state.Received);
+            Write(json, "checkpointed", state.Checkpointed);
+            json.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static void Write(System.Text.Json.Utf8JsonWriter json, string name, DeliverySet set)
+    {
+        json.WriteStartObject(name);
+        json.WriteNumber("below", set.Below);
+        json.WriteStartArray("above");
+        foreach (var sequence in set.Above)
+        {
+            json.WriteNumberValue(sequence);
+        }
+
+        json.WriteEndArray();
+        json.WriteEndObject();
     }
 
     private static IServiceCollection AddCore(IServiceCollection services)

@@ -26,11 +26,29 @@ internal static class OtlpGrpc
         }
     }
 
+    /// <summary>The request's delivery tag from the <c>mstgad-delivery</c> metadata entry, if any.</summary>
+    public static DeliveryTag? Delivery(OtlpReceiver receiver, ServerCallContext context, Signal signal)
+    {
+        var value = context.RequestHeaders.GetValue("mstgad-delivery");
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (!DeliveryTag.TryParse(value, out var tag))
+        {
+            receiver.Count(signal, "grpc", "bad_request");
+            throw new RpcException(new Grpc.Core.Status(StatusCode.InvalidArgument, $"the mstgad-delivery metadata '{value}' is not sender/sequence"));
+        }
+
+        return tag;
+    }
+
     public static ExportOutcome Check(OtlpReceiver receiver, ExportOutcome outcome, Signal signal)
     {
-        if (outcome.Status == ReceiveStatus.Accepted)
+        if (outcome.Status is ReceiveStatus.Accepted or ReceiveStatus.Duplicate)
         {
-            receiver.Count(signal, "grpc", outcome.Rejected > 0 ? "partial" : "accepted");
+            receiver.Count(signal, "grpc", outcome.Status == ReceiveStatus.Duplicate ? "duplicate" : outcome.Rejected > 0 ? "partial" : "accepted");
             return outcome;
         }
 
@@ -51,7 +69,7 @@ internal sealed class OtlpTraceService(OtlpReceiver receiver) : TraceService.Tra
     public override Task<ExportTraceServiceResponse> Export(ExportTraceServiceRequest request, ServerCallContext context)
     {
         OtlpGrpc.Authorize(receiver, context, Signal.Traces);
-        var outcome = OtlpGrpc.Check(receiver, receiver.Export(request), Signal.Traces);
+        var outcome = OtlpGrpc.Check(receiver, receiver.Export(request, OtlpGrpc.Delivery(receiver, context, Signal.Traces)), Signal.Traces);
         return Task.FromResult(OtlpResponses.Traces(outcome));
     }
 }
@@ -62,7 +80,7 @@ internal sealed class OtlpLogsService(OtlpReceiver receiver) : LogsService.LogsS
     public override Task<ExportLogsServiceResponse> Export(ExportLogsServiceRequest request, ServerCallContext context)
     {
         OtlpGrpc.Authorize(receiver, context, Signal.Logs);
-        var outcome = OtlpGrpc.Check(receiver, receiver.Export(request), Signal.Logs);
+        var outcome = OtlpGrpc.Check(receiver, receiver.Export(request, OtlpGrpc.Delivery(receiver, context, Signal.Logs)), Signal.Logs);
         return Task.FromResult(OtlpResponses.Logs(outcome));
     }
 }
@@ -73,7 +91,7 @@ internal sealed class OtlpMetricsService(OtlpReceiver receiver) : MetricsService
     public override Task<ExportMetricsServiceResponse> Export(ExportMetricsServiceRequest request, ServerCallContext context)
     {
         OtlpGrpc.Authorize(receiver, context, Signal.Metrics);
-        var outcome = OtlpGrpc.Check(receiver, receiver.Export(request), Signal.Metrics);
+        var outcome = OtlpGrpc.Check(receiver, receiver.Export(request, OtlpGrpc.Delivery(receiver, context, Signal.Metrics)), Signal.Metrics);
         return Task.FromResult(OtlpResponses.Metrics(outcome));
     }
 }

@@ -28,7 +28,10 @@ internal static class OtlpHttp
     private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
     private static readonly UTF8Encoding StrictUtf8 = new(false, true);
 
-    public static async Task HandleAsync<TRequest>(HttpContext context, Signal signal, MessageParser<TRequest> parser, Func<OtlpReceiver, TRequest, ExportOutcome> export, Func<ExportOutcome, IMessage> response)
+    /// <summary>The request header that numbers a delivery: <c>sender/sequence</c> (see <see cref="DeliveryTag"/>).</summary>
+    public const string DeliveryHeader = "MstGad-Delivery";
+
+    public static async Task HandleAsync<TRequest>(HttpContext context, Signal signal, MessageParser<TRequest> parser, Func<OtlpReceiver, TRequest, DeliveryTag?, ExportOutcome> export, Func<ExportOutcome, IMessage> response)
         where TRequest : IMessage<TRequest>, new()
     {
         var receiver = context.RequestServices.GetRequiredService<OtlpReceiver>();
@@ -45,6 +48,13 @@ internal static class OtlpHttp
             || !((json = mediaType.MediaType.Equals(Json, StringComparison.OrdinalIgnoreCase)) || mediaType.MediaType.Equals(Protobuf, StringComparison.OrdinalIgnoreCase)))
         {
             await FailAsync(context, receiver, signal, StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type", json: false, $"content type '{request.ContentType}' is not {Protobuf} or {Json}").ConfigureAwait(false);
+            return;
+        }
+
+        DeliveryTag? delivery = null;
+        if (request.Headers.TryGetValue(DeliveryHeader, out var deliveryHeader) && !DeliveryTag.TryParse(deliveryHeader.ToString(), out delivery))
+        {
+            await FailAsync(context, receiver, signal, StatusCodes.Status400BadRequest, "bad_request", json, $"the {DeliveryHeader} header '{deliveryHeader}' is not sender/sequence (a sender id of letters, digits, '-', '_', '.', ':' and a number 0 or more)").ConfigureAwait(false);
             return;
         }
 
@@ -85,11 +95,12 @@ internal static class OtlpHttp
             return;
         }
 
-        var outcome = export(receiver, message);
+        var outcome = export(receiver, message, delivery);
         switch (outcome.Status)
         {
             case ReceiveStatus.Accepted:
-                receiver.Count(signal, "http", outcome.Rejected > 0 ? "partial" : "accepted");
+            case ReceiveStatus.Duplicate:
+                receiver.Count(signal, "http", outcome.Status == ReceiveStatus.Duplicate ? "duplicate" : outcome.Rejected > 0 ? "partial" : "accepted");
                 await WriteAsync(context, StatusCodes.Status200OK, json, response(outcome)).ConfigureAwait(false);
                 break;
             case ReceiveStatus.QueueFull:

@@ -68,18 +68,18 @@ internal sealed class OtlpReceiver : IDisposable
     public bool Authorized(string? authorization) =>
         _token is null || (authorization is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(authorization), _token));
 
-    public ExportOutcome Export(ExportTraceServiceRequest request) => Deliver(Signal.Traces, _mapper.Map(request), ItemCount(request));
+    public ExportOutcome Export(ExportTraceServiceRequest request, DeliveryTag? delivery = null) => Deliver(Signal.Traces, _mapper.Map(request), ItemCount(request), delivery);
 
-    public ExportOutcome Export(ExportLogsServiceRequest request) => Deliver(Signal.Logs, _mapper.Map(request), ItemCount(request));
+    public ExportOutcome Export(ExportLogsServiceRequest request, DeliveryTag? delivery = null) => Deliver(Signal.Logs, _mapper.Map(request), ItemCount(request), delivery);
 
-    public ExportOutcome Export(ExportMetricsServiceRequest request)
+    public ExportOutcome Export(ExportMetricsServiceRequest request, DeliveryTag? delivery = null)
     {
         // Cumulative streams: the deltas are computed and remembered only for requests the monitor accepts, in the
-        // order accepted, so a refused request sent again gives the same deltas.
+        // order accepted, so a refused request sent again gives the same deltas (and a duplicate delivery none).
         lock (_metrics)
         {
             var mapped = _mapper.Map(request);
-            var outcome = Deliver(Signal.Metrics, mapped, ItemCount(request));
+            var outcome = Deliver(Signal.Metrics, mapped, ItemCount(request), delivery);
             if (outcome.Status == ReceiveStatus.Accepted)
             {
                 _mapper.Commit(mapped);
@@ -108,10 +108,17 @@ internal sealed class OtlpReceiver : IDisposable
         _ => "metrics",
     };
 
-    private ExportOutcome Deliver(Signal signal, MappedRequest mapped, long items)
+    private ExportOutcome Deliver(Signal signal, MappedRequest mapped, long items, DeliveryTag? delivery)
     {
-        var status = mapped.Batch.Count == 0 ? ReceiveStatus.Accepted : _receive(mapped.Batch);
+        // A numbered delivery goes to the monitor even when empty, so that it is remembered as had.
+        mapped.Batch.Delivery = delivery;
+        var status = mapped.Batch.Count == 0 && delivery is null ? ReceiveStatus.Accepted : _receive(mapped.Batch);
         var name = Name(signal);
+        if (status == ReceiveStatus.Duplicate)
+        {
+            return new ExportOutcome(status, 0, null);
+        }
+
         if (status != ReceiveStatus.Accepted)
         {
             _rejected.Add(items, new("signal", name), new("reason", status == ReceiveStatus.QueueFull ? "queue_full" : "stopped"));

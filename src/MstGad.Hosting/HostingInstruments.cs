@@ -22,6 +22,7 @@ internal sealed class HostingInstruments : IDisposable
     private readonly Counter<long> _checkpoints;
     private readonly Counter<long> _sinkFailures;
     private readonly Counter<long> _dropped;
+    private readonly Counter<long> _duplicateDeliveries;
 
     public HostingInstruments(IMeterFactory? factory, MstGadMonitor monitor)
     {
@@ -36,6 +37,7 @@ internal sealed class HostingInstruments : IDisposable
         _incidents = _meter.CreateCounter<long>("mstgad.incidents.opened", "{incident}", "Incidents opened.");
         _checkpoints = _meter.CreateCounter<long>("mstgad.checkpoints", "{checkpoint}", "Checkpoints by outcome (written, failed, restored, rejected).");
         _sinkFailures = _meter.CreateCounter<long>("mstgad.incident_sink.failures", "{failure}", "Exceptions thrown by incident sinks.");
+        _duplicateDeliveries = _meter.CreateCounter<long>("mstgad.deliveries.duplicate", "{record}", "Records of batches ignored because their delivery tag was taken before, by kind.");
         _dropped = _meter.CreateCounter<long>("mstgad.subscriber.dropped", "{item}", "Items dropped for a slow reader of verdicts or incidents, by stream.");
         _meter.CreateObservableGauge("mstgad.queue.length", () => monitor.Status.QueuedRecords, "{record}", "Records waiting for the scorer.");
         _meter.CreateObservableGauge("mstgad.incidents.open", () => monitor.Status.OpenIncidents, "{incident}", "Incidents open now.");
@@ -47,6 +49,13 @@ internal sealed class HostingInstruments : IDisposable
         Add(_received, batch.Metrics.Count, "metric");
         Add(_received, batch.Logs.Count, "log");
         Add(_received, batch.Spans.Count, "span");
+    }
+
+    public void DuplicateDelivery(TelemetryBatch batch)
+    {
+        Add(_duplicateDeliveries, batch.Metrics.Count, "metric");
+        Add(_duplicateDeliveries, batch.Logs.Count, "log");
+        Add(_duplicateDeliveries, batch.Spans.Count, "span");
     }
 
     public void Rejected(TelemetryBatch batch, string reason)

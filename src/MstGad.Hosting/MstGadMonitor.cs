@@ -52,6 +52,11 @@ public sealed partial class MstGadMonitor : IDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly long[,] _pushCounts = new long[3, Enum.GetValues<PushResult>().Length];
     private readonly IncidentTracker _incidents;
+    private readonly Lock _deliveryGate = new();
+    private readonly HashSet<DeliveryTag> _queuedDeliveries = [];
+    private DeliveryLedger _deliveries = new();
+    private DeliveryLedger _checkpointedDeliveries = new();
+    private long _duplicateDeliveries;
     private Detector? _detector;
     private OnlineDetector? _online;
     private Task _scorer = Task.CompletedTask;
@@ -105,7 +110,8 @@ public sealed partial class MstGadMonitor : IDisposable
         Volatile.Read(ref _lastCheckpoint),
         Time(Interlocked.Read(ref _lastCheckpointAt)),
         Time(Interlocked.Read(ref _watermarkMovedAt)),
-        Time(Interlocked.Read(ref _queueEmptyAt)));
+        Time(Interlocked.Read(ref _queueEmptyAt)),
+        Interlocked.Read(ref _duplicateDeliveries));
 
     /// <summary>The step interval of the loaded detector (after start).</summary>
     /// <exception cref="InvalidOperationException">Before the host started it.</exception>
@@ -119,11 +125,58 @@ public sealed partial class MstGadMonitor : IDisposable
     /// Queues a batch of records for the scorer, whole or not at all; never blocks. Accepted records are pushed in
     /// the order they were accepted, also when the host stops (they are scored and in the shutdown checkpoint).
     /// </summary>
-    /// <param name="batch">The records (not changed afterwards by the caller).</param>
-    /// <returns><see cref="ReceiveStatus.Accepted"/>, or why it was refused (counted either way).</returns>
+    /// <param name="batch">The records (not changed afterwards by the caller). With a <see cref="TelemetryBatch.Delivery"/>
+    /// tag, a batch whose tag was taken before (queued, or in the detector's state) is ignored and counted as a
+    /// <see cref="ReceiveStatus.Duplicate"/>.</param>
+    /// <returns><see cref="ReceiveStatus.Accepted"/>, or why it was not taken (counted either way).</returns>
     public ReceiveStatus Receive(TelemetryBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        if (batch.Delivery is { } tag)
+        {
+            // The check and the queueing happen under one lock, so two copies of a delivery sent at once are not both taken.
+            lock (_deliveryGate)
+            {
+                if (_queuedDeliveries.Contains(tag) || _deliveries.Contains(tag))
+                {
+                    Interlocked.Increment(ref _duplicateDeliveries);
+                    _instruments.DuplicateDelivery(batch);
+                    return ReceiveStatus.Duplicate;
+                }
+
+                var status = Enqueue(batch);
+                if (status == ReceiveStatus.Accepted)
+                {
+                    _queuedDeliveries.Add(tag);
+                }
+
+                return status;
+            }
+        }
+
+        return Enqueue(batch);
+    }
+
+    /// <summary>
+    /// The deliveries of a sender that the detector has: those in its state (after a restart, the restored checkpoint's)
+    /// and those queued. A sender that lost its connection re-sends every delivery this does not contain.
+    /// </summary>
+    /// <param name="sender">The sender's id (<see cref="DeliveryTag.Sender"/>).</param>
+    /// <returns>The deliveries had; none for a sender never seen.</returns>
+    public DeliveryState GetDeliveries(string sender)
+    {
+        ArgumentNullException.ThrowIfNull(sender);
+        lock (_deliveryGate)
+        {
+            return new DeliveryState(
+                sender,
+                _deliveries.Get(sender, _queuedDeliveries.Where(t => t.Sender == sender).Select(t => t.Sequence)),
+                _checkpointedDeliveries.Get(sender, []));
+        }
+    }
+
+    private ReceiveStatus Enqueue(TelemetryBatch batch)
+    {
         var count = batch.Count;
         if (_stopping.IsCancellationRequested || State is MstGadState.Stopped or MstGadState.Failed)
         {
@@ -283,7 +336,24 @@ public sealed partial class MstGadMonitor : IDisposable
         {
             try
             {
-                var restored = OnlineDetector.Restore(detector, path, online);
+                var restored = OnlineDetector.Restore(detector, path, online, out var attachment);
+                DeliveryLedger deliveries;
+                try
+                {
+                    deliveries = DeliveryLedger.Read(attachment);
+                }
+                catch (InvalidDataException ex)
+                {
+                    restored.Dispose();
+                    throw new InvalidDataException($"{path}: {ex.Message}", ex);
+                }
+
+                lock (_deliveryGate)
+                {
+                    _deliveries = deliveries;
+                    _checkpointedDeliveries = DeliveryLedger.Read(attachment);
+                }
+
                 _restoredFrom = path;
                 _lastCheckpoint = path;
                 _lastCheckpointAt = _time.GetUtcNow().UtcTicks;
@@ -321,6 +391,13 @@ public sealed partial class MstGadMonitor : IDisposable
                 while (reader.TryRead(out var batch))
                 {
                     Push(online, batch);
+
+                    // Under sustained load the queue may never run empty: keep the housekeeping (checkpoints) on time.
+                    if (tick.IsCompleted)
+                    {
+                        tick = Task.Delay(Tick, _time);
+                        Housekeeping(online);
+                    }
                 }
 
                 Interlocked.Exchange(ref _queueEmptyAt, _time.GetUtcNow().UtcTicks);
@@ -393,6 +470,15 @@ public sealed partial class MstGadMonitor : IDisposable
         }
 
         Interlocked.Add(ref _queued, -batch.Count);
+        if (batch.Delivery is { } tag)
+        {
+            lock (_deliveryGate)
+            {
+                _queuedDeliveries.Remove(tag);
+                _deliveries.Add(tag);
+            }
+        }
+
         _instruments.Pushed(counts);
         var now = _time.GetUtcNow().UtcTicks;
         _lastArrivalAt = now;
@@ -441,7 +527,19 @@ public sealed partial class MstGadMonitor : IDisposable
         activity?.SetTag("mstgad.checkpoint.path", path);
         try
         {
-            online.SaveCheckpoint(path);
+            // On the scorer: the deliveries pushed so far are exactly those in the state written.
+            byte[] deliveries;
+            lock (_deliveryGate)
+            {
+                deliveries = _deliveries.Write();
+            }
+
+            online.SaveCheckpoint(path, deliveries);
+            lock (_deliveryGate)
+            {
+                _checkpointedDeliveries = DeliveryLedger.Read(deliveries);
+            }
+
             Volatile.Write(ref _lastCheckpoint, path);
             Interlocked.Exchange(ref _lastCheckpointAt, _time.GetUtcNow().UtcTicks);
             _instruments.Checkpoint("written");

@@ -15,6 +15,12 @@ public sealed class TelemetryBatch
     /// <summary>Spans.</summary>
     public IList<Span> Spans { get; } = new List<Span>();
 
+    /// <summary>
+    /// The delivery this batch is, when the sender numbers its deliveries: then it is taken at most once, and the
+    /// checkpoints remember it (see <see cref="DeliveryTag"/>). <see langword="null"/> (the default) for none.
+    /// </summary>
+    public DeliveryTag? Delivery { get; set; }
+
     /// <summary>How many records the batch holds.</summary>
     public int Count => Metrics.Count + Logs.Count + Spans.Count;
 }
@@ -30,6 +36,12 @@ public enum ReceiveStatus
 
     /// <summary>Refused whole: the monitor is stopping or stopped.</summary>
     Stopped = 2,
+
+    /// <summary>
+    /// Ignored: a batch with the same <see cref="TelemetryBatch.Delivery"/> tag was taken before (counted in
+    /// <see cref="MstGadStatus.DuplicateDeliveries"/>). Answer it as accepted: the records are had.
+    /// </summary>
+    Duplicate = 3,
 }
 
 /// <summary>The state of the hosted detector.</summary>
@@ -62,6 +74,7 @@ public enum MstGadState
 /// <param name="LastCheckpointAt">When it was written or restored (clock time).</param>
 /// <param name="WatermarkMovedAt">When the watermark last moved (clock time; the start when it has not).</param>
 /// <param name="QueueEmptyAt">When the scorer last found the queue empty (clock time).</param>
+/// <param name="DuplicateDeliveries">Batches ignored since start because their delivery tag was taken before.</param>
 public sealed record MstGadStatus(
     MstGadState State,
     DateTimeOffset? Watermark,
@@ -75,7 +88,8 @@ public sealed record MstGadStatus(
     string? LastCheckpoint,
     DateTimeOffset? LastCheckpointAt,
     DateTimeOffset? WatermarkMovedAt,
-    DateTimeOffset? QueueEmptyAt);
+    DateTimeOffset? QueueEmptyAt,
+    long DuplicateDeliveries);
 
 /// <summary>
 /// Receives the incidents of the hosted detector. Register implementations in the service collection; each

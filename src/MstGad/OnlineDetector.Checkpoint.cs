@@ -21,7 +21,17 @@ public sealed partial class OnlineDetector
     /// </summary>
     /// <param name="stream">A writable stream; not closed.</param>
     /// <exception cref="ObjectDisposedException">After <see cref="Dispose"/>.</exception>
-    public void SaveCheckpoint(Stream stream)
+    public void SaveCheckpoint(Stream stream) => SaveCheckpoint(stream, ReadOnlyMemory<byte>.Empty);
+
+    /// <summary>
+    /// Writes the whole state as <see cref="SaveCheckpoint(Stream)"/> does, together with bytes of the application's own
+    /// in the same checksummed file, so that both describe the same moment — for example which deliveries of a sender
+    /// the state includes, so that a client re-sends exactly the others after a restart.
+    /// </summary>
+    /// <param name="stream">A writable stream; not closed.</param>
+    /// <param name="attachment">The application's bytes, returned as they are by <see cref="Restore(Detector, Stream, OnlineDetectorOptions?, out ReadOnlyMemory{byte})"/>.</param>
+    /// <exception cref="ObjectDisposedException">After <see cref="Dispose"/>.</exception>
+    public void SaveCheckpoint(Stream stream, ReadOnlyMemory<byte> attachment)
     {
         ArgumentNullException.ThrowIfNull(stream);
         lock (_scoring)
@@ -33,14 +43,20 @@ public sealed partial class OnlineDetector
                     ObjectDisposedException.ThrowIf(_disposed, this);
                     if (_closed.Count == 0)
                     {
-                        SectionFile.Write(stream, CheckpointMagic, CheckpointVersion,
+                        List<(string, byte[])> sections =
                         [
                             ("online", Write(WriteOnline)),
                             ("drain", SectionFile.Bytes(_aggregator.LogParser.Save)),
                             ("aggregator", Write(_aggregator.WriteState)),
                             ("windows", Write(WriteWindows)),
                             ("scores", Write(_windows.History.Write)),
-                        ]);
+                        ];
+                        if (!attachment.IsEmpty)
+                        {
+                            sections.Add(("attachment", attachment.ToArray()));
+                        }
+
+                        SectionFile.Write(stream, CheckpointMagic, CheckpointVersion, sections);
                         return;
                     }
                 }
@@ -52,10 +68,15 @@ public sealed partial class OnlineDetector
 
     /// <summary>Saves a checkpoint to a file (written to a temporary file first, then moved into place).</summary>
     /// <param name="path">The file path.</param>
-    public void SaveCheckpoint(string path)
+    public void SaveCheckpoint(string path) => SaveCheckpoint(path, ReadOnlyMemory<byte>.Empty);
+
+    /// <summary>Saves a checkpoint with the application's bytes to a file (written to a temporary file first, then moved into place).</summary>
+    /// <param name="path">The file path.</param>
+    /// <param name="attachment">The application's bytes (see <see cref="SaveCheckpoint(Stream, ReadOnlyMemory{byte})"/>).</param>
+    public void SaveCheckpoint(string path, ReadOnlyMemory<byte> attachment)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        SectionFile.WriteFile(path, SaveCheckpoint);
+        SectionFile.WriteFile(path, stream => SaveCheckpoint(stream, attachment));
     }
 
     /// <summary>Continues online detection from a checkpoint written by <see cref="SaveCheckpoint(Stream)"/>.</summary>
@@ -64,11 +85,22 @@ public sealed partial class OnlineDetector
     /// <param name="options">Settings; <see langword="null"/> for those saved in the checkpoint (with the system clock and no logging).</param>
     /// <returns>The online detector, exactly where the saved one stood.</returns>
     /// <exception cref="InvalidDataException">Not a checkpoint, an unsupported version, truncated, corrupt, or made with another detector.</exception>
-    public static OnlineDetector Restore(Detector detector, Stream stream, OnlineDetectorOptions? options = null)
+    public static OnlineDetector Restore(Detector detector, Stream stream, OnlineDetectorOptions? options = null) =>
+        Restore(detector, stream, options, out _);
+
+    /// <summary>Continues online detection from a checkpoint and returns the application's bytes saved with it.</summary>
+    /// <param name="detector">The detector the checkpoint was made with (checked by a fingerprint of what it learnt).</param>
+    /// <param name="stream">A readable stream; not closed.</param>
+    /// <param name="options">Settings; <see langword="null"/> for those saved in the checkpoint (with the system clock and no logging).</param>
+    /// <param name="attachment">The bytes given to <see cref="SaveCheckpoint(Stream, ReadOnlyMemory{byte})"/>; empty when none were.</param>
+    /// <returns>The online detector, exactly where the saved one stood.</returns>
+    /// <exception cref="InvalidDataException">Not a checkpoint, an unsupported version, truncated, corrupt, or made with another detector.</exception>
+    public static OnlineDetector Restore(Detector detector, Stream stream, OnlineDetectorOptions? options, out ReadOnlyMemory<byte> attachment)
     {
         ArgumentNullException.ThrowIfNull(detector);
         ArgumentNullException.ThrowIfNull(stream);
         var sections = SectionFile.Read(stream, CheckpointMagic, CheckpointVersion, "online checkpoint", "MstGad checkpoint", CheckpointSections);
+        attachment = sections.TryGetValue("attachment", out var attached) ? attached : ReadOnlyMemory<byte>.Empty;
         try
         {
             using var online = Reader(sections["online"]);
@@ -123,13 +155,23 @@ public sealed partial class OnlineDetector
     /// <param name="options">Settings; <see langword="null"/> for those saved in the checkpoint.</param>
     /// <returns>The online detector.</returns>
     /// <exception cref="InvalidDataException">Not a usable checkpoint (the message names the file).</exception>
-    public static OnlineDetector Restore(Detector detector, string path, OnlineDetectorOptions? options = null)
+    public static OnlineDetector Restore(Detector detector, string path, OnlineDetectorOptions? options = null) =>
+        Restore(detector, path, options, out _);
+
+    /// <summary>Continues online detection from a checkpoint file and returns the application's bytes saved with it.</summary>
+    /// <param name="detector">The detector the checkpoint was made with.</param>
+    /// <param name="path">The file path.</param>
+    /// <param name="options">Settings; <see langword="null"/> for those saved in the checkpoint.</param>
+    /// <param name="attachment">The bytes given to <see cref="SaveCheckpoint(string, ReadOnlyMemory{byte})"/>; empty when none were.</param>
+    /// <returns>The online detector.</returns>
+    /// <exception cref="InvalidDataException">Not a usable checkpoint (the message names the file).</exception>
+    public static OnlineDetector Restore(Detector detector, string path, OnlineDetectorOptions? options, out ReadOnlyMemory<byte> attachment)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         using var file = File.OpenRead(path);
         try
         {
-            return Restore(detector, file, options);
+            return Restore(detector, file, options, out attachment);
         }
         catch (InvalidDataException ex)
         {

@@ -154,7 +154,73 @@ public sealed class LivePageTests
         });
     }
 
-    private static async Task<WebApplication> StartAsync(string model, string? token = null)
+    [Test]
+    public async Task Deliveries_NumberedOtlpRequests_AreTakenOnceAndListedForTheSender()
+    {
+        await using var app = await StartAsync(_model, otlpToken: "s3cret");
+        var monitor = app.Services.GetRequiredService<MstGadMonitor>();
+        using var http = new HttpClient { BaseAddress = Address(app) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "s3cret");
+        async Task<HttpStatusCode> Post(string delivery, byte spanId)
+        {
+            var request = new Protocol.Collector.Trace.ExportTraceServiceRequest
+            {
+                ResourceSpans =
+                {
+                    new Protocol.Trace.ResourceSpans
+                    {
+                        Resource = new Protocol.Resource.Resource { Attributes = { new Protocol.Common.KeyValue { Key = "k8s.pod.name", Value = new Protocol.Common.AnyValue { StringValue = "a" } } } },
+                        ScopeSpans =
+                        {
+                            new Protocol.Trace.ScopeSpans
+                            {
+                                Spans =
+                                {
+                                    new Protocol.Trace.Span
+                                    {
+                                        TraceId = Google.Protobuf.ByteString.CopyFrom(new byte[16] { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 }),
+                                        SpanId = Google.Protobuf.ByteString.CopyFrom(new byte[8] { 1, 2, 3, 4, 5, 6, 7, spanId }),
+                                        Name = "GET /",
+                                        StartTimeUnixNano = 1_700_000_000_000_000_000,
+                                        EndTimeUnixNano = 1_700_000_000_025_000_000,
+                                    },
+                                },
+                            },
+                        },
+                    },
+                },
+            };
+            using var message = new HttpRequestMessage(HttpMethod.Post, "v1/traces") { Content = new ByteArrayContent(Google.Protobuf.MessageExtensions.ToByteArray(request)) };
+            message.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-protobuf");
+            message.Headers.Add("MstGad-Delivery", delivery);
+            using var response = await http.SendAsync(message);
+            return response.StatusCode;
+        }
+
+        var statuses = new[] { await Post("agent-7/0", 1), await Post("agent-7/1", 2), await Post("agent-7/3", 3), await Post("agent-7/1", 2), await Post("agent-7/x", 4) };
+        await HostingWait(() => monitor.Status.QueuedRecords == 0);
+        var json = await http.GetStringAsync(new Uri("mstgad/deliveries/agent-7", UriKind.Relative));
+        using var bad = await http.GetAsync(new Uri("mstgad/deliveries/a%20b", UriKind.Relative));
+        using var anonymous = new HttpClient { BaseAddress = Address(app) };
+        using var denied = await anonymous.GetAsync(new Uri("mstgad/deliveries/agent-7", UriKind.Relative));
+        await app.StopAsync();
+
+        using var state = JsonDocument.Parse(json);
+        var received = state.RootElement.GetProperty("received");
+        Assert.Multiple(() =>
+        {
+            Assert.That(statuses, Is.EqualTo(new[] { HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.BadRequest }), "a duplicate is answered as accepted; a malformed tag is a bad request");
+            Assert.That(received.GetProperty("below").GetInt64(), Is.EqualTo(2));
+            Assert.That(received.GetProperty("above").EnumerateArray().Select(e => e.GetInt64()), Is.EqualTo(new[] { 3L }));
+            Assert.That(state.RootElement.GetProperty("checkpointed").GetProperty("below").GetInt64(), Is.Zero, "no checkpoint directory");
+            Assert.That(monitor.Status.DuplicateDeliveries, Is.EqualTo(1));
+            Assert.That(monitor.Status.RecordsReceived, Is.EqualTo(3), "the duplicate's span was not taken again");
+            Assert.That(bad.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+            Assert.That(denied.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+        });
+    }
+
+    private static async Task<WebApplication> StartAsync(string model, string? token = null, string? otlpToken = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -166,7 +232,7 @@ public sealed class LivePageTests
             o.MaxClockSkew = null;
             o.IdleAdvanceAfter = TimeSpan.Zero;
         });
-        builder.Services.AddMstGadOtlp();
+        builder.Services.AddMstGadOtlp(o => o.BearerToken = otlpToken);
         builder.Services.AddMstGadPage(o =>
         {
             o.HealthInterval = TimeSpan.FromSeconds(1);

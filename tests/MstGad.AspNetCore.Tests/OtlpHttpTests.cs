@@ -312,6 +312,34 @@ public sealed class OtlpHttpTests
         });
     }
 
+    [Test]
+    public async Task DeliveryHeader_NumbersTheBatch_AMalformedOneIs400_ADuplicateIs200()
+    {
+        using var numbered = await Post("/v1/traces", Traces(Span()).ToByteArray(), delivery: "agent-7/5");
+        using var malformed = await Post("/v1/traces", Traces(Span()).ToByteArray(), delivery: "agent 7/5");
+        using var negative = await Post("/v1/traces", Traces(Span()).ToByteArray(), delivery: "agent-7/-1");
+        _server.Answer = ReceiveStatus.Duplicate;
+        using var duplicate = await Post("/v1/traces", Traces(Span()).ToByteArray(), delivery: "agent-7/5");
+        _server.Answer = ReceiveStatus.Accepted;
+        using var channel = GrpcChannel.ForAddress(_server.Grpc);
+        var client = new TraceService.TraceServiceClient(channel);
+        await client.ExportAsync(Traces(Span()), new Metadata { { "mstgad-delivery", "agent-8/0" } });
+        var invalid = Assert.ThrowsAsync<RpcException>(async () => await client.ExportAsync(Traces(Span()), new Metadata { { "mstgad-delivery", "agent-8" } }));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(numbered.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+            Assert.That(malformed.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+            Assert.That(negative.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+            Assert.That(duplicate.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+            Assert.That(_server.Batches.Select(b => b.Delivery?.ToString()), Is.EqualTo(new[] { "agent-7/5", "agent-8/0" }));
+            Assert.That(invalid!.StatusCode, Is.EqualTo(StatusCode.InvalidArgument));
+            Assert.That(Outcome("bad_request"), Is.EqualTo(2));
+            Assert.That(Outcome("duplicate"), Is.EqualTo(1));
+            Assert.That(Outcome("bad_request", transport: "grpc"), Is.EqualTo(1));
+        });
+    }
+
     private Task StartWith(Action<MstGadOtlpOptions>? configure) => StartServer(configure);
 
     private async Task Restart(Action<MstGadOtlpOptions> configure)
@@ -329,9 +357,14 @@ public sealed class OtlpHttpTests
         _rejected = new MetricCollector<long>(meters, OtlpReceiver.MeterName, "mstgad.otlp.items.rejected");
     }
 
-    private async Task<HttpResponseMessage> Post(string path, byte[] body, string contentType = "application/x-protobuf", string? encoding = null, string? token = null)
+    private async Task<HttpResponseMessage> Post(string path, byte[] body, string contentType = "application/x-protobuf", string? encoding = null, string? token = null, string? delivery = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(body) };
+        if (delivery is not null)
+        {
+            request.Headers.Add("MstGad-Delivery", delivery);
+        }
+
         request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
         if (encoding is not null)
         {

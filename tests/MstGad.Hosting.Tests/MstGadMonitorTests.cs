@@ -15,7 +15,7 @@ using static MstGad.Hosting.Tests.HostingTesting;
 namespace MstGad.Hosting.Tests;
 
 [NonParallelizable]
-public sealed class MstGadMonitorTests
+public sealed partial class MstGadMonitorTests
 {
     private TempDirectory _folder = null!;
     private Detector _detector = null!;
