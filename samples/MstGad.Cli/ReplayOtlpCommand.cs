@@ -102,23 +102,49 @@ internal static class ReplayOtlpCommand
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = settings.Senders, AutomaticDecompression = DecompressionMethods.None }) { BaseAddress = settings.To, Timeout = TimeSpan.FromMinutes(2) };
         using var channel = settings.Grpc ? GrpcChannel.ForAddress(settings.To, new GrpcChannelOptions { MaxSendMessageSize = null }) : null;
         using var resumer = settings.Sender is null ? null : new Resumer(settings, http, channel, counters);
-        var producer = Task.Run(() => ProduceAsync(all, settings, requests.Writer, resumer, cancellationToken), cancellationToken);
+        // A sender that fails for good (e.g. the receiver did not come back) stops the others and the producer.
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var token = failed.Token;
+        var producer = Task.Run(() => ProduceAsync(all, settings, requests.Writer, resumer, token), token);
         var workers = Enumerable.Range(0, settings.Senders).Select(_ => Task.Run(async () =>
         {
-            await foreach (var request in requests.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            try
             {
-                try
+                await foreach (var request in requests.Reader.ReadAllAsync(token).ConfigureAwait(false))
                 {
-                    await SendOneAsync(request, settings, http, channel, counters, resumer, cancellationToken).ConfigureAwait(false);
-                }
-                finally
-                {
-                    request.Done.TrySetResult();
+                    try
+                    {
+                        await SendOneAsync(request, settings, http, channel, counters, resumer, token).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        request.Done.TrySetResult();
+                    }
                 }
             }
-        }, cancellationToken)).ToList();
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                await failed.CancelAsync().ConfigureAwait(false);
+                throw;
+            }
+        }, token)).ToList();
+        try
+        {
+            await Task.WhenAll(workers.Append(producer)).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // One of the workers failed: rethrow its exception rather than the cancellation it caused.
+            var failure = workers.Where(w => w.IsFaulted).Select(w => w.Exception!.InnerException!).FirstOrDefault();
+            if (failure is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+            }
+
+            throw;
+        }
+
         var (metrics, logs, spans) = await producer.ConfigureAwait(false);
-        await Task.WhenAll(workers).ConfigureAwait(false);
         var elapsed = clock.Elapsed;
         var confirmed = resumer is null ? (double?)null : await resumer.ConfirmAsync(cancellationToken).ConfigureAwait(false);
         var records = metrics + logs + spans;
@@ -475,7 +501,12 @@ internal static class ReplayOtlpCommand
             while (true)
             {
                 {
-                    using var message = new HttpRequestMessage(HttpMethod.Get, new Uri("mstgad/deliveries/" + settings.Sender, UriKind.Relative));
+                    using var message = new HttpRequestMessage(HttpMethod.Get, new Uri("mstgad/deliveries/" + settings.Sender, UriKind.Relative))
+                    {
+                        // The gRPC port speaks HTTP/2 only (prior knowledge over plain TCP).
+                        Version = _state.DefaultRequestVersion,
+                        VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+                    };
                     if (settings.Token is not null)
                     {
                         message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", settings.Token);
