@@ -741,7 +741,7 @@ internal static class ReplayOtlpCommand
                         TimeUnixNano = Nanos(x.Time),
                         Body = new AnyValue { StringValue = x.Message },
                         SeverityText = x.Level ?? string.Empty,
-                        SeverityNumber = Severity(x.Level),
+                        SeverityNumber = LogLevels.ToOtlpSeverity(x.Level),
                         TraceId = x.TraceId is null ? ByteString.Empty : Id(x.TraceId, 16),
                         SpanId = x.SpanId is null ? ByteString.Empty : Id(x.SpanId, 8),
                     });
@@ -800,17 +800,6 @@ internal static class ReplayOtlpCommand
 
             return ByteString.CopyFrom(SHA256.HashData(Encoding.UTF8.GetBytes(id)).AsSpan(0, length));
         }
-
-        private static int Severity(string? level) => LogLevels.IndexOf(level) switch
-        {
-            0 => 1,
-            1 => 5,
-            2 => 9,
-            3 => 13,
-            4 => 17,
-            5 => 21,
-            _ => 0,
-        };
     }
 }
 

@@ -293,7 +293,7 @@ internal sealed class OtlpMapper(MstGadOtlpOptions options)
         return new LogRecord(instance, time.Value, Text(log.Body) ?? string.Empty)
         {
             // The number is the standard (texts vary: "Information", "Warning" from .NET); the text when there is none.
-            Level = Severity(log.SeverityNumber) ?? (log.SeverityText is { Length: > 0 } text ? text : null),
+            Level = LogLevels.FromOtlpSeverity(log.SeverityNumber) ?? (log.SeverityText is { Length: > 0 } text ? text : null),
             TraceId = traceId,
             SpanId = spanId,
         };
@@ -536,18 +536,6 @@ internal sealed class OtlpMapper(MstGadOtlpOptions options)
 
     private static string Invalid(string what, string field, ByteString value) =>
         string.Create(CultureInfo.InvariantCulture, $"a {what} has an invalid {field} ({value.Length} bytes: {Convert.ToHexStringLower(value.Span[..Math.Min(value.Length, 32)])})");
-
-    /// <summary>The level of a severity number (1–4 TRACE, 5–8 DEBUG, 9–12 INFO, 13–16 WARN, 17–20 ERROR, 21–24 FATAL).</summary>
-    internal static string? Severity(int number) => number switch
-    {
-        >= 1 and <= 4 => "TRACE",
-        >= 5 and <= 8 => "DEBUG",
-        >= 9 and <= 12 => "INFO",
-        >= 13 and <= 16 => "WARN",
-        >= 17 and <= 20 => "ERROR",
-        >= 21 and <= 24 => "FATAL",
-        _ => null,
-    };
 
     /// <summary>An attribute value or log body as text: strings as they are, numbers and booleans invariantly, arrays and maps as JSON-like text, bytes as base64.</summary>
     internal static string? Text(AnyValue? value)

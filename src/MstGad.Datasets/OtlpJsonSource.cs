@@ -288,16 +288,7 @@ public sealed class OtlpJsonSource : ITelemetrySource
                 : null;
         }
 
-        return n switch
-        {
-            >= 1 and <= 4 => "TRACE",
-            >= 5 and <= 8 => "DEBUG",
-            >= 9 and <= 12 => "INFO",
-            >= 13 and <= 16 => "WARN",
-            >= 17 and <= 20 => "ERROR",
-            >= 21 and <= 24 => "FATAL",
-            _ => null,
-        };
+        return LogLevels.FromOtlpSeverity(n);
     }
 
     private string? InstanceOf(JsonElement resourceElement)

@@ -28,4 +28,26 @@ public static class LogLevels
             _ => 6,
         };
     }
+
+    /// <summary>
+    /// The level of an OpenTelemetry log severity number (1–4 TRACE, 5–8 DEBUG, 9–12 INFO, 13–16 WARN, 17–20 ERROR,
+    /// 21–24 FATAL).
+    /// </summary>
+    /// <param name="severityNumber">OTLP's <c>severity_number</c>.</param>
+    /// <returns>The level name, or <see langword="null"/> for 0 (unspecified) and numbers out of range.</returns>
+    public static string? FromOtlpSeverity(int severityNumber) => severityNumber switch
+    {
+        >= 1 and <= 4 => "TRACE",
+        >= 5 and <= 8 => "DEBUG",
+        >= 9 and <= 12 => "INFO",
+        >= 13 and <= 16 => "WARN",
+        >= 17 and <= 20 => "ERROR",
+        >= 21 and <= 24 => "FATAL",
+        _ => null,
+    };
+
+    /// <summary>The OpenTelemetry severity number of a level (the first of its range; 0, unspecified, for OTHER).</summary>
+    /// <param name="level">The level, or <see langword="null"/>.</param>
+    /// <returns>1, 5, 9, 13, 17, 21 or 0.</returns>
+    public static int ToOtlpSeverity(string? level) => IndexOf(level) is var index and < 6 ? 1 + (4 * index) : 0;
 }
