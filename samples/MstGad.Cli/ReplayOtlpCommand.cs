@@ -498,39 +498,34 @@ internal static class ReplayOtlpCommand
 
         private async Task<DeliveryAnswer> AskOnceAsync(CancellationToken cancellationToken)
         {
-            while (true)
+            using var message = new HttpRequestMessage(HttpMethod.Get, new Uri("mstgad/deliveries/" + settings.Sender, UriKind.Relative))
             {
-                {
-                    using var message = new HttpRequestMessage(HttpMethod.Get, new Uri("mstgad/deliveries/" + settings.Sender, UriKind.Relative))
-                    {
-                        // The gRPC port speaks HTTP/2 only (prior knowledge over plain TCP).
-                        Version = _state.DefaultRequestVersion,
-                        VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-                    };
-                    if (settings.Token is not null)
-                    {
-                        message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", settings.Token);
-                    }
-
-                    using var response = await _state.SendAsync(message, cancellationToken).ConfigureAwait(false);
-                    if (response.StatusCode == HttpStatusCode.OK)
-                    {
-                        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
-                        var root = json.RootElement;
-                        return new DeliveryAnswer(Set(root.GetProperty("received")), Set(root.GetProperty("checkpointed")));
-
-                        static DeliveryNumbers Set(JsonElement set) => new(set.GetProperty("below").GetInt64(), [.. set.GetProperty("above").EnumerateArray().Select(e => e.GetInt64())]);
-                    }
-
-                    if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.NotFound or HttpStatusCode.BadRequest)
-                    {
-                        throw new CliException($"the receiver answered {(int)response.StatusCode} to GET mstgad/deliveries/{settings.Sender}", "--resume needs mstgad serve (or MapMstGadOtlp) and the right --token", CliErrors.Failed);
-                    }
-
-                    // Starting or stopping (503 and the like): not ready yet.
-                    throw new HttpRequestException($"the receiver answered {(int)response.StatusCode}");
-                }
+                // The gRPC port speaks HTTP/2 only (prior knowledge over plain TCP).
+                Version = _state.DefaultRequestVersion,
+                VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            };
+            if (settings.Token is not null)
+            {
+                message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", settings.Token);
             }
+
+            using var response = await _state.SendAsync(message, cancellationToken).ConfigureAwait(false);
+            if (response.StatusCode == HttpStatusCode.OK)
+            {
+                using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
+                var root = json.RootElement;
+                return new DeliveryAnswer(Set(root.GetProperty("received")), Set(root.GetProperty("checkpointed")));
+
+                static DeliveryNumbers Set(JsonElement set) => new(set.GetProperty("below").GetInt64(), [.. set.GetProperty("above").EnumerateArray().Select(e => e.GetInt64())]);
+            }
+
+            if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.NotFound or HttpStatusCode.BadRequest)
+            {
+                throw new CliException($"the receiver answered {(int)response.StatusCode} to GET mstgad/deliveries/{settings.Sender}", "--resume needs mstgad serve (or MapMstGadOtlp) and the right --token", CliErrors.Failed);
+            }
+
+            // Starting or stopping (503 and the like): not ready yet.
+            throw new HttpRequestException($"the receiver answered {(int)response.StatusCode}");
         }
     }
 

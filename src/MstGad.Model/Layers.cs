@@ -238,6 +238,22 @@ internal sealed class TemporalHeads : Module
     }
 }
 
+/// <summary>
+/// LeakyReLU with the negative slope 0.01 as a kept <see cref="Scalar"/> (<see cref="Scalars.FeedForwardSlope"/>):
+/// TorchSharp's <c>nn.LeakyReLU</c> module passes its slope as a number, turned into a scalar that nothing keeps alive
+/// during the native call (seen freed under libtorch in CI). No parameters, so a <c>Sequential</c> holding it names
+/// its neighbours' parameters as it did with the module it replaces.
+/// </summary>
+internal sealed class KeptLeakyReLU : Module<Tensor, Tensor>
+{
+    public KeptLeakyReLU()
+        : base(nameof(KeptLeakyReLU))
+    {
+    }
+
+    public override Tensor forward(Tensor input) => input.leaky_relu(Scalars.FeedForwardSlope);
+}
+
 /// <summary>Position-wise feed-forward: Linear(d, m·d) → LeakyReLU → Dropout → Linear(m·d, d).</summary>
 internal sealed class FeedForward : Module<Tensor, Tensor>
 {

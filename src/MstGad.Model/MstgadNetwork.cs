@@ -307,7 +307,7 @@ internal sealed class MstgadNetwork : Module
         _traceToNodes = ds > 0 ? Linear(_fs, _fs, hasBias: false) : null;
         var errorWidth = _fm + _fl + _fs;
         var hidden = Math.Max(1, errorWidth / 2);
-        _classifier = Sequential(Linear(errorWidth, hidden), LeakyReLU(0.01), Linear(hidden, 2));
+        _classifier = Sequential(Linear(errorWidth, hidden), new KeptLeakyReLU(), Linear(hidden, 2));
         RegisterComponents();
 
         foreach (var (name, p) in named_parameters())

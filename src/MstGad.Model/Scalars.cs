@@ -32,7 +32,7 @@ internal static class Scalars
     /// <summary>The negative slope of the attention's LeakyReLU.</summary>
     public static readonly Scalar AttentionSlope = 0.2.ToScalar();
 
-    /// <summary>The negative slope of the feed-forward LeakyReLU.</summary>
+    /// <summary>The negative slope of the feed-forward and classifier LeakyReLUs (the double 0.01, as <c>nn.LeakyReLU(0.01)</c> passes it).</summary>
     public static readonly Scalar FeedForwardSlope = 0.01.ToScalar();
 
     /// <summary>The largest shift of an attention score above its self-loop before exp (the integer 60).</summary>
