@@ -81,6 +81,63 @@ public sealed partial class MstGadMonitorTests
         });
     }
 
+    [Test]
+    public async Task GetDeliveries_BeyondItsBounds_GivesUpTheLowestGapAndForgetsTheSenderUpdatedLongestAgo()
+    {
+        var time = new FakeTimeProvider(ClockStart);
+        using var host = Build(_model, time);
+        var monitor = host.Services.GetRequiredService<MstGadMonitor>();
+        await host.StartAsync();
+
+        // Delivery 0 never comes; 1 … 65,537 do: one more than the gaps kept above the run.
+        for (long sequence = 1; sequence <= 65_537; sequence++)
+        {
+            monitor.Receive(new TelemetryBatch { Delivery = new DeliveryTag(Sender, sequence) });
+        }
+
+        for (var sender = 0; sender < 4_096; sender++)
+        {
+            monitor.Receive(new TelemetryBatch { Delivery = new DeliveryTag("s" + sender, 0) });
+        }
+
+        await Fence(monitor);
+        var first = monitor.GetDeliveries(Sender);
+        var newest = monitor.GetDeliveries("s4095");
+        var oldest = monitor.GetDeliveries("s0");
+        await host.StopAsync();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(first.Received.Below, Is.Zero, "the sender updated longest ago is forgotten (4,097 senders)");
+            Assert.That(newest.Received.Below, Is.EqualTo(1));
+            Assert.That(oldest.Received.Below, Is.EqualTo(1));
+        });
+    }
+
+    [Test]
+    public async Task GetDeliveries_MoreGapsThanKept_MovesTheRunUpToTheLowestOfThem()
+    {
+        var time = new FakeTimeProvider(ClockStart);
+        using var host = Build(_model, time);
+        var monitor = host.Services.GetRequiredService<MstGadMonitor>();
+        await host.StartAsync();
+
+        for (long sequence = 1; sequence <= 65_537; sequence++)
+        {
+            monitor.Receive(new TelemetryBatch { Delivery = new DeliveryTag(Sender, sequence) });
+        }
+
+        await Fence(monitor);
+        var state = monitor.GetDeliveries(Sender);
+        await host.StopAsync();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(state.Received.Below, Is.EqualTo(65_538), "delivery 0 is given up; 1 … 65,537 join the run");
+            Assert.That(state.Received.Above, Is.Empty);
+        });
+    }
+
     /// <summary>
     /// The crash: the service writes a checkpoint, takes more deliveries, and dies before the next one (simulated by
     /// keeping only that checkpoint: what the dead process did after it is gone). The restarted service restores it;
@@ -150,6 +207,13 @@ public sealed partial class MstGadMonitorTests
             Assert.That(kept.Concat(afterRows), Is.EqualTo(expected), "nothing lost, nothing counted twice");
             Assert.That(service.Report!.Aggregation.SpansDuplicate, Is.Zero);
         });
+    }
+
+    /// <summary>Sends one record behind what was sent and waits until it is pushed: everything before it was pushed too.</summary>
+    private static async Task Fence(MstGadMonitor monitor)
+    {
+        Assert.That(monitor.Receive(Batches(TinySystem.Records(1).Take(1), 1).Single()), Is.EqualTo(ReceiveStatus.Accepted));
+        await Until(() => monitor.Status.QueuedRecords == 0, "the scorer pushed every batch");
     }
 
     private static bool SameSet(DeliverySet a, DeliverySet b) => a.Below == b.Below && a.Above.SequenceEqual(b.Above);
