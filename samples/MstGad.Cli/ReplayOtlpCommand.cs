@@ -282,6 +282,15 @@ internal static class ReplayOtlpCommand
             }
             catch (Exception ex) when (resumer is not null && Resumer.IsConnectionLost(ex, cancellationToken))
             {
+                // A receiver that answers the deliveries query but fails this request every time (e.g. a server error
+                // reported as gRPC UNKNOWN) is not a restart: give up on the request after a few tries.
+                if (++request.Recoveries > Resumer.MaxRecoveriesPerRequest)
+                {
+                    await Console.Error.WriteLineAsync($"replay-otlp: {request.Signal} delivery {request.Sequence} failed {request.Recoveries} times although the receiver answered in between: {ex.Message}").ConfigureAwait(false);
+                    Interlocked.Increment(ref counters[3]);
+                    return;
+                }
+
                 var state = await resumer.RecoverAsync(generation, cancellationToken).ConfigureAwait(false);
                 if (state.Contains(request.Sequence))
                 {
@@ -325,6 +334,9 @@ internal static class ReplayOtlpCommand
     /// </summary>
     private sealed class Resumer(ReplaySettings settings, HttpClient http, GrpcChannel? channel, long[] counters) : IDisposable
     {
+        /// <summary>How often one request may find the receiver answering yet fail again before it is given up.</summary>
+        public const int MaxRecoveriesPerRequest = 5;
+
         private readonly SemaphoreSlim _gate = new(1, 1);
         private readonly List<Request> _requests = [];
         private readonly HttpClient _state = new(new SocketsHttpHandler())
@@ -394,15 +406,23 @@ internal static class ReplayOtlpCommand
                     {
                         foreach (var request in missing)
                         {
+                            long rejected;
                             while (true)
                             {
-                                var (retry, _) = await SendAsync(request, settings, http, channel, cancellationToken).ConfigureAwait(false);
+                                (var retry, rejected) = await SendAsync(request, settings, http, channel, cancellationToken).ConfigureAwait(false);
                                 if (retry is null)
                                 {
                                     break;
                                 }
 
                                 await Task.Delay(retry.Value, cancellationToken).ConfigureAwait(false);
+                            }
+
+                            if (rejected < 0)
+                            {
+                                request.Accepted = false; // failed for good (reported): nothing to wait for in a checkpoint
+                                Interlocked.Increment(ref counters[3]);
+                                continue;
                             }
 
                             Interlocked.Increment(ref counters[6]);
@@ -447,15 +467,23 @@ internal static class ReplayOtlpCommand
                     continue;
                 }
 
-                bool all;
+                bool all, lost;
                 lock (_requests)
                 {
                     all = _requests.All(r => !r.Accepted || answer.Checkpointed.Contains(r.Sequence));
+                    lost = _requests.Any(r => r.Accepted && !answer.Received.Contains(r.Sequence));
                 }
 
                 if (all)
                 {
                     return clock.Elapsed.TotalSeconds;
+                }
+
+                if (lost)
+                {
+                    // The receiver restarted without any request of ours failing: send again what it lacks.
+                    await RecoverAsync(generation, cancellationToken).ConfigureAwait(false);
+                    continue;
                 }
 
                 if (clock.Elapsed > settings.ResumeTimeout)
@@ -683,6 +711,9 @@ internal static class ReplayOtlpCommand
 
         /// <inheritdoc cref="Sender"/>
         public long Sequence { get; set; }
+
+        /// <summary>With --resume: how often sending it failed with the connection lost.</summary>
+        public int Recoveries { get; set; }
 
         /// <summary>Whether the receiver accepted it.</summary>
         public bool Accepted

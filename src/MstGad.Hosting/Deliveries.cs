@@ -16,9 +16,9 @@ public sealed record DeliveryTag
 
     /// <summary>Creates a tag.</summary>
     /// <param name="sender">The sender's id: 1 to <see cref="MaxSenderLength"/> characters of letters, digits, '-', '_', '.' and ':'.</param>
-    /// <param name="sequence">The delivery's number, 0 or more.</param>
+    /// <param name="sequence">The delivery's number, 0 or more (below <see cref="long.MaxValue"/>).</param>
     /// <exception cref="ArgumentException">An empty, too long or otherwise unusable sender id.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">A negative number.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A negative number, or <see cref="long.MaxValue"/>.</exception>
     public DeliveryTag(string sender, long sequence)
     {
         ArgumentNullException.ThrowIfNull(sender);
@@ -28,6 +28,7 @@ public sealed record DeliveryTag
         }
 
         ArgumentOutOfRangeException.ThrowIfNegative(sequence);
+        ArgumentOutOfRangeException.ThrowIfEqual(sequence, long.MaxValue);
         Sender = sender;
         Sequence = sequence;
     }
@@ -47,7 +48,8 @@ public sealed record DeliveryTag
         tag = null;
         var slash = text?.LastIndexOf('/') ?? -1;
         if (text is null || slash <= 0 || !IsSender(text.AsSpan(0, slash))
-            || !long.TryParse(text.AsSpan(slash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var sequence))
+            || !long.TryParse(text.AsSpan(slash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var sequence)
+            || sequence == long.MaxValue)
         {
             return false;
         }
@@ -150,7 +152,7 @@ internal sealed class DeliveryLedger
 
     public int SenderCount => _senders.Count;
 
-    /// <summary>Senders forgotten because there were too many, and gaps given up (both only grow).</summary>
+    /// <summary>Senders forgotten because there were too many, and times a sender's gaps were given up (both only grow).</summary>
     public long Forgotten { get; private set; }
 
     public bool Contains(DeliveryTag tag) =>
@@ -259,7 +261,13 @@ internal sealed class DeliveryLedger
                 throw new InvalidDataException("the checkpoint's deliveries have an unknown version");
             }
 
-            for (var senders = r.ReadInt32(); senders > 0; senders--)
+            var senders = r.ReadInt32();
+            if (senders < 0 || senders > MaxSenders)
+            {
+                throw new InvalidDataException($"the checkpoint's deliveries name {senders} senders");
+            }
+
+            for (; senders > 0; senders--)
             {
                 var sender = r.ReadString();
                 var entry = new Entry { Below = r.ReadInt64(), Touched = ++ledger._clock };
@@ -268,9 +276,21 @@ internal sealed class DeliveryLedger
                     throw new InvalidDataException($"the checkpoint's deliveries name an unusable sender '{sender}'");
                 }
 
-                for (var count = r.ReadInt32(); count > 0; count--)
+                var count = r.ReadInt32();
+                if (count < 0 || count > MaxGaps)
                 {
-                    entry.Above.Add(r.ReadInt64());
+                    throw new InvalidDataException($"the checkpoint's deliveries list {count} numbers above the run of '{sender}'");
+                }
+
+                for (; count > 0; count--)
+                {
+                    var sequence = r.ReadInt64();
+                    if (sequence <= entry.Below || sequence == long.MaxValue)
+                    {
+                        throw new InvalidDataException($"the checkpoint's deliveries list {sequence} above the run of '{sender}', which ends at {entry.Below}");
+                    }
+
+                    entry.Above.Add(sequence);
                 }
 
                 ledger._senders.Add(sender, entry);
@@ -282,6 +302,10 @@ internal sealed class DeliveryLedger
         catch (EndOfStreamException ex)
         {
             throw new InvalidDataException("the checkpoint's deliveries are truncated", ex);
+        }
+        catch (FormatException ex)
+        {
+            throw new InvalidDataException("the checkpoint's deliveries are corrupt: " + ex.Message, ex);
         }
     }
 

@@ -444,6 +444,23 @@ public sealed partial class MstGadMonitor : IDisposable
     /// </summary>
     private void Push(OnlineDetector online, TelemetryBatch batch)
     {
+        // A delivery taken before the start was checked against the ledger before the restored one replaced it: the
+        // restored state may hold it already.
+        if (batch.Delivery is { } delivery)
+        {
+            lock (_deliveryGate)
+            {
+                if (_deliveries.Contains(delivery))
+                {
+                    _queuedDeliveries.Remove(delivery);
+                    Interlocked.Add(ref _queued, -batch.Count);
+                    Interlocked.Increment(ref _duplicateDeliveries);
+                    _instruments.DuplicateDelivery(batch);
+                    return;
+                }
+            }
+        }
+
         var counts = _pushCounts;
         Array.Clear(counts);
         var metrics = batch.Metrics;
@@ -481,7 +498,11 @@ public sealed partial class MstGadMonitor : IDisposable
 
         _instruments.Pushed(counts);
         var now = _time.GetUtcNow().UtcTicks;
-        _lastArrivalAt = now;
+        if (batch.Count > 0)
+        {
+            _lastArrivalAt = now; // an empty numbered delivery is not traffic: it does not hold up the idle advance
+        }
+
         if (online.Watermark?.UtcTicks is { } watermark && watermark != Interlocked.Read(ref _watermark))
         {
             Interlocked.Exchange(ref _watermark, watermark);

@@ -39,7 +39,8 @@ public enum ReceiveStatus
 
     /// <summary>
     /// Ignored: a batch with the same <see cref="TelemetryBatch.Delivery"/> tag was taken before (counted in
-    /// <see cref="MstGadStatus.DuplicateDeliveries"/>). Answer it as accepted: the records are had.
+    /// <see cref="MstGadStatus.DuplicateDeliveries"/>). Answer it as accepted: its records were taken with the first
+    /// copy (or, for a number given up by the ledger's bound on gaps, are no longer wanted).
     /// </summary>
     Duplicate = 3,
 }

@@ -56,6 +56,58 @@ public sealed partial class MstGadMonitorTests
     }
 
     [Test]
+    public async Task Receive_BeforeTheStart_ADeliveryTheRestoredCheckpointHolds_IsNotPushedAgain()
+    {
+        using var checkpoints = new TempDirectory();
+        var records = TinySystem.Records(60);
+        var expected = Reference(_detector, records).Rows;
+        var batches = Tagged(records);
+        var half = batches.Count / 2;
+        List<string> firstRows;
+        using (var first = Build(_model, new FakeTimeProvider(ClockStart), checkpoints.Path))
+        {
+            var monitor = first.Services.GetRequiredService<MstGadMonitor>();
+            await first.StartAsync();
+            var verdicts = Collect(monitor.ReadVerdictsAsync());
+            Assert.That(batches.Take(half).Select(monitor.Receive), Is.All.EqualTo(ReceiveStatus.Accepted));
+            await first.StopAsync(); // the shutdown checkpoint holds deliveries 0 … half − 1
+            firstRows = (await verdicts).SelectMany(s => s.Verdicts).Select(OnlineTesting.Row).ToList();
+        }
+
+        using var second = Build(_model, new FakeTimeProvider(ClockStart), checkpoints.Path);
+        var service = second.Services.GetRequiredService<MstGadMonitor>();
+        var early = service.Receive(Copy(batches[half - 1])); // queued before the start: the ledger is not restored yet
+        await second.StartAsync();
+        var secondVerdicts = Collect(service.ReadVerdictsAsync());
+        Assert.That(batches.Skip(half).Select(service.Receive), Is.All.EqualTo(ReceiveStatus.Accepted));
+        await second.StopAsync();
+        var secondRows = (await secondVerdicts).SelectMany(s => s.Verdicts).Select(OnlineTesting.Row).ToList();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(early, Is.EqualTo(ReceiveStatus.Accepted));
+            Assert.That(service.Status.DuplicateDeliveries, Is.EqualTo(1), "found to be a duplicate when pushed");
+            Assert.That(firstRows.Concat(secondRows), Is.EqualTo(expected));
+        });
+    }
+
+    [Test]
+    public void DeliveryTag_TheLargestNumber_IsRefused()
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(() => new DeliveryTag(Sender, long.MaxValue), Throws.InstanceOf<ArgumentOutOfRangeException>());
+            Assert.That(() => new DeliveryTag(Sender, -1), Throws.InstanceOf<ArgumentOutOfRangeException>());
+            Assert.That(() => new DeliveryTag("a b", 1), Throws.ArgumentException);
+            Assert.That(DeliveryTag.TryParse("agent-7/9223372036854775807", out _), Is.False);
+            Assert.That(DeliveryTag.TryParse("agent-7/9223372036854775806", out var tag) && tag!.Sequence == long.MaxValue - 1, Is.True);
+            Assert.That(DeliveryTag.TryParse("a/b/3", out _), Is.False);
+            Assert.That(DeliveryTag.TryParse("/3", out _), Is.False);
+            Assert.That(DeliveryTag.TryParse("agent-7/+3", out _), Is.False);
+        });
+    }
+
+    [Test]
     public async Task GetDeliveries_WithGaps_ListsThoseAboveTheContiguousRun()
     {
         var time = new FakeTimeProvider(ClockStart);
