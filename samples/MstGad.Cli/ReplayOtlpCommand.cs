@@ -21,6 +21,7 @@ using MstGad.AspNetCore.Protocol.Rpc;
 using MstGad.AspNetCore.Protocol.Trace;
 using MstGad.Datasets;
 using MstGad.Features;
+using MstGad.Hosting;
 using OtlpLog = MstGad.AspNetCore.Protocol.Logs.LogRecord;
 using OtlpSpan = MstGad.AspNetCore.Protocol.Trace.Span;
 using LogRecord = MstGad.Features.LogRecord;
@@ -292,7 +293,7 @@ internal static class ReplayOtlpCommand
                 }
 
                 var state = await resumer.RecoverAsync(generation, cancellationToken).ConfigureAwait(false);
-                if (state.Contains(request.Sequence))
+                if (state.Received.Contains(request.Sequence))
                 {
                     request.Accepted = true;
                     return;
@@ -348,7 +349,7 @@ internal static class ReplayOtlpCommand
         };
 
         private volatile int _generation;
-        private DeliveryAnswer _last = new(new(0, []), new(0, []));
+        private DeliveryState _last = new(settings.Sender!, new DeliverySet(0, []), new DeliverySet(0, []));
 
         public void Add(Request request)
         {
@@ -381,7 +382,7 @@ internal static class ReplayOtlpCommand
             _ => false,
         };
 
-        public async Task<DeliveryAnswer> RecoverAsync(int generation, CancellationToken cancellationToken)
+        public async Task<DeliveryState> RecoverAsync(int generation, CancellationToken cancellationToken)
         {
             await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
@@ -397,11 +398,11 @@ internal static class ReplayOtlpCommand
                     List<Request> missing;
                     lock (_requests)
                     {
-                        missing = [.. _requests.Where(r => r.Accepted && !answer.Contains(r.Sequence))];
+                        missing = [.. _requests.Where(r => r.Accepted && !answer.Received.Contains(r.Sequence))];
                     }
 
                     await Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                        $"replay-otlp: the receiver is back and has this sender's deliveries below {answer.Received.Below} (and {answer.Received.Above.Length} above); sending again the {missing.Count} accepted before that it does not have ({missing.Sum(r => r.Records)} records)")).ConfigureAwait(false);
+                        $"replay-otlp: the receiver is back and has this sender's deliveries below {answer.Received.Below} (and {answer.Received.Above.Count} above); sending again the {missing.Count} accepted before that it does not have ({missing.Sum(r => r.Records)} records)")).ConfigureAwait(false);
                     try
                     {
                         foreach (var request in missing)
@@ -456,7 +457,7 @@ internal static class ReplayOtlpCommand
             while (true)
             {
                 var generation = await WaitWhileRecoveringAsync(cancellationToken).ConfigureAwait(false);
-                DeliveryAnswer answer;
+                DeliveryState answer;
                 try
                 {
                     answer = await AskOnceAsync(cancellationToken).ConfigureAwait(false);
@@ -501,7 +502,7 @@ internal static class ReplayOtlpCommand
             _state.Dispose();
         }
 
-        private async Task<DeliveryAnswer> AskAsync(CancellationToken cancellationToken)
+        private async Task<DeliveryState> AskAsync(CancellationToken cancellationToken)
         {
             var deadline = Stopwatch.StartNew();
             while (true)
@@ -524,7 +525,7 @@ internal static class ReplayOtlpCommand
             }
         }
 
-        private async Task<DeliveryAnswer> AskOnceAsync(CancellationToken cancellationToken)
+        private async Task<DeliveryState> AskOnceAsync(CancellationToken cancellationToken)
         {
             using var message = new HttpRequestMessage(HttpMethod.Get, new Uri("mstgad/deliveries/" + settings.Sender, UriKind.Relative))
             {
@@ -542,9 +543,9 @@ internal static class ReplayOtlpCommand
             {
                 using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
                 var root = json.RootElement;
-                return new DeliveryAnswer(Set(root.GetProperty("received")), Set(root.GetProperty("checkpointed")));
+                return new DeliveryState(settings.Sender!, Set(root.GetProperty("received")), Set(root.GetProperty("checkpointed")));
 
-                static DeliveryNumbers Set(JsonElement set) => new(set.GetProperty("below").GetInt64(), [.. set.GetProperty("above").EnumerateArray().Select(e => e.GetInt64())]);
+                static DeliverySet Set(JsonElement set) => new(set.GetProperty("below").GetInt64(), [.. set.GetProperty("above").EnumerateArray().Select(e => e.GetInt64())]);
             }
 
             if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.NotFound or HttpStatusCode.BadRequest)
@@ -557,25 +558,13 @@ internal static class ReplayOtlpCommand
         }
     }
 
-    /// <summary>Delivery numbers: every number below <paramref name="Below"/> and those in <paramref name="Above"/> (ascending).</summary>
-    private sealed record DeliveryNumbers(long Below, long[] Above)
-    {
-        public bool Contains(long sequence) => sequence < Below || Array.BinarySearch(Above, sequence) >= 0;
-    }
-
-    /// <summary>What a receiver has of this sender: taken (queued or in its state), and in its newest checkpoint.</summary>
-    private sealed record DeliveryAnswer(DeliveryNumbers Received, DeliveryNumbers Checkpointed)
-    {
-        public bool Contains(long sequence) => Received.Contains(sequence);
-    }
-
     private static async Task<(TimeSpan? Retry, long Rejected)> PostAsync(Request request, ReplaySettings settings, HttpClient http, CancellationToken cancellationToken)
     {
         using var message = new HttpRequestMessage(HttpMethod.Post, request.Path) { Content = new ByteArrayContent(request.Bytes) };
         message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
         if (request.Sender is not null)
         {
-            message.Headers.Add("MstGad-Delivery", string.Create(CultureInfo.InvariantCulture, $"{request.Sender}/{request.Sequence}"));
+            message.Headers.Add(DeliveryTag.HttpHeader, request.Delivery);
         }
 
         if (settings.Token is not null)
@@ -627,7 +616,7 @@ internal static class ReplayOtlpCommand
 
         if (request.Sender is not null)
         {
-            headers.Add("mstgad-delivery", string.Create(CultureInfo.InvariantCulture, $"{request.Sender}/{request.Sequence}"));
+            headers.Add(DeliveryTag.GrpcMetadataKey, request.Delivery);
         }
 
         var options = new CallOptions(headers, cancellationToken: cancellationToken);
@@ -683,7 +672,7 @@ internal static class ReplayOtlpCommand
 
     private static string Sender(string? sender) =>
         sender is null ? "replay-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))
-        : MstGad.Hosting.DeliveryTag.IsSender(sender) ? sender
+        : DeliveryTag.IsSender(sender) ? sender
         : throw new CliException($"--sender is not a sender id: '{sender}'", "use 1 to 128 letters, digits, '-', '_', '.' or ':'", CliErrors.Usage);
 
     private static int Positive(int value, string option) =>
@@ -711,6 +700,9 @@ internal static class ReplayOtlpCommand
 
         /// <inheritdoc cref="Sender"/>
         public long Sequence { get; set; }
+
+        /// <summary>With --resume: the tag's text, <c>sender/sequence</c>.</summary>
+        public string Delivery => string.Create(CultureInfo.InvariantCulture, $"{Sender}/{Sequence}");
 
         /// <summary>With --resume: how often sending it failed with the connection lost.</summary>
         public int Recoveries { get; set; }

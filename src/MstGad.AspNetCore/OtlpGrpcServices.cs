@@ -26,10 +26,10 @@ internal static class OtlpGrpc
         }
     }
 
-    /// <summary>The request's delivery tag from the <c>mstgad-delivery</c> metadata entry, if any.</summary>
+    /// <summary>The request's delivery tag from its <see cref="DeliveryTag.GrpcMetadataKey"/> metadata entry, if any.</summary>
     public static DeliveryTag? Delivery(OtlpReceiver receiver, ServerCallContext context, Signal signal)
     {
-        var value = context.RequestHeaders.GetValue("mstgad-delivery");
+        var value = context.RequestHeaders.GetValue(DeliveryTag.GrpcMetadataKey);
         if (value is null)
         {
             return null;
@@ -38,7 +38,7 @@ internal static class OtlpGrpc
         if (!DeliveryTag.TryParse(value, out var tag))
         {
             receiver.Count(signal, "grpc", "bad_request");
-            throw new RpcException(new Grpc.Core.Status(StatusCode.InvalidArgument, $"the mstgad-delivery metadata '{value}' is not sender/sequence"));
+            throw new RpcException(new Grpc.Core.Status(StatusCode.InvalidArgument, $"the {DeliveryTag.GrpcMetadataKey} metadata '{value}' is not sender/sequence"));
         }
 
         return tag;

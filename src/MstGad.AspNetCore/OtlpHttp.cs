@@ -28,9 +28,6 @@ internal static class OtlpHttp
     private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
     private static readonly UTF8Encoding StrictUtf8 = new(false, true);
 
-    /// <summary>The request header that numbers a delivery: <c>sender/sequence</c> (see <see cref="DeliveryTag"/>).</summary>
-    public const string DeliveryHeader = "MstGad-Delivery";
-
     public static async Task HandleAsync<TRequest>(HttpContext context, Signal signal, MessageParser<TRequest> parser, Func<OtlpReceiver, TRequest, DeliveryTag?, ExportOutcome> export, Func<ExportOutcome, IMessage> response)
         where TRequest : IMessage<TRequest>, new()
     {
@@ -52,9 +49,9 @@ internal static class OtlpHttp
         }
 
         DeliveryTag? delivery = null;
-        if (request.Headers.TryGetValue(DeliveryHeader, out var deliveryHeader) && !DeliveryTag.TryParse(deliveryHeader.ToString(), out delivery))
+        if (request.Headers.TryGetValue(DeliveryTag.HttpHeader, out var deliveryHeader) && !DeliveryTag.TryParse(deliveryHeader.ToString(), out delivery))
         {
-            await FailAsync(context, receiver, signal, StatusCodes.Status400BadRequest, "bad_request", json, $"the {DeliveryHeader} header '{deliveryHeader}' is not sender/sequence (a sender id of letters, digits, '-', '_', '.', ':' and a number 0 or more)").ConfigureAwait(false);
+            await FailAsync(context, receiver, signal, StatusCodes.Status400BadRequest, "bad_request", json, $"the {DeliveryTag.HttpHeader} header '{deliveryHeader}' is not sender/sequence (a sender id of letters, digits, '-', '_', '.', ':' and a number 0 or more)").ConfigureAwait(false);
             return;
         }
 

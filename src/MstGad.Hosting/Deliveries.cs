@@ -11,6 +11,12 @@ namespace MstGad.Hosting;
 /// </summary>
 public sealed record DeliveryTag
 {
+    /// <summary>The OTLP/HTTP request header that carries a tag (<c>sender/sequence</c>).</summary>
+    public const string HttpHeader = "MstGad-Delivery";
+
+    /// <summary>The OTLP/gRPC metadata key that carries a tag (<c>sender/sequence</c>).</summary>
+    public const string GrpcMetadataKey = "mstgad-delivery";
+
     /// <summary>The longest sender id.</summary>
     public const int MaxSenderLength = 128;
 

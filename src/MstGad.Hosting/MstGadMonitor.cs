@@ -139,8 +139,7 @@ public sealed partial class MstGadMonitor : IDisposable
             {
                 if (_queuedDeliveries.Contains(tag) || _deliveries.Contains(tag))
                 {
-                    Interlocked.Increment(ref _duplicateDeliveries);
-                    _instruments.DuplicateDelivery(batch);
+                    CountDuplicate(batch);
                     return ReceiveStatus.Duplicate;
                 }
 
@@ -391,13 +390,7 @@ public sealed partial class MstGadMonitor : IDisposable
                 while (reader.TryRead(out var batch))
                 {
                     Push(online, batch);
-
-                    // Under sustained load the queue may never run empty: keep the housekeeping (checkpoints) on time.
-                    if (tick.IsCompleted)
-                    {
-                        tick = Task.Delay(Tick, _time);
-                        Housekeeping(online);
-                    }
+                    tick = HousekeepingWhenDue(online, tick); // under sustained load the queue may never run empty
                 }
 
                 Interlocked.Exchange(ref _queueEmptyAt, _time.GetUtcNow().UtcTicks);
@@ -408,11 +401,7 @@ public sealed partial class MstGadMonitor : IDisposable
 
                 waiting ??= reader.WaitToReadAsync().AsTask();
                 await Task.WhenAny(waiting, tick).ConfigureAwait(false);
-                if (tick.IsCompleted)
-                {
-                    tick = Task.Delay(Tick, _time);
-                    Housekeeping(online);
-                }
+                tick = HousekeepingWhenDue(online, tick);
 
                 if (waiting.IsCompleted)
                 {
@@ -454,8 +443,7 @@ public sealed partial class MstGadMonitor : IDisposable
                 {
                     _queuedDeliveries.Remove(delivery);
                     Interlocked.Add(ref _queued, -batch.Count);
-                    Interlocked.Increment(ref _duplicateDeliveries);
-                    _instruments.DuplicateDelivery(batch);
+                    CountDuplicate(batch);
                     return;
                 }
             }
@@ -510,6 +498,19 @@ public sealed partial class MstGadMonitor : IDisposable
         }
 
         _watermarkAtArrival = Interlocked.Read(ref _watermark);
+    }
+
+    /// <summary>Runs the housekeeping when the tick has come, timing the next tick first; returns the next tick.</summary>
+    private Task HousekeepingWhenDue(OnlineDetector online, Task tick)
+    {
+        if (!tick.IsCompleted)
+        {
+            return tick;
+        }
+
+        var next = Task.Delay(Tick, _time);
+        Housekeeping(online);
+        return next;
     }
 
     /// <summary>Moves the watermark in a quiet period and writes a checkpoint when one is due (on the scorer).</summary>
@@ -645,6 +646,12 @@ public sealed partial class MstGadMonitor : IDisposable
                 }
             }
         }
+    }
+
+    private void CountDuplicate(TelemetryBatch batch)
+    {
+        Interlocked.Increment(ref _duplicateDeliveries);
+        _instruments.DuplicateDelivery(batch);
     }
 
     private void Refuse(TelemetryBatch batch, string reason)
