@@ -12,8 +12,8 @@ root=$(cd "$here/../.." && pwd)
 if [ ! -f "$input" ]; then
   python3 "$here/make_hdfs1m.py" "$root/../shared/data/loghub_2k/HDFS" "$input" 500
 fi
-dotnet build "$root/samples/MstGad.Cli" -c Release -v q -nologo >/dev/null
-cli="$root/samples/MstGad.Cli/bin/Release/net10.0/MstGad.Cli"
+dotnet build "$root/src/MstGad.Cli" -c Release -v q -nologo >/dev/null
+cli="$root/src/MstGad.Cli/bin/Release/net10.0/MstGad.Cli"
 masks=(--mask 'blk_-?\d+' --mask '(\d+\.){3}\d+(:\d+)?')
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
