@@ -52,10 +52,11 @@ internal static class ReplayOtlpCommand
         var json = new Option<bool>("--json") { Description = "Print the figures as JSON." };
         var resume = new Option<bool>("--resume") { Description = "Number the deliveries (MstGad-Delivery) and keep every request: when the receiver goes away and comes back (a restart from its checkpoint), ask it which deliveries it has and send again exactly the others." };
         var sender = new Option<string?>("--sender") { Description = "With --resume: this sender's id (letters, digits, '-', '_', '.', ':'); default replay- and a random number." };
+        var encodeFirst = new Option<bool>("--encode-first") { Description = "Encode every request before sending the first, so that records/s measures the receiver rather than the sender's encoding (holds the encoded requests in memory)." };
         var resumeTimeout = new Option<string>("--resume-timeout") { Description = "With --resume: how long to wait for the receiver to come back.", DefaultValueFactory = _ => "5m" };
         var command = new Command("replay-otlp", "Send a recorded telemetry folder to an OTLP receiver (e.g. mstgad serve) in event-time order from several senders, and measure the throughput.")
         {
-            data, to, protocol, senders, batch, window, token, from, until, wait, json, resume, sender, resumeTimeout,
+            data, to, protocol, senders, batch, window, token, from, until, wait, json, resume, sender, resumeTimeout, encodeFirst,
         };
         command.SetGuardedAction(async (result, cancellationToken) =>
         {
@@ -74,7 +75,8 @@ internal static class ReplayOtlpCommand
                 Time(result.GetValue(from), "--from"),
                 Time(result.GetValue(until), "--until"),
                 result.GetValue(resume) ? Sender(result.GetValue(sender)) : result.GetValue(sender) is null ? null : throw new CliException("--sender is for --resume", "add --resume", CliErrors.Usage),
-                Durations.Parse(result.GetValue(resumeTimeout)!));
+                Durations.Parse(result.GetValue(resumeTimeout)!),
+                result.GetValue(encodeFirst));
             var source = DataFolder.Open(result.GetRequiredValue(data), ReadMode.Lenient);
             var all = await TelemetryDirectory.ReadAllAsync(source, cancellationToken).ConfigureAwait(false);
             var report = await SendAsync(all, settings, cancellationToken).ConfigureAwait(false);
@@ -99,6 +101,9 @@ internal static class ReplayOtlpCommand
     {
         var requests = Channel.CreateBounded<Request>(new BoundedChannelOptions(settings.Senders * 2) { SingleWriter = true });
         var counters = new long[9];
+        // --encode-first: every request is encoded before the clock starts, so that the figure is the receiver's pace
+        // and not the sender's encoding (both share the machine).
+        var source = settings.EncodeFirst ? Requests(all, settings).ToList() : Requests(all, settings);
         var clock = Stopwatch.StartNew();
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = settings.Senders, AutomaticDecompression = DecompressionMethods.None }) { BaseAddress = settings.To, Timeout = TimeSpan.FromMinutes(2) };
         using var channel = settings.Grpc ? GrpcChannel.ForAddress(settings.To, new GrpcChannelOptions { MaxSendMessageSize = null }) : null;
@@ -106,7 +111,7 @@ internal static class ReplayOtlpCommand
         // A sender that fails for good (e.g. the receiver did not come back) stops the others and the producer.
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var token = failed.Token;
-        var producer = Task.Run(() => ProduceAsync(all, settings, requests.Writer, resumer, token), token);
+        var producer = Task.Run(() => ProduceAsync(source, settings, requests.Writer, resumer, token), token);
         var workers = Enumerable.Range(0, settings.Senders).Select(_ => Task.Run(async () =>
         {
             try
@@ -159,70 +164,18 @@ internal static class ReplayOtlpCommand
         };
     }
 
-    private static async Task<(long, long, long)> ProduceAsync(RecordedTelemetry all, ReplaySettings settings, ChannelWriter<Request> writer, Resumer? resumer, CancellationToken cancellationToken)
+    /// <summary>
+    /// Hands the requests to the senders in order: one is only handed over once every request more than --window of
+    /// event time older has been accepted, so where the recording has gaps a later request cannot overtake an earlier
+    /// one by more than that (the receiver's lateness must exceed it). Returns the metrics, logs and spans handed over.
+    /// </summary>
+    private static async Task<(long, long, long)> ProduceAsync(IEnumerable<Request> requests, ReplaySettings settings, ChannelWriter<Request> writer, Resumer? resumer, CancellationToken cancellationToken)
     {
         try
         {
-            bool Keep(long ticks) => (settings.From is not { } f || ticks >= f.UtcTicks) && (settings.Until is not { } u || ticks < u.UtcTicks);
-            var m = all.Metrics.Where(x => Keep(x.Time.UtcTicks)).OrderBy(x => x.Time.UtcTicks).ToArray();
-            var l = all.Logs.Where(x => Keep(x.Time.UtcTicks)).OrderBy(x => x.Time.UtcTicks).ToArray();
-            var s = all.Spans.Where(x => Keep(EventTicks(x))).OrderBy(EventTicks).ToArray();
-            var pending = (Metrics: new List<MetricSample>(), Logs: new List<LogRecord>(), Spans: new List<Span>());
+            long metrics = 0, logs = 0, spans = 0;
             var inFlight = new Queue<Request>();
-            var windowStart = long.MinValue;
-            int i = 0, j = 0, k = 0;
-            while (i < m.Length || j < l.Length || k < s.Length)
-            {
-                var mt = i < m.Length ? m[i].Time.UtcTicks : long.MaxValue;
-                var lt = j < l.Length ? l[j].Time.UtcTicks : long.MaxValue;
-                var st = k < s.Length ? EventTicks(s[k]) : long.MaxValue;
-                var now = Math.Min(mt, Math.Min(lt, st));
-                if (windowStart != long.MinValue && now - windowStart > settings.Window.Ticks)
-                {
-                    await FlushAsync().ConfigureAwait(false);
-                }
-
-                if (windowStart == long.MinValue)
-                {
-                    windowStart = now;
-                }
-
-                if (mt == now)
-                {
-                    pending.Metrics.Add(m[i++]);
-                    if (pending.Metrics.Count >= settings.Batch)
-                    {
-                        await EnqueueAsync(Request.Of(pending.Metrics)).ConfigureAwait(false);
-                        pending.Metrics.Clear();
-                    }
-                }
-                else if (lt == now)
-                {
-                    pending.Logs.Add(l[j++]);
-                    if (pending.Logs.Count >= settings.Batch)
-                    {
-                        await EnqueueAsync(Request.Of(pending.Logs)).ConfigureAwait(false);
-                        pending.Logs.Clear();
-                    }
-                }
-                else
-                {
-                    pending.Spans.Add(s[k++]);
-                    if (pending.Spans.Count >= settings.Batch)
-                    {
-                        await EnqueueAsync(Request.Of(pending.Spans)).ConfigureAwait(false);
-                        pending.Spans.Clear();
-                    }
-                }
-            }
-
-            await FlushAsync().ConfigureAwait(false);
-            return (m.Length, l.Length, s.Length);
-
-            // Requests go out concurrently, but one is only handed to a sender once every request more than --window
-            // of event time older has been accepted: where the recording has gaps, a later request cannot overtake an
-            // earlier one by more than that (the receiver's lateness must exceed it).
-            async Task EnqueueAsync(Request request)
+            foreach (var request in requests)
             {
                 while (inFlight.Count > 0 && (inFlight.Peek().Done.Task.IsCompleted || inFlight.Peek().Start < request.Start - settings.Window.Ticks))
                 {
@@ -232,34 +185,109 @@ internal static class ReplayOtlpCommand
                 resumer?.Add(request);
                 inFlight.Enqueue(request);
                 await writer.WriteAsync(request, cancellationToken).ConfigureAwait(false);
+                _ = request.Signal switch
+                {
+                    "metrics" => metrics += request.Records,
+                    "logs" => logs += request.Records,
+                    _ => spans += request.Records,
+                };
             }
 
-            async Task FlushAsync()
-            {
-                if (pending.Metrics.Count > 0)
-                {
-                    await EnqueueAsync(Request.Of(pending.Metrics)).ConfigureAwait(false);
-                    pending.Metrics.Clear();
-                }
-
-                if (pending.Logs.Count > 0)
-                {
-                    await EnqueueAsync(Request.Of(pending.Logs)).ConfigureAwait(false);
-                    pending.Logs.Clear();
-                }
-
-                if (pending.Spans.Count > 0)
-                {
-                    await EnqueueAsync(Request.Of(pending.Spans)).ConfigureAwait(false);
-                    pending.Spans.Clear();
-                }
-
-                windowStart = long.MinValue;
-            }
+            return (metrics, logs, spans);
         }
         finally
         {
             writer.TryComplete();
+        }
+    }
+
+    /// <summary>
+    /// The records of --from/--until in event-time order, cut into export requests of one signal each: at most --batch
+    /// records, and at most --window of event time (every pending request is closed when a record is later than that).
+    /// </summary>
+    private static IEnumerable<Request> Requests(RecordedTelemetry all, ReplaySettings settings)
+    {
+        bool Keep(long ticks) => (settings.From is not { } f || ticks >= f.UtcTicks) && (settings.Until is not { } u || ticks < u.UtcTicks);
+        var m = all.Metrics.Where(x => Keep(x.Time.UtcTicks)).OrderBy(x => x.Time.UtcTicks).ToArray();
+        var l = all.Logs.Where(x => Keep(x.Time.UtcTicks)).OrderBy(x => x.Time.UtcTicks).ToArray();
+        var s = all.Spans.Where(x => Keep(EventTicks(x))).OrderBy(EventTicks).ToArray();
+        var pending = (Metrics: new List<MetricSample>(), Logs: new List<LogRecord>(), Spans: new List<Span>());
+        var windowStart = long.MinValue;
+        int i = 0, j = 0, k = 0;
+        while (i < m.Length || j < l.Length || k < s.Length)
+        {
+            var mt = i < m.Length ? m[i].Time.UtcTicks : long.MaxValue;
+            var lt = j < l.Length ? l[j].Time.UtcTicks : long.MaxValue;
+            var st = k < s.Length ? EventTicks(s[k]) : long.MaxValue;
+            var now = Math.Min(mt, Math.Min(lt, st));
+            if (windowStart != long.MinValue && now - windowStart > settings.Window.Ticks)
+            {
+                foreach (var request in Flush())
+                {
+                    yield return request;
+                }
+            }
+
+            if (windowStart == long.MinValue)
+            {
+                windowStart = now;
+            }
+
+            if (mt == now)
+            {
+                pending.Metrics.Add(m[i++]);
+                if (pending.Metrics.Count >= settings.Batch)
+                {
+                    yield return Request.Of(pending.Metrics);
+                    pending.Metrics.Clear();
+                }
+            }
+            else if (lt == now)
+            {
+                pending.Logs.Add(l[j++]);
+                if (pending.Logs.Count >= settings.Batch)
+                {
+                    yield return Request.Of(pending.Logs);
+                    pending.Logs.Clear();
+                }
+            }
+            else
+            {
+                pending.Spans.Add(s[k++]);
+                if (pending.Spans.Count >= settings.Batch)
+                {
+                    yield return Request.Of(pending.Spans);
+                    pending.Spans.Clear();
+                }
+            }
+        }
+
+        foreach (var request in Flush())
+        {
+            yield return request;
+        }
+
+        IEnumerable<Request> Flush()
+        {
+            if (pending.Metrics.Count > 0)
+            {
+                yield return Request.Of(pending.Metrics);
+                pending.Metrics.Clear();
+            }
+
+            if (pending.Logs.Count > 0)
+            {
+                yield return Request.Of(pending.Logs);
+                pending.Logs.Clear();
+            }
+
+            if (pending.Spans.Count > 0)
+            {
+                yield return Request.Of(pending.Spans);
+                pending.Spans.Clear();
+            }
+
+            windowStart = long.MinValue;
         }
     }
 
@@ -822,7 +850,7 @@ internal static class ReplayOtlpCommand
 }
 
 /// <summary>The settings of <c>mstgad replay-otlp</c>.</summary>
-internal sealed record ReplaySettings(Uri To, bool Grpc, int Senders, int Batch, TimeSpan Window, string? Token, DateTimeOffset? From, DateTimeOffset? Until, string? Sender = null, TimeSpan ResumeTimeout = default);
+internal sealed record ReplaySettings(Uri To, bool Grpc, int Senders, int Batch, TimeSpan Window, string? Token, DateTimeOffset? From, DateTimeOffset? Until, string? Sender = null, TimeSpan ResumeTimeout = default, bool EncodeFirst = false);
 
 /// <summary>What <c>mstgad replay-otlp</c> sent and how fast.</summary>
 internal sealed record ReplayReport(long Metrics, long Logs, long Spans, long Requests, long Retries, long Rejected, long FailedRequests, long Bytes, double Seconds, double RecordsPerSecond, double? Drained)
