@@ -122,6 +122,8 @@ internal sealed class StatisticalModel : IAnomalyModel
             var present = new bool[n];
             var reconstruction = new float[n];
             var (incoming, outgoing) = EdgeAggregates(graph);
+            // The earlier graphs' edge aggregates, made once per window (not once per node) when the recent baseline needs them.
+            var earlier = Recent ? new (float[], float[])?[window.Length - 1] : null;
             for (var node = 0; node < n; node++)
             {
                 present[node] = graph.Mask[node] != 0;
@@ -132,7 +134,7 @@ internal sealed class StatisticalModel : IAnomalyModel
 
                 Values(graph, node, incoming, outgoing, row);
                 ReadOnlySpan<float> median = node < _instances ? _median.AsSpan(node * width, width) : _pooledMedian;
-                ReadOnlySpan<float> recent = Recent ? RecentMedian(window, node, median) : median;
+                ReadOnlySpan<float> recent = earlier is not null ? RecentMedian(window, node, median, earlier) : median;
 
                 var mask = (ModalityMask)graph.Mask[node];
                 float sum = 0;
@@ -170,8 +172,8 @@ internal sealed class StatisticalModel : IAnomalyModel
     }
 
     /// <summary>Per feature, the median of the node's values over the window's earlier steps that had the feature's
-    /// modality (at least three), else the given fallback.</summary>
-    private float[] RecentMedian(GraphWindow window, int node, ReadOnlySpan<float> fallback)
+    /// modality (at least three), else the given fallback. <paramref name="aggregates"/> caches the earlier graphs' edge aggregates.</summary>
+    private float[] RecentMedian(GraphWindow window, int node, ReadOnlySpan<float> fallback, (float[] Incoming, float[] Outgoing)?[] aggregates)
     {
         var width = Width;
         var result = fallback.ToArray();
@@ -187,7 +189,7 @@ internal sealed class StatisticalModel : IAnomalyModel
                 continue;
             }
 
-            var (incoming, outgoing) = EdgeAggregates(graph);
+            var (incoming, outgoing) = aggregates[t] ??= EdgeAggregates(graph);
             Values(graph, node, incoming, outgoing, row);
             var mask = (ModalityMask)graph.Mask[node];
             for (var f = 0; f < width; f++)
