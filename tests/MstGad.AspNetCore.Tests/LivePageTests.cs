@@ -83,7 +83,7 @@ public sealed class LivePageTests
             }
 
             Assert.That(monitor.Receive(batch), Is.EqualTo(ReceiveStatus.Accepted));
-            await HostingWait(() => monitor.Status.QueuedRecords == 0);
+            await Until(() => monitor.Status.QueuedRecords == 0, "the scorer took every record");
             if (opened.Task.IsCompleted)
             {
                 break;
@@ -127,16 +127,18 @@ public sealed class LivePageTests
         }
 
         monitor.Receive(batch);
-        await HostingWait(() => monitor.Status.QueuedRecords == 0);
+        await Until(() => monitor.Status.QueuedRecords == 0, "the scorer took every record");
         using var http = new HttpClient { BaseAddress = Address(app) };
         using var denied = await http.GetAsync(new Uri("api/state", UriKind.Relative));
         var json = "";
-        await HostingWait(() =>
-        {
-            json = http.GetStringAsync(new Uri("api/state?token=s3cret", UriKind.Relative)).GetAwaiter().GetResult();
-            using var parsed = JsonDocument.Parse(json);
-            return parsed.RootElement.GetProperty("incidents").GetArrayLength() > 0;
-        });
+        await Until(
+            () =>
+            {
+                json = http.GetStringAsync(new Uri("api/state?token=s3cret", UriKind.Relative)).GetAwaiter().GetResult();
+                using var parsed = JsonDocument.Parse(json);
+                return parsed.RootElement.GetProperty("incidents").GetArrayLength() > 0;
+            },
+            "the state lists an incident");
         await app.StopAsync();
 
         TestContext.Out.WriteLine(json[Math.Max(0, json.Length - 2500)..]);
@@ -198,7 +200,7 @@ public sealed class LivePageTests
         }
 
         var statuses = new[] { await Post("agent-7/0", 1), await Post("agent-7/1", 2), await Post("agent-7/3", 3), await Post("agent-7/1", 2), await Post("agent-7/x", 4) };
-        await HostingWait(() => monitor.Status.QueuedRecords == 0);
+        await Until(() => monitor.Status.QueuedRecords == 0, "the scorer took every record");
         var json = await http.GetStringAsync(new Uri("mstgad/deliveries/agent-7", UriKind.Relative));
         using var bad = await http.GetAsync(new Uri("mstgad/deliveries/a%20b", UriKind.Relative));
         using var anonymous = new HttpClient { BaseAddress = Address(app) };
@@ -270,16 +272,6 @@ public sealed class LivePageTests
                 break;
             default:
                 throw new ArgumentException("not a record", nameof(record));
-        }
-    }
-
-    private static async Task HostingWait(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!condition())
-        {
-            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "timed out");
-            await Task.Delay(10);
         }
     }
 }

@@ -101,20 +101,6 @@ public sealed class ReplayOtlpResumeTests
     private static ReplaySettings Settings(Uri to, string? sender) =>
         new(to, Grpc: false, Senders: 2, Batch, Window: TimeSpan.FromSeconds(10), Token: null, From: null, Until: null, sender, ResumeTimeout: TimeSpan.FromMinutes(1));
 
-    private static async Task Until(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail("Timed out waiting until " + what);
-            }
-
-            await Task.Delay(10);
-        }
-    }
-
     /// <summary>
     /// Lets through the numbered export requests below a number and holds the others; after <see cref="Kill"/> the
     /// service is gone: every request, held or new, is dropped without an answer.

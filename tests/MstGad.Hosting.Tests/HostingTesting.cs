@@ -103,19 +103,4 @@ internal static class HostingTesting
 
         return (rows, changes);
     }
-
-    /// <summary>Waits (up to 30 s of real time) until a condition holds.</summary>
-    public static async Task Until(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail("Timed out waiting until " + what);
-            }
-
-            await Task.Delay(10);
-        }
-    }
 }
