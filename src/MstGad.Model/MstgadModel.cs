@@ -174,6 +174,9 @@ public sealed class MstgadModel : IDisposable
         finally
         {
             DisposeState(bestState);
+            // Training's tensors are freed, but glibc keeps their memory: give it back, so that a process that goes on to
+            // detect does not carry training's peak as its working set.
+            NativeHeap.ReleaseFreed();
         }
 
         _network.eval();
@@ -238,6 +241,11 @@ public sealed class MstgadModel : IDisposable
                     EdgeFeatureErrors = featureErrors,
                 });
             }
+        }
+
+        if (windows.Count > 1)
+        {
+            NativeHeap.ReleaseFreed(); // a batch's tensors freed: give their memory back (see Train)
         }
 
         return results;
