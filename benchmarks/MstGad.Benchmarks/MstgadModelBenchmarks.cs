@@ -54,9 +54,13 @@ public class MstgadModelBenchmarks
         _model.Dispose();
     }
 
-    /// <summary>Scores one window (batch of one).</summary>
+    /// <summary>Scores one window (batch of one): on the CPU, the managed inference.</summary>
     [Benchmark]
     public float ScoreOneWindow() => _model.Score([_windows[0]])[0].Probability[0];
+
+    /// <summary>Scores one window with the libtorch network (what <see cref="ScoreOneWindow"/> measured before the managed inference).</summary>
+    [Benchmark]
+    public float ScoreOneWindowWithNetwork() => _model.ScoreWithNetwork([_windows[0]])[0].Probability[0];
 
     /// <summary>Scores every window (50 at N = 46, one at N = 1,000) in one batch.</summary>
     [Benchmark]

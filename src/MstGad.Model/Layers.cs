@@ -40,6 +40,10 @@ internal sealed class EdgeAwareAttention : Module
     /// with attributes <c>e [E, k, d_e]</c> for the first E edges (self-loops have none). Entities come
     /// first so that gathers and scatters move whole contiguous rows.
     /// </summary>
+    /// <summary>A managed copy of the weights for inference.</summary>
+    internal ManagedEdgeAttention Freeze() => new(
+        Dense.Of(_leftRight), _edge is null ? null : Dense.Of(_edge), Dense.Of(_output), _attention.detach().cpu().data<float>().ToArray(), _heads, _headWidth);
+
     public Tensor Forward(Tensor x, Tensor? e, Tensor srcWithLoops, Tensor dstWithLoops)
     {
         using var scope = NewDisposeScope();
@@ -102,6 +106,9 @@ internal sealed class SpatialAttention : Module
     }
 
     /// <summary>Returns the SAM updates of nodes <c>[V, k, d_n]</c> and edges <c>[E, k, d_s]</c>.</summary>
+    /// <summary>A managed copy of the weights for inference.</summary>
+    internal ManagedSpatial Freeze() => new(_nodes.Freeze(), _edges?.Freeze());
+
     public (Tensor Nodes, Tensor? Edges) Forward(Tensor nodes, Tensor? edges, WindowBatch batch)
     {
         using var scope = NewDisposeScope();
@@ -147,6 +154,9 @@ internal sealed class TemporalHeads : Module
     }
 
     /// <summary>Attends <c>query [n, k, d]</c> over <c>memory [n, k, d]</c>; bias <c>[n, k, k]</c>; mask <c>[k, k]</c>.</summary>
+    /// <summary>A managed copy of the weights for inference.</summary>
+    internal ManagedTemporal Freeze() => new(Dense.Of(_query), Dense.Of(_keyValue), Dense.Of(_output), _heads, _headWidth);
+
     public Tensor Forward(Tensor query, Tensor memory, Tensor? bias, Tensor? causalMask)
     {
         using var scope = NewDisposeScope();
@@ -269,6 +279,9 @@ internal sealed class FeedForward : Module<Tensor, Tensor>
         _dropout = Dropout(dropout);
         RegisterComponents();
     }
+
+    /// <summary>A managed copy of the weights for inference.</summary>
+    internal ManagedFeedForward Freeze() => new(Dense.Of(_in), Dense.Of(_out));
 
     public override Tensor forward(Tensor input)
     {

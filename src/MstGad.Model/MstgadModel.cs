@@ -22,6 +22,8 @@ public sealed class MstgadModel : IDisposable
     private static ReadOnlySpan<byte> Magic => "MSTGAD-MODEL"u8;
     private readonly MstgadNetwork _network;
     private readonly Device _device;
+    private readonly object _managedLock = new();
+    private ManagedNetwork? _managed;
     private bool _disposed;
 
     /// <summary>Creates an untrained model.</summary>
@@ -174,6 +176,11 @@ public sealed class MstgadModel : IDisposable
         finally
         {
             DisposeState(bestState);
+            lock (_managedLock)
+            {
+                _managed = null; // the trained weights: made again when next needed
+            }
+
             // Training's tensors are freed, but glibc keeps their memory: give it back, so that a process that goes on to
             // detect does not carry training's peak as its working set.
             NativeHeap.ReleaseFreed();
@@ -183,15 +190,27 @@ public sealed class MstgadModel : IDisposable
         return new TrainingReport(epochs, validationBatches.Count > 0 ? bestEpoch : epochs.Count, stoppedEarly, classWeight) { StoppedByTimeBudget = stoppedByBudget };
     }
 
-    /// <summary>Scores the last step of every window.</summary>
+    /// <summary>
+    /// Scores the last step of every window. On the CPU each window is scored on its own by a managed copy of the
+    /// weights (the network's computation within float rounding, deterministic, without libtorch's per-operation
+    /// cost); on other devices by the network in batches.
+    /// </summary>
     /// <param name="windows">The windows.</param>
-    /// <param name="batchSize">Windows per forward pass.</param>
+    /// <param name="batchSize">Windows per forward pass on devices other than the CPU.</param>
     /// <returns>One result per window, in order.</returns>
     public IReadOnlyList<WindowScores> Score(IReadOnlyList<GraphWindow> windows, int batchSize = 50)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(windows);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        return _device.type == DeviceType.CPU ? ScoreManaged(windows) : ScoreWithNetwork(windows, batchSize);
+    }
+
+    /// <summary>Scores windows with the libtorch network, <paramref name="batchSize"/> windows per call (the path of
+    /// other devices; on the CPU the reference the managed inference is tested against).</summary>
+    internal IReadOnlyList<WindowScores> ScoreWithNetwork(IReadOnlyList<GraphWindow> windows, int batchSize = 50)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         _network.eval();
         var results = new List<WindowScores>(windows.Count);
         using var inference = inference_mode(); // no autograd bookkeeping (version counters, view tracking)
@@ -246,6 +265,46 @@ public sealed class MstgadModel : IDisposable
         if (windows.Count > 1)
         {
             NativeHeap.ReleaseFreed(); // a batch's tensors freed: give their memory back (see Train)
+        }
+
+        return results;
+    }
+
+    /// <summary>
+    /// On the CPU, windows are scored one at a time by a managed copy of the weights (<see cref="ManagedNetwork"/>):
+    /// the network's computation without a libtorch call per operation, equal to it within float rounding, and the
+    /// same bits whatever the batch, process or thread.
+    /// </summary>
+    private List<WindowScores> ScoreManaged(IReadOnlyList<GraphWindow> windows)
+    {
+        ManagedNetwork managed;
+        lock (_managedLock)
+        {
+            managed = _managed ??= Freeze();
+        }
+
+        var results = new List<WindowScores>(windows.Count);
+        var fs = _network.TraceErrorWidth;
+        foreach (var window in windows)
+        {
+            var a = WindowArrays.Create([window], Shape);
+            var output = managed.Forward(a);
+            var edges = new List<(int, int, float)>(a.EdgeCount);
+            for (var e = 0; e < a.EdgeCount; e++)
+            {
+                float sum = 0;
+                for (var f = 0; f < fs; f++)
+                {
+                    sum += output.EdgeErrors[(e * fs) + f];
+                }
+
+                edges.Add((a.Edges[e].Source, a.Edges[e].Target, sum));
+            }
+
+            results.Add(new WindowScores(window.Last.Step, output.Probability, output.ReconstructionError, output.Errors, managed.ErrorWidth, edges, a.NodePresent)
+            {
+                EdgeFeatureErrors = fs == 0 || a.EdgeCount == 0 ? [] : output.EdgeErrors,
+            });
         }
 
         return results;
@@ -325,6 +384,15 @@ public sealed class MstgadModel : IDisposable
     internal MstgadNetwork Network => _network;
 
     internal Device Device => _device;
+
+    /// <summary>A managed copy of the current weights that scores one window without libtorch (CPU inference).</summary>
+    internal ManagedNetwork Freeze()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        using var scope = NewDisposeScope(); // the detached copies read while copying the weights
+        using var inference = inference_mode();
+        return _network.Freeze();
+    }
 
     internal static double ClassWeight(IReadOnlyList<GraphWindow> windows)
     {

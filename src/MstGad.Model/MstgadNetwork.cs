@@ -71,6 +71,16 @@ internal sealed class StreamBlocks : Module
         RegisterComponents();
     }
 
+    /// <summary>A managed copy of the weights for inference.</summary>
+    internal ManagedBlocks Freeze() => new(
+        _sam?.Freeze(),
+        [_tamMetrics?.Freeze(), _tamLogs?.Freeze(), _tamTraces?.Freeze()],
+        [_camMetrics?.Freeze(), _camLogs?.Freeze(), _camTraces?.Freeze()],
+        [_ffnMetrics?.Freeze(), _ffnLogs?.Freeze(), _ffnTraces?.Freeze()],
+        [[.. _normMetrics.Select(MstGad.Model.Norm.Of)], [.. _normLogs.Select(MstGad.Model.Norm.Of)], [.. _normTraces.Select(MstGad.Model.Norm.Of)]],
+        _normIndex,
+        _commonBias);
+
     public Streams Spatial(Streams x, WindowBatch batch, int block)
     {
         if (_sam is null)
@@ -179,6 +189,9 @@ internal sealed class EncoderLayer : Module
         RegisterComponents();
     }
 
+    /// <summary>A managed copy of the weights for inference.</summary>
+    internal ManagedBlocks Freeze() => _blocks.Freeze();
+
     public Streams Forward(Streams x, WindowBatch batch)
     {
         x = _blocks.Spatial(x, batch, 0);
@@ -198,6 +211,9 @@ internal sealed class DecoderLayer : Module
         _blocks = new StreamBlocks("blocks", options, metricWidth, logWidth, traceWidth, cross: true);
         RegisterComponents();
     }
+
+    /// <summary>A managed copy of the weights for inference.</summary>
+    internal ManagedBlocks Freeze() => _blocks.Freeze();
 
     /// <summary>Runs the layer; with <paramref name="lastStepOnly"/> (the last decoder layer, whose other
     /// steps nobody reads) TAM, CAM and FFN compute only the last step, which sees every step.</summary>
@@ -331,6 +347,27 @@ internal sealed class MstgadNetwork : Module
     public int LogErrorWidth => _fl;
 
     public int TraceErrorWidth => _fs;
+
+    /// <summary>A managed copy of the trained weights that scores one window without libtorch (<see cref="ManagedNetwork"/>).</summary>
+    internal ManagedNetwork Freeze()
+    {
+        var classifier = _classifier.children().OfType<Linear>().ToList();
+        return new ManagedNetwork(
+            _embedMetrics is null ? null : Dense.Of(_embedMetrics),
+            _embedLogs is null ? null : Dense.Of(_embedLogs),
+            _embedTraces is null ? null : Dense.Of(_embedTraces),
+            [.. _encoder.Select(l => l.Freeze())],
+            [.. _decoder.Select(l => l.Freeze())],
+            _reconstructMetrics is null ? null : Dense.Of(_reconstructMetrics),
+            _reconstructLogs is null ? null : Dense.Of(_reconstructLogs),
+            _reconstructTraces is null ? null : Dense.Of(_reconstructTraces),
+            _traceToNodes is null ? null : Dense.Of(_traceToNodes),
+            Dense.Of(classifier[0]),
+            Dense.Of(classifier[1]),
+            _fm,
+            _fl,
+            _fs);
+    }
 
     public NetworkOutput Forward(WindowBatch batch)
     {

@@ -85,6 +85,138 @@ internal sealed class WindowBatch : IDisposable
     /// <summary>Builds a batch; all windows must have the same k and N.</summary>
     public static WindowBatch Create(IReadOnlyList<GraphWindow> windows, InputShape shape, Device device)
     {
+        var a = WindowArrays.Create(windows, shape);
+        int b = a.WindowCount, k = a.Steps, v = a.NodeCount, edgeCount = a.EdgeCount;
+        int fm = shape.MetricFeatures, fl = shape.LogFeatures, fs = shape.EdgeFeatures;
+        var (metrics, logs, traces, sources, targets, edges) = (a.Metrics, a.Logs, a.Traces, a.Sources, a.Targets, a.Edges);
+        var (lineSources, lineTargets, lineNodes) = (a.LineSources, a.LineTargets, a.LineNodes);
+        var (labels, metricPresent, logPresent, nodePresent) = (a.Labels, a.MetricPresent, a.LogPresent, a.NodePresent);
+        var n = a.NodesPerWindow;
+        var nodeLoops = Enumerable.Range(0, v).Select(i => (long)i).ToArray();
+        var edgeLoops = Enumerable.Range(0, edgeCount).Select(i => (long)i).ToArray();
+        var nodeMean = new float[b * v];
+        for (var i = 0; i < v; i++)
+        {
+            nodeMean[((i / n) * v) + i] = 1f / n;
+        }
+
+        var edgesPerWindow = new int[b];
+        foreach (var e in edges)
+        {
+            edgesPerWindow[e.Window]++;
+        }
+
+        var edgeMean = new float[b * edgeCount];
+        for (var e = 0; e < edgeCount; e++)
+        {
+            edgeMean[(edges[e].Window * edgeCount) + e] = 1f / edgesPerWindow[edges[e].Window];
+        }
+
+        using var scope = NewDisposeScope();
+        var batch = new WindowBatch
+        {
+            WindowCount = b,
+            Steps = k,
+            NodesPerWindow = n,
+            EdgeCount = edgeCount,
+            Metrics = tensor(metrics, [v, k, fm], device: device),
+            Logs = tensor(logs, [v, k, fl], device: device),
+            Traces = tensor(traces, [edgeCount, k, fs], device: device),
+            Sources = tensor(sources, [edgeCount], device: device),
+            Targets = tensor(targets, [edgeCount], device: device),
+            EdgeWindow = tensor(edges.Select(e => (long)e.Window).ToArray(), [edgeCount], device: device),
+            NodeWindow = tensor(Enumerable.Range(0, v).Select(i => (long)(i / n)).ToArray(), [v], device: device),
+            LineSources = tensor(lineSources, [lineSources.Length], device: device),
+            LineTargets = tensor(lineTargets, [lineTargets.Length], device: device),
+            LineNodes = tensor(lineNodes, [lineNodes.Length], device: device),
+            SourcesWithLoops = tensor([.. sources, .. nodeLoops], [edgeCount + v], device: device),
+            TargetsWithLoops = tensor([.. targets, .. nodeLoops], [edgeCount + v], device: device),
+            LineSourcesWithLoops = tensor([.. lineSources, .. edgeLoops], [lineSources.Length + edgeCount], device: device),
+            LineTargetsWithLoops = tensor([.. lineTargets, .. edgeLoops], [lineTargets.Length + edgeCount], device: device),
+            NodeMean = tensor(nodeMean, [b, v], device: device),
+            EdgeMean = tensor(edgeMean, [b, edgeCount], device: device),
+            Labels = tensor(labels, [v], device: device),
+            MetricPresent = tensor(metricPresent, [v], device: device),
+            LogPresent = tensor(logPresent, [v], device: device),
+            NodePresent = tensor(nodePresent, [v], device: device),
+            EdgeList = edges,
+        };
+        foreach (var t in batch.All())
+        {
+            t.MoveToOuterDisposeScope();
+        }
+
+        return batch;
+    }
+
+    public void Dispose()
+    {
+        foreach (var t in All())
+        {
+            t.Dispose();
+        }
+    }
+
+    private IEnumerable<Tensor> All() =>
+    [
+        Metrics, Logs, Traces, Sources, Targets, EdgeWindow, NodeWindow, LineSources, LineTargets, LineNodes,
+        SourcesWithLoops, TargetsWithLoops, LineSourcesWithLoops, LineTargetsWithLoops, NodeMean, EdgeMean,
+        Labels, MetricPresent, LogPresent, NodePresent,
+    ];
+}
+
+/// <summary>
+/// The windows of a batch as plain arrays, the layout of <see cref="WindowBatch"/>: nodes of all windows one after
+/// another (<c>window · N + node</c>), each window's edges the union of its steps' edges (absent steps are zero),
+/// and the line graph (edge u → v precedes v → w; attributes from v).
+/// </summary>
+internal sealed class WindowArrays
+{
+    private WindowArrays()
+    {
+    }
+
+    public int WindowCount { get; private init; }
+
+    public int Steps { get; private init; }
+
+    public int NodesPerWindow { get; private init; }
+
+    public int NodeCount => WindowCount * NodesPerWindow;
+
+    public int EdgeCount => Edges.Length;
+
+    /// <summary><c>[V, k, F_m]</c>.</summary>
+    public required float[] Metrics { get; init; }
+
+    /// <summary><c>[V, k, F_l]</c>.</summary>
+    public required float[] Logs { get; init; }
+
+    /// <summary><c>[E, k, F_s]</c>.</summary>
+    public required float[] Traces { get; init; }
+
+    public required long[] Sources { get; init; }
+
+    public required long[] Targets { get; init; }
+
+    public required long[] LineSources { get; init; }
+
+    public required long[] LineTargets { get; init; }
+
+    public required long[] LineNodes { get; init; }
+
+    public required long[] Labels { get; init; }
+
+    public required float[] MetricPresent { get; init; }
+
+    public required float[] LogPresent { get; init; }
+
+    public required bool[] NodePresent { get; init; }
+
+    public required (int Window, int Source, int Target)[] Edges { get; init; }
+
+    public static WindowArrays Create(IReadOnlyList<GraphWindow> windows, InputShape shape)
+    {
         ArgumentOutOfRangeException.ThrowIfZero(windows.Count);
         var k = windows[0].Length;
         var n = windows[0].NodeCount;
@@ -193,75 +325,24 @@ internal sealed class WindowBatch : IDisposable
             }
         }
 
-        var nodeLoops = Enumerable.Range(0, v).Select(i => (long)i).ToArray();
-        var edgeLoops = Enumerable.Range(0, edgeCount).Select(i => (long)i).ToArray();
-        var nodeMean = new float[b * v];
-        for (var i = 0; i < v; i++)
-        {
-            nodeMean[((i / n) * v) + i] = 1f / n;
-        }
-
-        var edgesPerWindow = new int[b];
-        foreach (var e in edges)
-        {
-            edgesPerWindow[e.Window]++;
-        }
-
-        var edgeMean = new float[b * edgeCount];
-        for (var e = 0; e < edgeCount; e++)
-        {
-            edgeMean[(edges[e].Window * edgeCount) + e] = 1f / edgesPerWindow[edges[e].Window];
-        }
-
-        using var scope = NewDisposeScope();
-        var batch = new WindowBatch
+        return new WindowArrays
         {
             WindowCount = b,
             Steps = k,
             NodesPerWindow = n,
-            EdgeCount = edgeCount,
-            Metrics = tensor(metrics, [v, k, fm], device: device),
-            Logs = tensor(logs, [v, k, fl], device: device),
-            Traces = tensor(traces, [edgeCount, k, fs], device: device),
-            Sources = tensor(sources, [edgeCount], device: device),
-            Targets = tensor(targets, [edgeCount], device: device),
-            EdgeWindow = tensor(edges.Select(e => (long)e.Window).ToArray(), [edgeCount], device: device),
-            NodeWindow = tensor(Enumerable.Range(0, v).Select(i => (long)(i / n)).ToArray(), [v], device: device),
-            LineSources = tensor(lineSources.ToArray(), [lineSources.Count], device: device),
-            LineTargets = tensor(lineTargets.ToArray(), [lineTargets.Count], device: device),
-            LineNodes = tensor(lineNodes.ToArray(), [lineNodes.Count], device: device),
-            SourcesWithLoops = tensor([.. sources, .. nodeLoops], [edgeCount + v], device: device),
-            TargetsWithLoops = tensor([.. targets, .. nodeLoops], [edgeCount + v], device: device),
-            LineSourcesWithLoops = tensor([.. lineSources, .. edgeLoops], [lineSources.Count + edgeCount], device: device),
-            LineTargetsWithLoops = tensor([.. lineTargets, .. edgeLoops], [lineTargets.Count + edgeCount], device: device),
-            NodeMean = tensor(nodeMean, [b, v], device: device),
-            EdgeMean = tensor(edgeMean, [b, edgeCount], device: device),
-            Labels = tensor(labels, [v], device: device),
-            MetricPresent = tensor(metricPresent, [v], device: device),
-            LogPresent = tensor(logPresent, [v], device: device),
-            NodePresent = tensor(nodePresent, [v], device: device),
-            EdgeList = [.. edges],
+            Metrics = metrics,
+            Logs = logs,
+            Traces = traces,
+            Sources = sources,
+            Targets = targets,
+            LineSources = [.. lineSources],
+            LineTargets = [.. lineTargets],
+            LineNodes = [.. lineNodes],
+            Labels = labels,
+            MetricPresent = metricPresent,
+            LogPresent = logPresent,
+            NodePresent = nodePresent,
+            Edges = [.. edges],
         };
-        foreach (var t in batch.All())
-        {
-            t.MoveToOuterDisposeScope();
-        }
-
-        return batch;
     }
-
-    public void Dispose()
-    {
-        foreach (var t in All())
-        {
-            t.Dispose();
-        }
-    }
-
-    private IEnumerable<Tensor> All() =>
-    [
-        Metrics, Logs, Traces, Sources, Targets, EdgeWindow, NodeWindow, LineSources, LineTargets, LineNodes,
-        SourcesWithLoops, TargetsWithLoops, LineSourcesWithLoops, LineTargetsWithLoops, NodeMean, EdgeMean,
-        Labels, MetricPresent, LogPresent, NodePresent,
-    ];
 }
