@@ -85,38 +85,9 @@ internal sealed class ManagedNetwork
         var width = ErrorWidth;
         var r = new float[v * width];
         var offset = 0;
-        float[]? mHat = null, lHat = null, sHat = null;
-        if (metrics is not null)
-        {
-            mHat = _reconstructMetrics!.Apply(LastStep(x.Metrics!, v, x.Steps, x.MetricWidth), v);
-            var last = LastStep(metrics, v, k, _fm);
-            for (var node = 0; node < v; node++)
-            {
-                var present = a.MetricPresent[node];
-                for (var f = 0; f < _fm; f++)
-                {
-                    r[(node * width) + offset + f] = (last[(node * _fm) + f] - mHat[(node * _fm) + f]) * present;
-                }
-            }
-
-            offset += _fm;
-        }
-
-        if (logs is not null)
-        {
-            lHat = _reconstructLogs!.Apply(LastStep(x.Logs!, v, x.Steps, x.LogWidth), v);
-            var last = LastStep(logs, v, k, _fl);
-            for (var node = 0; node < v; node++)
-            {
-                var present = a.LogPresent[node];
-                for (var f = 0; f < _fl; f++)
-                {
-                    r[(node * width) + offset + f] = (last[(node * _fl) + f] - lHat[(node * _fl) + f]) * present;
-                }
-            }
-
-            offset += _fl;
-        }
+        float[]? sHat = null;
+        var mHat = NodeResiduals(_reconstructMetrics, metrics, x.Metrics, x.Steps, x.MetricWidth, _fm, a.MetricPresent, v, k, r, width, ref offset);
+        var lHat = NodeResiduals(_reconstructLogs, logs, x.Logs, x.Steps, x.LogWidth, _fl, a.LogPresent, v, k, r, width, ref offset);
 
         var edgeErrors = Array.Empty<float>();
         if (traces is not null)
@@ -179,6 +150,32 @@ internal sealed class ManagedNetwork
         }
 
         return new ManagedOutput(errors, re, probability, edgeErrors, mHat, lHat, sHat);
+    }
+
+    /// <summary>
+    /// Writes one node modality's residuals (last step minus its reconstruction, zero where the node had none of that
+    /// modality) into <paramref name="r"/> (rows of <paramref name="rowWidth"/>) at <paramref name="offset"/>, moves the offset past them, and returns the
+    /// reconstruction (null when the modality is not used).
+    /// </summary>
+    private static float[]? NodeResiduals(Dense? head, float[]? raw, float[]? decoded, int decodedSteps, int decodedWidth, int width, float[] present, int v, int k, float[] r, int rowWidth, ref int offset)
+    {
+        if (raw is null)
+        {
+            return null;
+        }
+
+        var hat = head!.Apply(LastStep(decoded!, v, decodedSteps, decodedWidth), v);
+        var last = LastStep(raw, v, k, width);
+        for (var node = 0; node < v; node++)
+        {
+            for (var f = 0; f < width; f++)
+            {
+                r[(node * rowWidth) + offset + f] = (last[(node * width) + f] - hat[(node * width) + f]) * present[node];
+            }
+        }
+
+        offset += width;
+        return hat;
     }
 
     private static void Add(ReadOnlySpan<float> source, Span<float> destination)
