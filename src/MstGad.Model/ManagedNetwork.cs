@@ -107,12 +107,14 @@ internal sealed class ManagedNetwork
             var spread = new float[v * _fs];
             for (var edge = 0; edge < e; edge++)
             {
-                Add(diff.AsSpan(edge * _fs, _fs), spread.AsSpan((int)a.Sources[edge] * _fs, _fs));
+                var at = spread.AsSpan((int)a.Sources[edge] * _fs, _fs);
+                TensorPrimitives.Add(at, diff.AsSpan(edge * _fs, _fs), at);
             }
 
             for (var edge = 0; edge < e; edge++)
             {
-                Add(diff.AsSpan(edge * _fs, _fs), spread.AsSpan((int)a.Targets[edge] * _fs, _fs));
+                var at = spread.AsSpan((int)a.Targets[edge] * _fs, _fs);
+                TensorPrimitives.Add(at, diff.AsSpan(edge * _fs, _fs), at);
             }
 
             var nodes = _traceToNodes!.Apply(spread, v);
@@ -176,14 +178,6 @@ internal sealed class ManagedNetwork
 
         offset += width;
         return hat;
-    }
-
-    private static void Add(ReadOnlySpan<float> source, Span<float> destination)
-    {
-        for (var i = 0; i < source.Length; i++)
-        {
-            destination[i] += source[i];
-        }
     }
 
     internal static float[] LastStep(float[] x, int entities, int steps, int width)
@@ -275,29 +269,29 @@ internal sealed class ManagedNetwork
 /// <summary>What <see cref="ManagedNetwork.Forward"/> computes for the window's last step (the layout of <see cref="NetworkOutput"/>).</summary>
 internal sealed record ManagedOutput(float[] Errors, float[] ReconstructionError, float[] Probability, float[] EdgeErrors, float[]? MetricReconstruction, float[]? LogReconstruction, float[]? TraceReconstruction);
 
-/// <summary>The slopes of the network's leaky ReLUs.</summary>
+/// <summary>The network's constants as floats (their one definition is in <see cref="Scalars"/>).</summary>
 internal static class Slopes
 {
-    public const float Attention = 0.2f;
-    public const float FeedForward = 0.01f;
-    public const float MaxShift = 60f;
+    public const float Attention = (float)Scalars.AttentionSlopeValue;
+    public const float FeedForward = (float)Scalars.FeedForwardSlopeValue;
+    public const float MaxShift = Scalars.MaxShiftValue;
 }
 
 /// <summary>The three streams: <c>[entity, step, width]</c> each; <see cref="Steps"/> may be 1 (the last step only).</summary>
 internal readonly record struct ManagedStreams(float[]? Metrics, float[]? Logs, float[]? Traces, int Steps, int MetricWidth, int LogWidth, int TraceWidth);
 
-/// <summary>One window's graph for the attention: node and edge counts, edges with self-loops, the line graph.</summary>
+/// <summary>One window's graph for the attention (<see cref="WindowArrays"/>'s edges with self-loops and line graph as int indices).</summary>
 internal sealed class WindowGraph
 {
     public WindowGraph(WindowArrays a)
     {
         Nodes = a.NodeCount;
         Edges = a.EdgeCount;
-        SourcesWithLoops = [.. a.Sources.Select(s => (int)s), .. Enumerable.Range(0, Nodes)];
-        TargetsWithLoops = [.. a.Targets.Select(s => (int)s), .. Enumerable.Range(0, Nodes)];
-        LineSourcesWithLoops = [.. a.LineSources.Select(s => (int)s), .. Enumerable.Range(0, Edges)];
-        LineTargetsWithLoops = [.. a.LineTargets.Select(s => (int)s), .. Enumerable.Range(0, Edges)];
-        LineNodes = [.. a.LineNodes.Select(s => (int)s)];
+        SourcesWithLoops = Array.ConvertAll(a.SourcesWithLoops, i => (int)i);
+        TargetsWithLoops = Array.ConvertAll(a.TargetsWithLoops, i => (int)i);
+        LineSourcesWithLoops = Array.ConvertAll(a.LineSourcesWithLoops, i => (int)i);
+        LineTargetsWithLoops = Array.ConvertAll(a.LineTargetsWithLoops, i => (int)i);
+        LineNodes = Array.ConvertAll(a.LineNodes, i => (int)i);
     }
 
     public int Nodes { get; }

@@ -30,13 +30,22 @@ internal static class Scalars
     public static readonly Scalar UnitAlpha = 1.0.ToScalar();
 
     /// <summary>The negative slope of the attention's LeakyReLU.</summary>
-    public static readonly Scalar AttentionSlope = 0.2.ToScalar();
+    public static readonly Scalar AttentionSlope = AttentionSlopeValue.ToScalar();
+
+    /// <summary>The value of <see cref="AttentionSlope"/>.</summary>
+    public const double AttentionSlopeValue = 0.2;
 
     /// <summary>The negative slope of the feed-forward and classifier LeakyReLUs (the double 0.01, as <c>nn.LeakyReLU(0.01)</c> passes it).</summary>
-    public static readonly Scalar FeedForwardSlope = 0.01.ToScalar();
+    public static readonly Scalar FeedForwardSlope = FeedForwardSlopeValue.ToScalar();
+
+    /// <summary>The value of <see cref="FeedForwardSlope"/>.</summary>
+    public const double FeedForwardSlopeValue = 0.01;
 
     /// <summary>The largest shift of an attention score above its self-loop before exp (the integer 60).</summary>
-    public static readonly Scalar MaxShift = 60.ToScalar();
+    public static readonly Scalar MaxShift = MaxShiftValue.ToScalar();
+
+    /// <summary>The value of <see cref="MaxShift"/>.</summary>
+    public const int MaxShiftValue = 60;
 
     /// <summary>The label of an unlabelled point, the integer −1 (an abnormal one is <see cref="One"/>).</summary>
     public static readonly Scalar Unlabelled = (-1).ToScalar();

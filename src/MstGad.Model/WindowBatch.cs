@@ -92,8 +92,6 @@ internal sealed class WindowBatch : IDisposable
         var (lineSources, lineTargets, lineNodes) = (a.LineSources, a.LineTargets, a.LineNodes);
         var (labels, metricPresent, logPresent, nodePresent) = (a.Labels, a.MetricPresent, a.LogPresent, a.NodePresent);
         var n = a.NodesPerWindow;
-        var nodeLoops = Enumerable.Range(0, v).Select(i => (long)i).ToArray();
-        var edgeLoops = Enumerable.Range(0, edgeCount).Select(i => (long)i).ToArray();
         var nodeMean = new float[b * v];
         for (var i = 0; i < v; i++)
         {
@@ -129,10 +127,10 @@ internal sealed class WindowBatch : IDisposable
             LineSources = tensor(lineSources, [lineSources.Length], device: device),
             LineTargets = tensor(lineTargets, [lineTargets.Length], device: device),
             LineNodes = tensor(lineNodes, [lineNodes.Length], device: device),
-            SourcesWithLoops = tensor([.. sources, .. nodeLoops], [edgeCount + v], device: device),
-            TargetsWithLoops = tensor([.. targets, .. nodeLoops], [edgeCount + v], device: device),
-            LineSourcesWithLoops = tensor([.. lineSources, .. edgeLoops], [lineSources.Length + edgeCount], device: device),
-            LineTargetsWithLoops = tensor([.. lineTargets, .. edgeLoops], [lineTargets.Length + edgeCount], device: device),
+            SourcesWithLoops = tensor(a.SourcesWithLoops, [a.SourcesWithLoops.Length], device: device),
+            TargetsWithLoops = tensor(a.TargetsWithLoops, [a.TargetsWithLoops.Length], device: device),
+            LineSourcesWithLoops = tensor(a.LineSourcesWithLoops, [a.LineSourcesWithLoops.Length], device: device),
+            LineTargetsWithLoops = tensor(a.LineTargetsWithLoops, [a.LineTargetsWithLoops.Length], device: device),
             NodeMean = tensor(nodeMean, [b, v], device: device),
             EdgeMean = tensor(edgeMean, [b, edgeCount], device: device),
             Labels = tensor(labels, [v], device: device),
@@ -204,6 +202,18 @@ internal sealed class WindowArrays
     public required long[] LineTargets { get; init; }
 
     public required long[] LineNodes { get; init; }
+
+    /// <summary><see cref="Sources"/>, then every node once (its self-loop, last).</summary>
+    public required long[] SourcesWithLoops { get; init; }
+
+    /// <summary><see cref="Targets"/>, then every node once (its self-loop, last).</summary>
+    public required long[] TargetsWithLoops { get; init; }
+
+    /// <summary><see cref="LineSources"/>, then every edge once (its self-loop, last).</summary>
+    public required long[] LineSourcesWithLoops { get; init; }
+
+    /// <summary><see cref="LineTargets"/>, then every edge once (its self-loop, last).</summary>
+    public required long[] LineTargetsWithLoops { get; init; }
 
     public required long[] Labels { get; init; }
 
@@ -338,6 +348,10 @@ internal sealed class WindowArrays
             LineSources = [.. lineSources],
             LineTargets = [.. lineTargets],
             LineNodes = [.. lineNodes],
+            SourcesWithLoops = [.. sources, .. Loops(v)],
+            TargetsWithLoops = [.. targets, .. Loops(v)],
+            LineSourcesWithLoops = [.. lineSources, .. Loops(edgeCount)],
+            LineTargetsWithLoops = [.. lineTargets, .. Loops(edgeCount)],
             Labels = labels,
             MetricPresent = metricPresent,
             LogPresent = logPresent,
@@ -345,4 +359,6 @@ internal sealed class WindowArrays
             Edges = [.. edges],
         };
     }
+
+    private static IEnumerable<long> Loops(int count) => Enumerable.Range(0, count).Select(i => (long)i);
 }
