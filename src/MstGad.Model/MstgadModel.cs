@@ -262,11 +262,6 @@ public sealed class MstgadModel : IDisposable
             }
         }
 
-        if (windows.Count > 1)
-        {
-            NativeHeap.ReleaseFreed(); // a batch's tensors freed: give their memory back (see Train)
-        }
-
         return results;
     }
 
