@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using MstGad.Datasets;
 using MstGad.Features;
+using MstGad.Graph;
 using MstGad.Model;
 
 namespace MstGad.Benchmarks;
@@ -20,6 +21,7 @@ public class DetectorBenchmarks
     private WindowBuilder _windows = null!;
     private StepClock _clock;
     private long _step;
+    private GraphWindow _window = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -62,6 +64,8 @@ public class DetectorBenchmarks
         {
             _windows.Add(_detector.Features.TransformStep(day.Sealed(s), day.Operations, metrics));
         }
+
+        _window = _windows.WindowEndingAt(_step, out _) ?? throw new InvalidOperationException("No window ends at 10:06.");
     }
 
     [GlobalCleanup]
@@ -70,4 +74,12 @@ public class DetectorBenchmarks
     /// <summary>Scores the step: network, anomaly score, decision and evidence for every instance.</summary>
     [Benchmark]
     public int ScoreOneStep() => _detector.ScoreStep(_windows, _step, _clock).Count;
+
+    /// <summary>The network alone on the same window (on the CPU: the managed inference).</summary>
+    [Benchmark]
+    public float ScoreOneWindow() => _detector.Network!.Score([_window])[0].Probability[0];
+
+    /// <summary>The libtorch network on the same window (what the CPU used before the managed inference).</summary>
+    [Benchmark]
+    public float ScoreOneWindowWithNetwork() => _detector.Network!.ScoreWithNetwork([_window])[0].Probability[0];
 }

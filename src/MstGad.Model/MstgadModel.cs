@@ -282,10 +282,9 @@ public sealed class MstgadModel : IDisposable
         var fs = _network.TraceErrorWidth;
         foreach (var window in windows)
         {
-            var a = WindowArrays.Create([window], Shape);
-            var output = managed.Forward(a);
-            var edges = new List<(int, int, float)>(a.EdgeCount);
-            for (var e = 0; e < a.EdgeCount; e++)
+            var output = managed.Forward(window);
+            var edges = new List<(int, int, float)>(output.Edges.Length);
+            for (var e = 0; e < output.Edges.Length; e++)
             {
                 float sum = 0;
                 for (var f = 0; f < fs; f++)
@@ -293,12 +292,12 @@ public sealed class MstgadModel : IDisposable
                     sum += output.EdgeErrors[(e * fs) + f];
                 }
 
-                edges.Add((a.Edges[e].Source, a.Edges[e].Target, sum));
+                edges.Add((output.Edges[e].Source, output.Edges[e].Target, sum));
             }
 
-            results.Add(new WindowScores(window.Last.Step, output.Probability, output.ReconstructionError, output.Errors, managed.ErrorWidth, edges, a.NodePresent)
+            results.Add(new WindowScores(window.Last.Step, output.Probability, output.ReconstructionError, output.Errors, managed.ErrorWidth, edges, output.NodePresent)
             {
-                EdgeFeatureErrors = fs == 0 || a.EdgeCount == 0 ? [] : output.EdgeErrors,
+                EdgeFeatureErrors = fs == 0 || output.Edges.Length == 0 ? [] : output.EdgeErrors,
             });
         }
 

@@ -364,6 +364,7 @@ internal sealed class MstgadNetwork : Module
             _traceToNodes is null ? null : Dense.Of(_traceToNodes),
             Dense.Of(classifier[0]),
             Dense.Of(classifier[1]),
+            Shape,
             _fm,
             _fl,
             _fs);

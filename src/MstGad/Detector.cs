@@ -282,6 +282,9 @@ public sealed partial class Detector : IDisposable
     }
 
     /// <summary>A window builder for this detector's trained instances and feature widths.</summary>
+    /// <summary>The trained network (for benchmarks of the network alone); null for the statistical method.</summary>
+    internal MstgadModel? Network => (Require().Model as MstgadMethod)?.Model;
+
     internal WindowBuilder CreateWindowBuilder(StepClock clock)
     {
         var trained = Require();

@@ -45,6 +45,78 @@ public sealed class ManagedNetworkTests
         AssertEqual(model, slice.Windows, "TrainTicket");
     }
 
+    [Test]
+    public void Forward_AfterLargerAndSmallerWindows_GivesTheSameBits()
+    {
+        // The working memory is reused without clearing: what an earlier window left in it must not reach a result.
+        using var model = new MstgadModel(Synthetic.SmallOptions(), Synthetic.Shape, seed: 7);
+        var small = Synthetic.Windows(1, seed: 3, k: 5, nodes: 4)[0];
+        var large = Synthetic.Windows(1, seed: 5, k: 5, nodes: 5)[0];
+        var first = model.Freeze().Forward(small);
+        var managed = model.Freeze();
+        managed.Forward(large);
+        var again = managed.Forward(small);
+        managed.Forward(large);
+        managed.Forward(small);
+        var third = managed.Forward(small);
+        foreach (var result in new[] { again, third })
+        {
+            Assert.That(result.Errors, Is.EqualTo(first.Errors));
+            Assert.That(result.Probability, Is.EqualTo(first.Probability));
+            Assert.That(result.ReconstructionError, Is.EqualTo(first.ReconstructionError));
+            Assert.That(result.EdgeErrors, Is.EqualTo(first.EdgeErrors));
+            Assert.That(result.Edges, Is.EqualTo(first.Edges));
+        }
+    }
+
+    [Test]
+    public void Forward_FromManyThreadsAtOnce_GivesTheBitsOfOneThread()
+    {
+        using var model = new MstgadModel(Synthetic.SmallOptions(), Synthetic.Shape, seed: 7);
+        var windows = Synthetic.Windows(6, seed: 3, k: 5);
+        var managed = model.Freeze();
+        var expected = windows.Select(w => managed.Forward(w)).ToArray();
+        var results = new ManagedOutput[8][];
+        Parallel.For(0, results.Length, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
+        {
+            results[i] = [.. Enumerable.Range(0, 40).Select(j => managed.Forward(windows[(i + j) % windows.Count]))];
+        });
+
+        for (var i = 0; i < results.Length; i++)
+        {
+            for (var j = 0; j < results[i].Length; j++)
+            {
+                var want = expected[(i + j) % windows.Count];
+                Assert.That(results[i][j].Errors, Is.EqualTo(want.Errors));
+                Assert.That(results[i][j].Probability, Is.EqualTo(want.Probability));
+            }
+        }
+    }
+
+    [Test]
+    public void Forward_InSteadyState_AllocatesOnlyItsResults()
+    {
+        using var model = new MstgadModel(Synthetic.SmallOptions(), Synthetic.Shape, seed: 7);
+        var window = Synthetic.Windows(1, seed: 3, k: 5)[0];
+        var managed = model.Freeze();
+        var output = managed.Forward(window);
+        managed.Forward(window);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        const int Calls = 20;
+        for (var i = 0; i < Calls; i++)
+        {
+            managed.Forward(window);
+        }
+
+        var perCall = (GC.GetAllocatedBytesForCurrentThread() - before) / Calls;
+
+        // The results (four float arrays, the edge pairs, the presence flags, the record) and, at most 1 KB, the few
+        // small objects that describe the window's graph; every intermediate array comes from the reused scratch.
+        var results = (4L * (output.Errors.Length + output.ReconstructionError.Length + output.Probability.Length + output.EdgeErrors.Length))
+            + (8L * output.Edges.Length) + output.NodePresent.Length;
+        Assert.That(perCall, Is.LessThanOrEqualTo(results + 1024), $"{perCall} bytes per window; its results take {results}");
+    }
+
     private static void AssertEqual(MstgadModel model, IReadOnlyList<GraphWindow> windows, string layout)
     {
         var managed = model.Freeze();
@@ -52,7 +124,7 @@ public sealed class ManagedNetworkTests
         foreach (var window in windows)
         {
             var expected = model.ScoreWithNetwork([window])[0];
-            var actual = managed.Forward(WindowArrays.Create([window], model.Shape));
+            var actual = managed.Forward(window);
             worst = Math.Max(worst, Compare(expected.Probability, actual.Probability, "P", Tolerance));
             worst = Math.Max(worst, Compare(expected.ReconstructionError, actual.ReconstructionError, "RE", Tolerance));
             worstFeature = Math.Max(worstFeature, Compare(expected.Errors, actual.Errors, "errors", FeatureTolerance));
