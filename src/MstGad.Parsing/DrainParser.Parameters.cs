@@ -60,7 +60,7 @@ public sealed partial class DrainParser
         var current = content;
         for (var r = 0; r < _masks.Length; r++)
         {
-            var matches = _masks[r].Matches(current);
+            var matches = RegexOf(r).Matches(current);
             if (matches.Count == 0)
             {
                 continue;

@@ -32,7 +32,8 @@ public sealed partial class DrainParser
 
     private readonly Lock _sync = new();
     private readonly DrainOptions _options;
-    private readonly Regex[] _masks;
+    private readonly Regex?[] _masks; // made when first needed where a scanner stands in for the pattern
+    private readonly MaskScanner?[] _scanners;
     private readonly string[] _placeholders;
     private readonly string[] _delimiters;
     private readonly int _maxNodeDepth;
@@ -69,7 +70,8 @@ public sealed partial class DrainParser
         }
 
         _options = options.Clone();
-        _masks = [.. _options.Masks.Select(m => m.CreateRegex())];
+        _scanners = [.. _options.Masks.Select(m => MaskScanner.For(m.Pattern))];
+        _masks = [.. _options.Masks.Select((m, i) => _scanners[i] is null ? m.CreateRegex() : null)];
         _placeholders = [.. _options.Masks.Select(m => m.Placeholder)];
         _delimiters = [.. _options.ExtraDelimiters];
         _maxNodeDepth = _options.Depth - 2;
@@ -276,32 +278,56 @@ public sealed partial class DrainParser
     {
         buffer = 0;
         var current = content;
+
+        // The scanners stand for their regular expressions on ASCII text; the placeholders keep it ASCII.
+        var ascii = System.Text.Ascii.IsValid(content);
         for (var r = 0; r < _masks.Length; r++)
         {
-            var matches = _masks[r].EnumerateMatches(current);
-            if (!matches.MoveNext())
-            {
-                continue;
-            }
-
             var toB = buffer == 1;
             ref var dest = ref toB ? ref _bufferB : ref _bufferA;
             var placeholder = _placeholders[r];
             var length = 0;
             var position = 0;
-            do
+            if (ascii && _scanners[r] is { } scanner)
             {
-                var m = matches.Current;
-                if (m.Length == 0)
+                var index = scanner.Find(current, 0, out var matched);
+                if (index < 0)
                 {
-                    continue; // a zero-width match (such as \b) masks nothing
+                    continue;
                 }
 
-                Append(ref dest, ref length, current[position..m.Index]);
-                Append(ref dest, ref length, placeholder);
-                position = m.Index + m.Length;
+                do
+                {
+                    Append(ref dest, ref length, current[position..index]);
+                    Append(ref dest, ref length, placeholder);
+                    position = index + matched;
+                    index = scanner.Find(current, position, out matched);
+                }
+                while (index >= 0);
             }
-            while (matches.MoveNext());
+            else
+            {
+                var matches = RegexOf(r).EnumerateMatches(current);
+                if (!matches.MoveNext())
+                {
+                    continue;
+                }
+
+                do
+                {
+                    var m = matches.Current;
+                    if (m.Length == 0)
+                    {
+                        continue; // a zero-width match (such as \b) masks nothing
+                    }
+
+                    Append(ref dest, ref length, current[position..m.Index]);
+                    Append(ref dest, ref length, placeholder);
+                    position = m.Index + m.Length;
+                }
+                while (matches.MoveNext());
+            }
+
             Append(ref dest, ref length, current[position..]);
             current = dest.AsSpan(0, length);
             buffer = toB ? 2 : 1;
@@ -309,6 +335,10 @@ public sealed partial class DrainParser
 
         return current;
     }
+
+    /// <summary>Mask <paramref name="r"/>'s regular expression, made on first use where a scanner stands in for it
+    /// (a line with non-ASCII text, or parameter extraction). Called under the parser's lock.</summary>
+    private Regex RegexOf(int r) => _masks[r] ??= _options.Masks[r].CreateRegex();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Append(ref char[] buffer, ref int length, ReadOnlySpan<char> value)

@@ -49,6 +49,11 @@ public sealed partial record MaskingRule(string Pattern, string MaskName = "*")
             return $"Masks[{index}]: the mask name '{MaskName}' is not valid; use '*' or letters, digits, '_', '-' and '.'.";
         }
 
+        if (MaskScanner.For(Pattern) is not null)
+        {
+            return null; // one of the common masks: valid and never empty (MaskScannerTests), no regex needed to know it
+        }
+
         try
         {
             var regex = new Regex(Pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
