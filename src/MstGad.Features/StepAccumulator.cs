@@ -182,8 +182,41 @@ internal sealed class EdgeCell
 /// <summary>A log line waiting to be parsed when its step is sealed.</summary>
 internal readonly record struct PendingLog(int Instance, long Ticks, int Level, string Message);
 
-/// <summary>The trace and span id of a span.</summary>
-internal readonly record struct SpanKey(string TraceId, string SpanId);
+/// <summary>The trace and span id of a span, with its hash computed once: a span's key is looked up in several
+/// dictionaries and sets, and hashing two long ids each time was a tenth of the aggregation's time.</summary>
+internal readonly struct SpanKey : IEquatable<SpanKey>
+{
+    private readonly int _hash;
+
+    public SpanKey(string traceId, string spanId)
+        : this(traceId, traceId.GetHashCode(StringComparison.Ordinal), spanId)
+    {
+    }
+
+    /// <summary>A key in a trace whose id's hash (<see cref="string.GetHashCode(StringComparison)"/>, ordinal) is known.</summary>
+    public SpanKey(string traceId, int traceHash, string spanId)
+    {
+        TraceId = traceId;
+        SpanId = spanId;
+        _hash = HashCode.Combine(traceHash, spanId.GetHashCode(StringComparison.Ordinal));
+    }
+
+    public string TraceId { get; }
+
+    public string SpanId { get; }
+
+    public static bool operator ==(SpanKey left, SpanKey right) => left.Equals(right);
+
+    public static bool operator !=(SpanKey left, SpanKey right) => !left.Equals(right);
+
+    public bool Equals(SpanKey other) => _hash == other._hash && string.Equals(SpanId, other.SpanId, StringComparison.Ordinal) && string.Equals(TraceId, other.TraceId, StringComparison.Ordinal);
+
+    public override bool Equals(object? obj) => obj is SpanKey other && Equals(other);
+
+    public override int GetHashCode() => _hash;
+
+    public override string ToString() => $"{TraceId}/{SpanId}";
+}
 
 /// <summary>Everything aggregated for one step.</summary>
 internal sealed class StepAccumulator

@@ -238,7 +238,8 @@ public sealed partial class TelemetryAggregator
             return AddOutcome.OutOfRange;
         }
 
-        var key = new SpanKey(span.TraceId, span.SpanId);
+        var traceHash = span.TraceId.GetHashCode(StringComparison.Ordinal);
+        var key = new SpanKey(span.TraceId, traceHash, span.SpanId);
         if (_spans.ContainsKey(key))
         {
             _report.SpansDuplicate++;
@@ -292,7 +293,7 @@ public sealed partial class TelemetryAggregator
         }
         else
         {
-            var parentKey = new SpanKey(span.TraceId, span.ParentSpanId);
+            var parentKey = new SpanKey(span.TraceId, traceHash, span.ParentSpanId);
             ref var parent = ref CollectionsMarshal.GetValueRefOrNullRef(_spans, parentKey);
             if (!Unsafe.IsNullRef(ref parent))
             {
@@ -313,7 +314,7 @@ public sealed partial class TelemetryAggregator
             foreach (var c in children)
             {
                 // A waiting child's step is open, so it is still remembered; the check only guards against a broken invariant.
-                ref var child = ref CollectionsMarshal.GetValueRefOrNullRef(_spans, new SpanKey(span.TraceId, c.SpanId));
+                ref var child = ref CollectionsMarshal.GetValueRefOrNullRef(_spans, new SpanKey(span.TraceId, traceHash, c.SpanId));
                 if (!Unsafe.IsNullRef(ref child))
                 {
                     Link(ref self, ref child);

@@ -13,6 +13,7 @@ internal abstract class MaskScanner
     private static readonly SearchValues<char> Digits = SearchValues.Create("0123456789");
     private static readonly SearchValues<char> DigitsAndSigns = SearchValues.Create("0123456789+-");
     private static readonly SearchValues<char> HexDigits = SearchValues.Create("0123456789abcdefABCDEF");
+    private static readonly SearchValues<char> WordCharacters = SearchValues.Create("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz");
 
     /// <summary>The regular expression this scanner stands for.</summary>
     public abstract string Pattern { get; }
@@ -226,23 +227,24 @@ internal abstract class MaskScanner
 
         public override int Find(ReadOnlySpan<char> text, int from, out int length)
         {
+            // A run of hex digits between two word boundaries has no word character on either side: it is a whole word
+            // (a maximal run of [A-Za-z0-9_]) made of hex digits only. So the scan goes word by word.
             for (var a = from; a < text.Length;)
             {
-                var at = text[a..].IndexOfAny(HexDigits);
+                var at = text[a..].IndexOfAny(WordCharacters);
                 if (at < 0)
                 {
                     break;
                 }
 
                 a += at;
-                var b = a + text[a..].IndexOfAnyExcept(HexDigits);
+                var b = a + text[a..].IndexOfAnyExcept(WordCharacters);
                 if (b < a)
                 {
                     b = text.Length;
                 }
 
-                // Only a whole run of hex digits can sit between two word boundaries.
-                if (b - a >= 16 && (a == 0 || !IsWord(text[a - 1])) && (b == text.Length || !IsWord(text[b])))
+                if (b - a >= 16 && (a == 0 || !IsWord(text[a - 1])) && !text[a..b].ContainsAnyExcept(HexDigits))
                 {
                     length = b - a;
                     return a;
