@@ -31,7 +31,7 @@ internal sealed class DetectorCommandOptions
 
     public Option<string> TimeBudget { get; } = new("--time-budget") { Description = "Training time limit: no epoch starts that would end after it (at the mean epoch time so far), such as 12m; 'none' for no limit.", DefaultValueFactory = _ => "12m" };
 
-    public Option<int> Patience { get; } = new("--patience") { Description = "Early-stopping patience (epochs).", DefaultValueFactory = _ => 15 };
+    public Option<int> Patience { get; } = new("--patience") { Description = "Early-stopping patience (epochs).", DefaultValueFactory = _ => new TrainingOptions().Patience };
 
     public Option<double> LearningRate { get; } = new("--learning-rate") { Description = "AdaBelief learning rate.", DefaultValueFactory = _ => 1e-3 };
 

@@ -19,7 +19,7 @@ public sealed class TrainingOptionsTests
             Assert.That(options.LearningRateStep, Is.EqualTo(100));
             Assert.That(options.LearningRateDecay, Is.EqualTo(0.9));
             Assert.That(options.GradientClipNorm, Is.EqualTo(10));
-            Assert.That(options.Patience, Is.EqualTo(15));
+            Assert.That(options.Patience, Is.EqualTo(7));
             Assert.That(options.Seed, Is.EqualTo(42));
             Assert.That(options.TimeBudget, Is.Null);
             Assert.That(options.Validate(), Is.Empty);
