@@ -811,8 +811,8 @@ internal sealed class ManagedBlocks(
         }
 
         var (newNodes, newEdges) = sam.Forward(nodes, x.Traces, g, k, s);
-        Normalise(0, x.Metrics, newNodes, 0, nodeWidth, block);
-        Normalise(1, x.Logs, newNodes, logsFrom, nodeWidth, block);
+        Normalise(0, x.Metrics, x.MetricWidth, newNodes, 0, nodeWidth, block);
+        Normalise(1, x.Logs, x.LogWidth, newNodes, logsFrom, nodeWidth, block);
         if (x.Traces is { } traces && newEdges is { } update)
         {
             norms[2][normIndex[block]].AddAndNormalise(traces, update);
@@ -821,8 +821,8 @@ internal sealed class ManagedBlocks(
         return x;
     }
 
-    /// <summary>x ← Norm(x + the columns [from, from + width(x)) of <paramref name="update"/>'s rows).</summary>
-    private void Normalise(int modality, Buf? x, Buf update, int from, int stride, int block)
+    /// <summary>x ← Norm(x + the columns [from, from + width) of <paramref name="update"/>'s rows of <paramref name="stride"/>).</summary>
+    private void Normalise(int modality, Buf? x, int width, Buf update, int from, int stride, int block)
     {
         if (x is not { } values)
         {
@@ -830,8 +830,7 @@ internal sealed class ManagedBlocks(
         }
 
         var norm = norms[modality][normIndex[block]];
-        var width = values.Count / (update.Count / stride);
-        for (var row = 0; row < update.Count / stride; row++)
+        for (var row = 0; row < values.Count / width; row++)
         {
             norm.AddAndNormalise(values.AsSpan(row * width, width), update.AsSpan((row * stride) + from, width));
         }

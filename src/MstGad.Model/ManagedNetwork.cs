@@ -75,13 +75,9 @@ internal sealed class ManagedNetwork
     private ManagedOutput Forward(GraphWindow window, ManagedScratch s)
     {
         var k = window.Length;
-        var g = WindowGraph.Gather(window, _shape, s, out var traces);
+        var g = WindowGraph.Gather(window, _shape, s, withTraces: _fs > 0, out var traces);
         var v = g.Nodes;
         var e = g.Edges;
-        if (_fs == 0)
-        {
-            traces = null;
-        }
 
         // The embedding is a row-wise linear map, so the decoder's input (the window shifted right by a zero step) embeds
         // to the encoder's embedding shifted right, with the bias in the first step: one projection serves both.
@@ -371,9 +367,9 @@ internal sealed class WindowGraph
     /// <summary>The node each line-graph edge passes through.</summary>
     public ArraySegment<int> LineNodes { get; private init; }
 
-    /// <summary>Reads the window's graph into <paramref name="s"/>, and its edge features <c>[E, k, F_s]</c> (zero
-    /// where an edge was absent in a step).</summary>
-    public static WindowGraph Gather(GraphWindow window, InputShape shape, ManagedScratch s, out Buf? traces)
+    /// <summary>Reads the window's graph into <paramref name="s"/>, and <paramref name="withTraces"/> its edge features
+    /// <c>[E, k, F_s]</c> (zero where an edge was absent in a step; null otherwise).</summary>
+    public static WindowGraph Gather(GraphWindow window, InputShape shape, ManagedScratch s, bool withTraces, out Buf? traces)
     {
         var k = window.Length;
         var n = window.NodeCount;
@@ -411,7 +407,7 @@ internal sealed class WindowGraph
 
         var e = s.Edges.Count;
         traces = null;
-        if (fs > 0)
+        if (withTraces && fs > 0)
         {
             var values = s.Zeroed(e * k * fs);
             for (int t = 0, at = 0; t < k; t++)
@@ -438,39 +434,7 @@ internal sealed class WindowGraph
             sources[e + node] = targets[e + node] = node;
         }
 
-        // The edges leaving each node, in index order (compressed rows).
-        var start = s.TakeInts(n + 1);
-        start.AsSpan().Clear();
-        for (var edge = 0; edge < e; edge++)
-        {
-            start[sources[edge] + 1]++;
-        }
-
-        for (var node = 0; node < n; node++)
-        {
-            start[node + 1] += start[node];
-        }
-
-        var cursor = s.TakeInts(n);
-        start.AsSpan(0, n).CopyTo(cursor);
-        var leaving = s.TakeInts(e);
-        for (var edge = 0; edge < e; edge++)
-        {
-            leaving[cursor[sources[edge]]++] = edge;
-        }
-
-        for (var first = 0; first < e; first++)
-        {
-            var through = targets[first];
-            for (var p = start[through]; p < start[through + 1]; p++)
-            {
-                if (leaving[p] != first)
-                {
-                    s.Lines.Add((first, leaving[p], through));
-                }
-            }
-        }
-
+        LineGraph.Build(sources.AsSpan(0, e), targets.AsSpan(0, e), n, s.TakeInts(LineGraph.WorkLength(n, e)), s.Lines);
         var lines = s.Lines.Count;
         var lineSources = s.TakeInts(lines + e);
         var lineTargets = s.TakeInts(lines + e);

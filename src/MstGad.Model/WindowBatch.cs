@@ -301,39 +301,15 @@ internal sealed class WindowArrays
             traceRows[e].CopyTo(traces, e * k * fs);
         }
 
-        var sources = edges.Select(e => (long)((e.Window * n) + e.Source)).ToArray();
-        var targets = edges.Select(e => (long)((e.Window * n) + e.Target)).ToArray();
-
-        // Line graph: edge e1 = (u → v) precedes edge e2 = (v → w); attributes come from node v.
-        var outgoing = new Dictionary<long, List<int>>();
-        for (var e = 0; e < edgeCount; e++)
-        {
-            if (!outgoing.TryGetValue(sources[e], out var list))
-            {
-                outgoing[sources[e]] = list = [];
-            }
-
-            list.Add(e);
-        }
-
-        var lineSources = new List<long>();
-        var lineTargets = new List<long>();
-        var lineNodes = new List<long>();
-        for (var e1 = 0; e1 < edgeCount; e1++)
-        {
-            if (outgoing.TryGetValue(targets[e1], out var next))
-            {
-                foreach (var e2 in next)
-                {
-                    if (e2 != e1)
-                    {
-                        lineSources.Add(e1);
-                        lineTargets.Add(e2);
-                        lineNodes.Add(targets[e1]);
-                    }
-                }
-            }
-        }
+        var sourceNodes = edges.Select(e => (e.Window * n) + e.Source).ToArray();
+        var targetNodes = edges.Select(e => (e.Window * n) + e.Target).ToArray();
+        var sources = Array.ConvertAll(sourceNodes, i => (long)i);
+        var targets = Array.ConvertAll(targetNodes, i => (long)i);
+        var lines = new List<(int From, int To, int Node)>();
+        LineGraph.Build(sourceNodes, targetNodes, v, new int[LineGraph.WorkLength(v, edgeCount)], lines);
+        var lineSources = lines.Select(l => (long)l.From).ToList();
+        var lineTargets = lines.Select(l => (long)l.To).ToList();
+        var lineNodes = lines.Select(l => (long)l.Node).ToList();
 
         return new WindowArrays
         {

@@ -34,6 +34,7 @@ public sealed partial class DrainParser
     private readonly DrainOptions _options;
     private readonly Regex?[] _masks; // made when first needed where a scanner stands in for the pattern
     private readonly MaskScanner?[] _scanners;
+    private readonly bool _anyScanner;
     private readonly string[] _placeholders;
     private readonly string[] _delimiters;
     private readonly int _maxNodeDepth;
@@ -71,6 +72,7 @@ public sealed partial class DrainParser
 
         _options = options.Clone();
         _scanners = [.. _options.Masks.Select(m => MaskScanner.For(m.Pattern))];
+        _anyScanner = _scanners.Any(scanner => scanner is not null);
         _masks = [.. _options.Masks.Select((m, i) => _scanners[i] is null ? m.CreateRegex() : null)];
         _placeholders = [.. _options.Masks.Select(m => m.Placeholder)];
         _delimiters = [.. _options.ExtraDelimiters];
@@ -280,7 +282,7 @@ public sealed partial class DrainParser
         var current = content;
 
         // The scanners stand for their regular expressions on ASCII text; the placeholders keep it ASCII.
-        var ascii = System.Text.Ascii.IsValid(content);
+        var ascii = _anyScanner && System.Text.Ascii.IsValid(content);
         for (var r = 0; r < _masks.Length; r++)
         {
             var toB = buffer == 1;
