@@ -1,0 +1,105 @@
+namespace MstGad.Orleans;
+
+/// <summary>How the silos run the monitored systems' detectors (<see cref="MstGadSiloBuilderExtensions.AddMstGad"/>).</summary>
+public sealed class MstGadClusterOptions
+{
+    /// <summary>The default name of the grain storage that keeps the checkpoints.</summary>
+    public const string DefaultStorageName = "mstgad";
+
+    /// <summary>Where each system's trained detector is. Required.</summary>
+    public IMstGadModelStore? ModelStore { get; set; }
+
+    /// <summary>The grain storage provider (registered under this name) that keeps each system's checkpoint.</summary>
+    /// <value>Default <see cref="DefaultStorageName"/>: register it, e.g. <c>AddMemoryGrainStorage("mstgad")</c>, or
+    /// PostgreSQL with <see cref="MstGadSiloBuilderExtensions.AddMstGadPostgreSqlStorage"/>.</value>
+    public string StorageName { get; set; } = DefaultStorageName;
+
+    /// <summary>How often a system's grain writes its checkpoint while records arrive.</summary>
+    /// <value>Default 1 minute. A lost silo loses at most the records since the last checkpoint of each of its grains
+    /// (senders that keep what was not acknowledged send them again).</value>
+    public TimeSpan CheckpointPeriod { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Also writes a checkpoint after this many deliveries since the last one; 0 for none.</summary>
+    /// <value>Default 0.</value>
+    public int CheckpointEveryDeliveries { get; set; }
+
+    /// <summary>How long an observer stays subscribed without subscribing again.</summary>
+    /// <value>Default 10 minutes.</value>
+    public TimeSpan ObserverExpiry { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Deliveries one silo may have on their way to one system's grain at once; beyond, the router answers
+    /// <see cref="IngestStatus.Busy"/> (the OTLP endpoints answer 429 / RESOURCE_EXHAUSTED with a retry delay).</summary>
+    /// <value>Default 16.</value>
+    public int MaxDeliveriesInFlight { get; set; } = 16;
+
+    /// <summary>The system a record belongs to, from its instance name, for <see cref="ITelemetryRouterGrain"/>.</summary>
+    /// <value>Default: the text before the first '/' of the instance name (an instance named
+    /// <c>shop/checkout-7f9c</c> belongs to <c>shop</c>); an instance without one belongs to <c>default</c>.</value>
+    public Func<string, string> SystemOf { get; set; } = DefaultSystemOf;
+
+    /// <summary>Sets the online detectors' options (lateness, span retention, clock skew), applied to every system's detector.</summary>
+    public Action<OnlineDetectorOptions>? ConfigureOnline { get; set; }
+
+    /// <summary>The default <see cref="SystemOf"/>.</summary>
+    /// <param name="instance">An instance name.</param>
+    /// <returns>Its system.</returns>
+    public static string DefaultSystemOf(string instance)
+    {
+        ArgumentNullException.ThrowIfNull(instance);
+        var slash = instance.IndexOf('/', StringComparison.Ordinal);
+        return slash > 0 ? instance[..slash] : "default";
+    }
+
+    /// <summary>What is wrong with these options (empty when nothing is).</summary>
+    /// <returns>One message per problem.</returns>
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        if (ModelStore is null)
+        {
+            problems.Add("ModelStore is required: where the silos find each system's trained detector (e.g. new FolderModelStore(path)).");
+        }
+
+        if (string.IsNullOrWhiteSpace(StorageName))
+        {
+            problems.Add("StorageName must name a grain storage provider.");
+        }
+
+        if (CheckpointPeriod <= TimeSpan.Zero)
+        {
+            problems.Add($"CheckpointPeriod must be positive; it is {CheckpointPeriod}.");
+        }
+
+        if (CheckpointEveryDeliveries < 0)
+        {
+            problems.Add($"CheckpointEveryDeliveries must be 0 or more; it is {CheckpointEveryDeliveries}.");
+        }
+
+        if (ObserverExpiry <= TimeSpan.Zero)
+        {
+            problems.Add($"ObserverExpiry must be positive; it is {ObserverExpiry}.");
+        }
+
+        if (MaxDeliveriesInFlight < 1)
+        {
+            problems.Add($"MaxDeliveriesInFlight must be at least 1; it is {MaxDeliveriesInFlight}.");
+        }
+
+        if (SystemOf is null)
+        {
+            problems.Add("SystemOf is required.");
+        }
+
+        var online = new OnlineDetectorOptions();
+        ConfigureOnline?.Invoke(online);
+        problems.AddRange(online.Validate().Select(p => "ConfigureOnline: " + p));
+        return problems;
+    }
+
+    internal OnlineDetectorOptions CreateOnlineOptions()
+    {
+        var online = new OnlineDetectorOptions();
+        ConfigureOnline?.Invoke(online);
+        return online;
+    }
+}
