@@ -208,12 +208,16 @@ internal sealed class ProcessMemoryStorage(Serializer serializer) : IGrainStorag
 /// <summary>Keeps the newest telling of every step of every system.</summary>
 internal sealed class StepCollector : ISystemVerdictObserver
 {
-    private readonly ConcurrentDictionary<(string System, long Step), List<string>> _steps = new();
+    private readonly ConcurrentDictionary<(string System, long Step), SystemStep> _steps = new();
 
     public int Count => _steps.Count;
 
-    public void OnStepClosed(SystemStep closed) => _steps[(closed.System, closed.Step.Step)] = ClusterTesting.Rows(closed.Step);
+    public void OnStepClosed(SystemStep closed) => _steps[(closed.System, closed.Step.Step)] = closed;
 
     public Dictionary<long, List<string>> Of(string system) =>
-        _steps.Where(p => p.Key.System == system).ToDictionary(p => p.Key.Step, p => p.Value);
+        _steps.Where(p => p.Key.System == system).ToDictionary(p => p.Key.Step, p => ClusterTesting.Rows(p.Value.Step));
+
+    public List<SystemStep> Steps(string system) => [.. _steps.Where(p => p.Key.System == system).OrderBy(p => p.Key.Step).Select(p => p.Value)];
+
+    public List<string> Versions(string system) => [.. Steps(system).Select(s => s.ModelVersion)];
 }
