@@ -74,8 +74,12 @@ public static class MstGadOtlpExtensions
                 return Results.BadRequest($"'{sender}' is not a sender id: 1 to {DeliveryTag.MaxSenderLength} characters of letters, digits, '-', '_', '.' and ':'");
             }
 
-            var state = context.RequestServices.GetRequiredService<MstGadMonitor>().GetDeliveries(sender);
-            return Results.Text(DeliveriesJson(state), "application/json");
+            if (context.RequestServices.GetService<MstGadMonitor>() is not { } monitor)
+            {
+                return Results.NotFound("this host keeps no delivery ledger: its receiver is not a MstGadMonitor (a cluster numbers deliveries per system itself)");
+            }
+
+            return Results.Text(DeliveriesJson(monitor.GetDeliveries(sender)), "application/json");
         });
         endpoints.MapGrpcService<OtlpTraceService>();
         endpoints.MapGrpcService<OtlpLogsService>();
@@ -118,7 +122,7 @@ public static class MstGadOtlpExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MstGadOtlpOptions>, MstGadOtlpOptionsValidator>());
         services.TryAddSingleton(sp => new OtlpReceiver(
             sp.GetRequiredService<IOptions<MstGadOtlpOptions>>(),
-            sp.GetRequiredService<MstGadMonitor>().Receive,
+            sp.GetRequiredService<ITelemetryReceiver>().Receive,
             sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.AddGrpc();
         services.AddOptions<GrpcServiceOptions>().Configure<IOptions<MstGadOtlpOptions>>((grpc, otlp) => grpc.MaxReceiveMessageSize = otlp.Value.MaxBodyBytes);

@@ -39,6 +39,14 @@ public sealed class MstGadOtlpOptions
     public int MaxMetricStreams { get; set; } = 100_000;
 
     /// <summary>The instance attributes as a list.</summary>
+    /// <summary>
+    /// A resource attribute naming the monitored system (e.g. <c>service.namespace</c>), for a receiver that routes
+    /// records by system (MstGad.Orleans): each record's instance becomes <c>system/instance</c>. Items of a resource
+    /// without it, or whose value holds a '/', are rejected (<c>no_system</c>). <see langword="null"/> (the default)
+    /// for one system.
+    /// </summary>
+    public string? SystemAttribute { get; set; }
+
     internal string[] InstanceAttributeList => [.. InstanceAttributes.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)];
 
     /// <summary>Checks every setting and returns one message per problem (empty when valid).</summary>

@@ -69,6 +69,7 @@ internal sealed class OtlpMapper(MstGadOtlpOptions options)
 {
     private static readonly long UnixEpochTicks = DateTimeOffset.UnixEpoch.UtcTicks;
     private readonly string[] _instanceAttributes = options.InstanceAttributeList;
+    private readonly string? _systemAttribute = string.IsNullOrWhiteSpace(options.SystemAttribute) ? null : options.SystemAttribute;
     private readonly int _maxAttributes = options.MaxSpanAttributes;
     private readonly int _maxStreams = options.MaxMetricStreams;
     private readonly Dictionary<string, CumulativePoint> _streams = new(StringComparer.Ordinal);
@@ -81,12 +82,12 @@ internal sealed class OtlpMapper(MstGadOtlpOptions options)
         var result = new MappedRequest();
         foreach (var resourceSpans in request.ResourceSpans)
         {
-            var instance = Instance(resourceSpans.Resource);
+            var (instance, why, whyText) = Who(resourceSpans.Resource);
             foreach (var scope in resourceSpans.ScopeSpans)
             {
                 if (instance is null)
                 {
-                    result.Reject("no_instance", NoInstance(), scope.Spans.Count);
+                    result.Reject(why, whyText, scope.Spans.Count);
                     continue;
                 }
 
@@ -108,12 +109,12 @@ internal sealed class OtlpMapper(MstGadOtlpOptions options)
         var result = new MappedRequest();
         foreach (var resourceLogs in request.ResourceLogs)
         {
-            var instance = Instance(resourceLogs.Resource);
+            var (instance, why, whyText) = Who(resourceLogs.Resource);
             foreach (var scope in resourceLogs.ScopeLogs)
             {
                 if (instance is null)
                 {
-                    result.Reject("no_instance", NoInstance(), scope.LogRecords.Count);
+                    result.Reject(why, whyText, scope.LogRecords.Count);
                     continue;
                 }
 
@@ -136,14 +137,14 @@ internal sealed class OtlpMapper(MstGadOtlpOptions options)
         var result = new MappedRequest();
         foreach (var resourceMetrics in request.ResourceMetrics)
         {
-            var instance = Instance(resourceMetrics.Resource);
+            var (instance, why, whyText) = Who(resourceMetrics.Resource);
             foreach (var scope in resourceMetrics.ScopeMetrics)
             {
                 foreach (var metric in scope.Metrics)
                 {
                     if (instance is null)
                     {
-                        result.Reject("no_instance", NoInstance(), PointCount(metric));
+                        result.Reject(why, whyText, PointCount(metric));
                         continue;
                     }
 
@@ -174,6 +175,33 @@ internal sealed class OtlpMapper(MstGadOtlpOptions options)
         Metric.DataOneofCase.Summary => metric.Summary.DataPoints.Count,
         _ => 1,
     };
+
+    /// <summary>The instance a resource's items belong to (<c>system/instance</c> when a system attribute is set), or
+    /// why there is none.</summary>
+    private (string? Instance, string Reason, string Message) Who(Resource? resource)
+    {
+        if (Instance(resource) is not { } instance)
+        {
+            return (null, "no_instance", NoInstance());
+        }
+
+        if (_systemAttribute is null)
+        {
+            return (instance, "", "");
+        }
+
+        foreach (var attribute in resource!.Attributes)
+        {
+            if (attribute.Key == _systemAttribute && Text(attribute.Value) is { Length: > 0 } system)
+            {
+                return system.Contains('/', StringComparison.Ordinal)
+                    ? (null, "no_system", $"the resource's {_systemAttribute} '{system}' holds a '/'")
+                    : (system + "/" + instance, "", "");
+            }
+        }
+
+        return (null, "no_system", $"a resource has no {_systemAttribute} (the attribute that names the system)");
+    }
 
     private string NoInstance() => "a resource has none of the instance attributes " + string.Join(", ", _instanceAttributes);
 

@@ -29,10 +29,12 @@ namespace MstGad.Hosting;
 /// <see cref="MstGadHealthCheck"/>.
 /// </para>
 /// </remarks>
-public sealed partial class MstGadMonitor : IDisposable
+public sealed partial class MstGadMonitor : ITelemetryReceiver, IDisposable
 {
     /// <summary>The name of the <see cref="System.Diagnostics.Metrics.Meter"/> and of the <see cref="ActivitySource"/>.</summary>
     public const string TelemetryName = "MstGad.Hosting";
+
+    private int _disposed;
 
     /// <summary>The file name pattern of checkpoints in <see cref="MstGadHostOptions.CheckpointDirectory"/>.</summary>
     internal const string CheckpointPattern = "checkpoint-*.mstgad-checkpoint";
@@ -243,6 +245,12 @@ public sealed partial class MstGadMonitor : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
+        // Once: a host disposes it as MstGadMonitor and again as its ITelemetryReceiver.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _stopping.Cancel();
         _queue.Writer.TryComplete();
         _online?.Dispose();

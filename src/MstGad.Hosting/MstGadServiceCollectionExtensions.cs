@@ -63,6 +63,7 @@ public static class MstGadServiceCollectionExtensions
             sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance,
             sp.GetServices<IIncidentSink>(),
             sp.GetService<IMeterFactory>()));
+        services.TryAddSingleton<ITelemetryReceiver>(sp => sp.GetRequiredService<MstGadMonitor>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, MstGadHostedService>());
         return services;
     }

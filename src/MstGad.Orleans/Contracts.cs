@@ -64,7 +64,8 @@ public interface IMonitoredSystemGrain : IGrainWithStringKey
 [Alias("MstGad.Orleans.ITelemetryRouterGrain")]
 public interface ITelemetryRouterGrain : IGrainWithIntegerKey
 {
-    /// <summary>Routes records to their systems' grains (the system of a record: <see cref="MstGadClusterOptions.SystemOf"/>).</summary>
+    /// <summary>Routes records to their systems' grains (a record's system and its instance name there:
+    /// <see cref="MstGadClusterOptions.Route"/>).</summary>
     /// <param name="delivery">The records (any sender tag is ignored: a routed batch is split).</param>
     /// <returns>Per system, the grain's receipt.</returns>
     [Alias("Route")]

@@ -32,22 +32,34 @@ public sealed class MstGadClusterOptions
     /// <value>Default 16.</value>
     public int MaxDeliveriesInFlight { get; set; } = 16;
 
-    /// <summary>The system a record belongs to, from its instance name, for <see cref="ITelemetryRouterGrain"/>.</summary>
-    /// <value>Default: the text before the first '/' of the instance name (an instance named
-    /// <c>shop/checkout-7f9c</c> belongs to <c>shop</c>); an instance without one belongs to <c>default</c>.</value>
-    public Func<string, string> SystemOf { get; set; } = DefaultSystemOf;
+    /// <summary>The system a record belongs to and its instance name there, from the instance name it arrived with
+    /// (<see cref="ITelemetryRouterGrain"/> and the cluster's OTLP receiver route by it).</summary>
+    /// <value>Default <see cref="DefaultRoute"/>: <c>shop/checkout-7f9c</c> is instance <c>checkout-7f9c</c> of system
+    /// <c>shop</c> (the OTLP receiver names instances so with <c>MstGadOtlpOptions.SystemAttribute</c>); an instance
+    /// without a '/' belongs to <c>default</c>.</value>
+    public Func<string, (string System, string Instance)> Route { get; set; } = DefaultRoute;
+
+    /// <summary>Records the cluster's OTLP receiver (<see cref="ClusterTelemetryReceiver"/>) may hold on one silo for
+    /// one system before they reach its grain; beyond, requests are refused (429 / RESOURCE_EXHAUSTED, to be sent again).</summary>
+    /// <value>Default 200,000.</value>
+    public int MaxQueuedRecords { get; set; } = 200_000;
+
+    /// <summary>The most records the cluster's OTLP receiver puts into one delivery to a system's grain (what waited
+    /// is sent together).</summary>
+    /// <value>Default 5,000.</value>
+    public int MaxDeliveryRecords { get; set; } = 5_000;
 
     /// <summary>Sets the online detectors' options (lateness, span retention, clock skew), applied to every system's detector.</summary>
     public Action<OnlineDetectorOptions>? ConfigureOnline { get; set; }
 
-    /// <summary>The default <see cref="SystemOf"/>.</summary>
-    /// <param name="instance">An instance name.</param>
-    /// <returns>Its system.</returns>
-    public static string DefaultSystemOf(string instance)
+    /// <summary>The default <see cref="Route"/>: the text before the first '/' is the system, the rest the instance.</summary>
+    /// <param name="instance">An instance name as it arrived.</param>
+    /// <returns>Its system and its instance name there.</returns>
+    public static (string System, string Instance) DefaultRoute(string instance)
     {
         ArgumentNullException.ThrowIfNull(instance);
         var slash = instance.IndexOf('/', StringComparison.Ordinal);
-        return slash > 0 ? instance[..slash] : "default";
+        return slash > 0 ? (instance[..slash], instance[(slash + 1)..]) : ("default", instance);
     }
 
     /// <summary>What is wrong with these options (empty when nothing is).</summary>
@@ -85,9 +97,19 @@ public sealed class MstGadClusterOptions
             problems.Add($"MaxDeliveriesInFlight must be at least 1; it is {MaxDeliveriesInFlight}.");
         }
 
-        if (SystemOf is null)
+        if (Route is null)
         {
-            problems.Add("SystemOf is required.");
+            problems.Add("Route is required.");
+        }
+
+        if (MaxQueuedRecords < 1)
+        {
+            problems.Add($"MaxQueuedRecords must be at least 1; it is {MaxQueuedRecords}.");
+        }
+
+        if (MaxDeliveryRecords < 1)
+        {
+            problems.Add($"MaxDeliveryRecords must be at least 1; it is {MaxDeliveryRecords}.");
         }
 
         var online = new OnlineDetectorOptions();

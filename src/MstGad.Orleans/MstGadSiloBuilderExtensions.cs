@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using MstGad.Hosting;
 using Orleans.Configuration;
 using Orleans.Serialization;
 using Orleans.Storage;
@@ -27,6 +28,8 @@ public static class MstGadSiloBuilderExtensions
         builder.Services.AddSingleton<IValidateOptions<MstGadClusterOptions>, OptionsValidator>();
         builder.Services.AddSingleton<DetectorCache>();
         builder.Services.AddSingleton<DeliveriesInFlight>();
+        builder.Services.AddSingleton<ClusterTelemetryReceiver>();
+        builder.Services.AddSingleton<ITelemetryReceiver>(sp => sp.GetRequiredService<ClusterTelemetryReceiver>());
         AddSerialization(builder.Services);
         return builder;
     }

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
-using MstGad.Features;
 using Orleans.Concurrency;
 
 namespace MstGad.Orleans;
@@ -14,37 +13,10 @@ internal sealed class TelemetryRouterGrain(IOptions<MstGadClusterOptions> option
     public async Task<IReadOnlyDictionary<string, IngestReceipt>> RouteAsync(TelemetryDelivery delivery)
     {
         ArgumentNullException.ThrowIfNull(delivery);
-        var parts = new Dictionary<string, (List<MetricSample> Metrics, List<LogRecord> Logs, List<Span> Spans)>(StringComparer.Ordinal);
-        (List<MetricSample> Metrics, List<LogRecord> Logs, List<Span> Spans) Part(string instance)
-        {
-            var system = _options.SystemOf(instance);
-            if (!parts.TryGetValue(system, out var part))
-            {
-                part = ([], [], []);
-                parts.Add(system, part);
-            }
-
-            return part;
-        }
-
-        foreach (var sample in delivery.Metrics)
-        {
-            Part(sample.Instance).Metrics.Add(sample);
-        }
-
-        foreach (var log in delivery.Logs)
-        {
-            Part(log.Instance).Logs.Add(log);
-        }
-
-        foreach (var span in delivery.Spans)
-        {
-            Part(span.Instance).Spans.Add(span);
-        }
-
+        var parts = RecordParts.Split(delivery.Metrics, delivery.Logs, delivery.Spans, _options.Route);
         var calls = parts.Select(async p =>
         {
-            var (system, (metrics, logs, spans)) = p;
+            var (system, part) = p;
             if (!inFlight.TryEnter(system, _options.MaxDeliveriesInFlight))
             {
                 return (system, new IngestReceipt(IngestStatus.Busy, 0, 0, Guid.Empty));
@@ -53,7 +25,7 @@ internal sealed class TelemetryRouterGrain(IOptions<MstGadClusterOptions> option
             try
             {
                 var grain = GrainFactory.GetGrain<IMonitoredSystemGrain>(system);
-                return (system, await grain.IngestAsync(new TelemetryDelivery { Metrics = metrics, Logs = logs, Spans = spans }).ConfigureAwait(true));
+                return (system, await grain.IngestAsync(new TelemetryDelivery { Metrics = part.Metrics, Logs = part.Logs, Spans = part.Spans }).ConfigureAwait(true));
             }
             finally
             {

@@ -125,6 +125,29 @@ public sealed class OtlpHttpTests
     }
 
     [Test]
+    public async Task SystemAttribute_PrefixesTheInstanceWithItsSystem_AndRejectsResourcesWithoutOne()
+    {
+        await Restart(o => o.SystemAttribute = "service.namespace");
+        var request = Traces(Span());
+        request.ResourceSpans[0].Resource.Attributes.Add(new KeyValue { Key = "service.namespace", Value = new AnyValue { StringValue = "shop" } });
+        request.ResourceSpans.Add(new ResourceSpans { Resource = Pod("web-1"), ScopeSpans = { new ScopeSpans { Spans = { Span() } } } });
+        var slashed = Pod("web-2");
+        slashed.Attributes.Add(new KeyValue { Key = "service.namespace", Value = new AnyValue { StringValue = "a/b" } });
+        request.ResourceSpans.Add(new ResourceSpans { Resource = slashed, ScopeSpans = { new ScopeSpans { Spans = { Span() } } } });
+
+        using var response = await Post("/v1/traces", request.ToByteArray());
+
+        var body = ExportTraceServiceResponse.Parser.ParseFrom(await response.Content.ReadAsByteArrayAsync());
+        Assert.Multiple(() =>
+        {
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+            Assert.That(_server.Spans.Select(s => s.Instance), Is.EqualTo(new[] { "shop/web-0" }));
+            Assert.That(body.PartialSuccess.RejectedSpans, Is.EqualTo(2));
+            Assert.That(Rejected("no_system"), Is.EqualTo(2));
+        });
+    }
+
+    [Test]
     public async Task TruncatedProtobuf_Answers400AndQueuesNothing()
     {
         var bytes = Traces(Span(), Span()).ToByteArray();
