@@ -66,6 +66,39 @@ public static class MstGadSiloBuilderExtensions
         }));
     }
 
+    /// <summary>
+    /// Keeps the cluster's membership in PostgreSQL through Orleans' ADO.NET clustering (Npgsql): silos find each other
+    /// there and notice lost ones. The database needs the schema of <see cref="MstGadPostgreSql.CreateSchemaAsync"/>.
+    /// </summary>
+    /// <param name="builder">The silo builder.</param>
+    /// <param name="connectionString">The database's connection string.</param>
+    /// <returns>The builder.</returns>
+    public static ISiloBuilder UseMstGadPostgreSqlClustering(this ISiloBuilder builder, string connectionString)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrEmpty(connectionString);
+        return builder.UseAdoNetClustering(o =>
+        {
+            o.Invariant = MstGadPostgreSql.Invariant;
+            o.ConnectionString = connectionString;
+        });
+    }
+
+    /// <summary>Finds the cluster's gateways in PostgreSQL (the membership of <see cref="UseMstGadPostgreSqlClustering(ISiloBuilder, string)"/>).</summary>
+    /// <param name="builder">The client builder.</param>
+    /// <param name="connectionString">The database's connection string.</param>
+    /// <returns>The builder.</returns>
+    public static IClientBuilder UseMstGadPostgreSqlClustering(this IClientBuilder builder, string connectionString)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrEmpty(connectionString);
+        return builder.UseAdoNetClustering(o =>
+        {
+            o.Invariant = MstGadPostgreSql.Invariant;
+            o.ConnectionString = connectionString;
+        });
+    }
+
     private static void AddSerialization(IServiceCollection services) =>
         services.AddSerializer(s => s.AddJsonSerializer(IsResultType, ResultJson));
 
