@@ -31,8 +31,10 @@ public interface IMonitoredSystemGrain : IGrainWithStringKey
     Task<MonitoredSystemStatus> CheckpointAsync();
 
     /// <summary>Loads the newest model of the system from the store and, when it is another version than the one in
-    /// use, moves the live detector to it: the records of its open steps and of the windows before them are pushed
-    /// into the new detector, so no open step is lost.</summary>
+    /// use, rolls it out: the new model runs beside the live one on every record from now on; the live one goes on
+    /// scoring and telling every step (the open ones included) until the new one has closed a step with a whole window
+    /// of its own, and the new one tells every step after it. No step is lost or told twice. A roll-out under way is
+    /// resumed by the next activation.</summary>
     /// <returns>The system's status after it.</returns>
     [Alias("RollOut")]
     Task<MonitoredSystemStatus> RollOutAsync();
@@ -183,6 +185,7 @@ public sealed record SystemStep(
 /// was lost: what it accepted after its last checkpoint was lost with it).</param>
 /// <param name="RollOuts">Model versions rolled out to the live detector.</param>
 /// <param name="Incarnation">This activation's id.</param>
+/// <param name="RollingOutTo">The model version running beside the live one until it has a whole window, if any.</param>
 [GenerateSerializer]
 [Alias("MstGad.Orleans.MonitoredSystemStatus")]
 public sealed record MonitoredSystemStatus(
@@ -202,7 +205,8 @@ public sealed record MonitoredSystemStatus(
     [property: Id(13)] long Restores,
     [property: Id(14)] long UncleanRestores,
     [property: Id(15)] long RollOuts,
-    [property: Id(16)] Guid Incarnation)
+    [property: Id(16)] Guid Incarnation,
+    [property: Id(17)] string? RollingOutTo)
 {
     /// <summary>Records pushed, whatever the push gave.</summary>
     public long RecordsPushed => Pushed.Values.Sum();

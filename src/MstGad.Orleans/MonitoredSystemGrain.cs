@@ -15,15 +15,14 @@ internal sealed partial class MonitoredSystemGrain : Grain, IMonitoredSystemGrai
     private readonly ObserverManager<ISystemVerdictObserver> _observers;
     private readonly ILogger _logger;
     private readonly Guid _incarnation = Guid.NewGuid();
-    private readonly Queue<TimedRecord> _recent = new();
     private MonitoredSystemState _live = new();
     private OnlineDetector? _online;
     private Detector? _detector;
     private string _version = "";
     private int _sinceCheckpoint;
-    private bool _replaying;
-    private long _lastToldStep = long.MinValue;
-    private readonly TimeSpan _lateness;
+    private OnlineDetector? _incoming;
+    private string? _incomingVersion;
+    private long? _incomingReady;
 
     public MonitoredSystemGrain(IOptions<MstGadClusterOptions> options, DetectorCache detectors, IPersistentStateFactory states, IGrainContext context, ILogger<MonitoredSystemGrain> logger)
     {
@@ -34,7 +33,6 @@ internal sealed partial class MonitoredSystemGrain : Grain, IMonitoredSystemGrai
         _logger = logger;
         _state = states.Create<MonitoredSystemState>(context, new StateConfiguration("system", _options.StorageName));
         _observers = new ObserverManager<ISystemVerdictObserver>(_options.ObserverExpiry, logger);
-        _lateness = _options.CreateOnlineOptions().Lateness;
     }
 
     private string System => this.GetPrimaryKeyString();
@@ -94,6 +92,20 @@ internal sealed partial class MonitoredSystemGrain : Grain, IMonitoredSystemGrai
         state.Open = true;
         await _state.WriteStateAsync(cancellationToken).ConfigureAwait(true);
         _live = state.Copy();
+        _live.Checkpoint = state.Checkpoint = null;
+        if (state.RollingOutTo is { } pending && pending != _version)
+        {
+            // A roll-out was under way when the last activation ended: start it again (the new model needs a whole
+            // window of records from now on).
+            if (await store.GetAsync(System, pending, cancellationToken).ConfigureAwait(true) is { } resumed)
+            {
+                StartRollOut(resumed);
+            }
+            else
+            {
+                _live.RollingOutTo = null;
+            }
+        }
         this.RegisterGrainTimer(ScheduledCheckpointAsync, _options.CheckpointPeriod, _options.CheckpointPeriod);
     }
 
@@ -106,6 +118,9 @@ internal sealed partial class MonitoredSystemGrain : Grain, IMonitoredSystemGrai
             _online.Dispose();
             _online = null;
         }
+
+        _incoming?.Dispose();
+        _incoming = null;
     }
 
     public async Task<IngestReceipt> IngestAsync(TelemetryDelivery delivery)
@@ -135,6 +150,7 @@ internal sealed partial class MonitoredSystemGrain : Grain, IMonitoredSystemGrai
         }
 
         Push(delivery);
+        await HandOverIfReadyAsync().ConfigureAwait(true);
         state.Accepted = state.Accepted.Add(delivery.Count);
         if (delivery.Resent)
         {
@@ -171,47 +187,65 @@ internal sealed partial class MonitoredSystemGrain : Grain, IMonitoredSystemGrai
     {
         var newest = await _options.ModelStore!.GetNewestAsync(System).ConfigureAwait(true)
             ?? throw new InvalidOperationException($"System '{System}': the model store has no model for it.");
-        if (newest.Version == _version)
+        if (newest.Version == _version || newest.Version == _incomingVersion)
         {
             return Status();
         }
 
-        var (detector, _) = _detectors.Get(newest);
-        var old = Online;
-        var lastClosed = _lastToldStep;
-        var next = new OnlineDetector(detector, _options.CreateOnlineOptions());
-        next.StepClosed += OnStepClosed;
-        _online = next;
-        _detector = detector;
-        _version = newest.Version;
-        _replaying = true;
-        try
-        {
-            // The records of the windows before the open steps and of the open steps themselves, in arrival order:
-            // the new detector closes the steps the old one closed (not told again) and holds the open ones.
-            foreach (var record in _recent)
-            {
-                PushOne(next, record.Record);
-            }
-        }
-        finally
-        {
-            _replaying = false;
-        }
-
-        _lastToldStep = lastClosed;
-        old.StepClosed -= OnStepClosed;
-        old.Dispose();
-        _live.RollOuts++;
-        LogRolledOut(System, newest.Version, _recent.Count);
+        StartRollOut(newest);
+        _live.RollingOutTo = newest.Version;
         await WriteCheckpointAsync(open: true, CancellationToken.None).ConfigureAwait(true);
         return Status();
+    }
+
+    /// <summary>
+    /// Starts the new model beside the live one: both get every record from now on; the live one keeps scoring and
+    /// telling its steps (the open ones included) until the new one has closed a step with a whole window of its own,
+    /// and from the next step on the new one tells. No step is lost or told twice, and no record is kept for it.
+    /// </summary>
+    private void StartRollOut(ModelVersion version)
+    {
+        var (detector, _) = _detectors.Get(version);
+        _incoming?.Dispose();
+        _incoming = new OnlineDetector(detector, _options.CreateOnlineOptions());
+        _incoming.StepClosed += (_, e) =>
+        {
+            if (e.Verdicts.Scored)
+            {
+                _incomingReady ??= e.Verdicts.Step;
+            }
+        };
+        _incomingVersion = version.Version;
+        _incomingReady = null;
+    }
+
+    /// <summary>Hands over to the incoming model once it has a whole window (after a delivery: both saw all of it).</summary>
+    private async Task HandOverIfReadyAsync()
+    {
+        if (_incoming is null || _incomingReady is null)
+        {
+            return;
+        }
+
+        var old = Online;
+        old.StepClosed -= OnStepClosed;
+        old.Dispose();
+        _online = _incoming;
+        _online.StepClosed += OnStepClosed;
+        _version = _incomingVersion!;
+        LogRolledOut(System, _version, _incomingReady.Value);
+        (_incoming, _incomingVersion, _incomingReady) = (null, null, null);
+        _live.RollOuts++;
+        _live.RollingOutTo = null;
+        await WriteCheckpointAsync(open: true, CancellationToken.None).ConfigureAwait(true);
     }
 
     public void Dispose()
     {
         _online?.Dispose();
         _online = null;
+        _incoming?.Dispose();
+        _incoming = null;
     }
 
     public Task<MonitoredSystemStatus> GetStatusAsync() => Task.FromResult(Status());
@@ -220,41 +254,39 @@ internal sealed partial class MonitoredSystemGrain : Grain, IMonitoredSystemGrai
     {
         ArgumentNullException.ThrowIfNull(observer);
         _observers.Subscribe(observer, observer);
-        _live.Observers[observer] = _state.State.Observers[observer] = DateTime.UtcNow;
-        return _state.WriteStateAsync();
+        _live.Observers[observer] = DateTime.UtcNow;
+        return WriteCheckpointAsync(open: true, CancellationToken.None);
     }
 
     public Task UnsubscribeAsync(ISystemVerdictObserver observer)
     {
         ArgumentNullException.ThrowIfNull(observer);
         _observers.Unsubscribe(observer);
-        _live.Observers.Remove(observer);
-        return _state.State.Observers.Remove(observer) ? _state.WriteStateAsync() : Task.CompletedTask;
+        return _live.Observers.Remove(observer) ? WriteCheckpointAsync(open: true, CancellationToken.None) : Task.CompletedTask;
     }
 
     private void Push(TelemetryDelivery delivery)
     {
         var online = Online;
         var pushed = _live.Pushed;
+        var incoming = _incoming;
         foreach (var sample in delivery.Metrics)
         {
             Count(pushed, online.Push(sample));
-            Remember(sample.Time, sample);
+            incoming?.Push(sample);
         }
 
         foreach (var log in delivery.Logs)
         {
             Count(pushed, online.Push(log));
-            Remember(log.Time, log);
+            incoming?.Push(log);
         }
 
         foreach (var span in delivery.Spans)
         {
             Count(pushed, online.Push(span));
-            Remember(span.Start, span);
+            incoming?.Push(span);
         }
-
-        Forget();
     }
 
     private static void Count(Dictionary<string, long> pushed, PushResult result)
@@ -263,41 +295,9 @@ internal sealed partial class MonitoredSystemGrain : Grain, IMonitoredSystemGrai
         pushed[name] = pushed.GetValueOrDefault(name) + 1;
     }
 
-    private static PushResult PushOne(OnlineDetector online, object record) => record switch
-    {
-        MetricSample sample => online.Push(sample),
-        LogRecord log => online.Push(log),
-        Span span => online.Push(span),
-        _ => throw new InvalidOperationException("Not a record: " + record),
-    };
-
-    /// <summary>Keeps a record for a roll-out (records of the last window and the open steps, in memory only).</summary>
-    private void Remember(DateTimeOffset time, object record) => _recent.Enqueue(new TimedRecord(time, record));
-
-    private void Forget()
-    {
-        if (_online?.Watermark is not { } watermark || _detector is null)
-        {
-            return;
-        }
-
-        var keep = watermark - ((_detector.Window + 2) * _detector.Interval) - _online.Interval - _lateness;
-        while (_recent.TryPeek(out var oldest) && oldest.Time < keep)
-        {
-            _recent.Dequeue();
-        }
-    }
-
     private void OnStepClosed(object? sender, StepClosedEventArgs e)
     {
-        var step = e.Verdicts;
-        if (_replaying && step.Step <= _lastToldStep)
-        {
-            return;
-        }
-
-        _lastToldStep = Math.Max(_lastToldStep, step.Step);
-        var told = new SystemStep(System, step, _version);
+        var told = new SystemStep(System, e.Verdicts, _version);
         _observers.Notify(o => o.OnStepClosed(told));
     }
 
@@ -326,6 +326,8 @@ internal sealed partial class MonitoredSystemGrain : Grain, IMonitoredSystemGrai
         state.Open = open;
         _state.State = state.Copy();
         await _state.WriteStateAsync(cancellationToken).ConfigureAwait(true);
+        // Storage has the bytes; the next write makes new ones (every write of the state goes through here).
+        _state.State.Checkpoint = state.Checkpoint = null;
         _sinceCheckpoint = 0;
         _checkpointed.Clear();
         foreach (var (sender, next) in state.Expected)
@@ -348,16 +350,14 @@ internal sealed partial class MonitoredSystemGrain : Grain, IMonitoredSystemGrai
             System, _version, report.Watermark, report.StepsClosed, report.StepsScored, report.OpenSteps,
             new Dictionary<string, long>(state.Pushed, StringComparer.Ordinal),
             state.Accepted, state.Duplicates, state.Gaps, state.Resent, state.Checkpoints, state.LastCheckpointWatermark,
-            state.Restores, state.UncleanRestores, state.RollOuts, _incarnation);
+            state.Restores, state.UncleanRestores, state.RollOuts, _incarnation, _incomingVersion);
     }
 
     [LoggerMessage(1, LogLevel.Warning, "System {System}: restored the checkpoint of {Watermark:O} after an activation that was lost; what it accepted since is gone unless its senders send it again")]
     private partial void LogUncleanRestore(string system, DateTimeOffset? watermark);
 
-    [LoggerMessage(2, LogLevel.Information, "System {System}: rolled out model version {Version} ({Records} recent records pushed into it)")]
-    private partial void LogRolledOut(string system, string version, int records);
-
-    private readonly record struct TimedRecord(DateTimeOffset Time, object Record);
+    [LoggerMessage(2, LogLevel.Information, "System {System}: model version {Version} took over after step {Step}, its first with a whole window")]
+    private partial void LogRolledOut(string system, string version, long step);
 
     private sealed class StateConfiguration(string stateName, string storageName) : IPersistentStateConfiguration
     {

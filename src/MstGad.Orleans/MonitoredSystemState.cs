@@ -43,6 +43,9 @@ internal sealed class MonitoredSystemState
     /// <summary>The subscribed observers and when each last subscribed: a new activation tells them too.</summary>
     [Id(14)] public Dictionary<ISystemVerdictObserver, DateTime> Observers { get; set; } = [];
 
+    /// <summary>The model version being rolled out (running beside the live one until it has a whole window).</summary>
+    [Id(15)] public string? RollingOutTo { get; set; }
+
     /// <summary>A copy that shares nothing changeable with this one.</summary>
     public MonitoredSystemState Copy()
     {

@@ -17,15 +17,15 @@ public sealed class RollOutTests
         {
             var deliveries = ClusterTesting.Deliveries(7);
             await SendAsync(sender, deliveries.Take(20));
-            // v2: the same artifact under another version name. The grain moves to a new online detector and pushes
-            // the recent records into it; nothing open is lost, so every step is what one process gives without a
-            // roll-out.
+            // v2: the same artifact under another version name. It runs beside v1 until it has a whole window, then
+            // takes over; nothing open is lost, so every step is what one process gives without a roll-out.
             File.WriteAllBytes(Path.Combine(models.Path, "shop", "v2.mstgad"), ClusterTesting.ModelBytes);
             var status = await grain.RollOutAsync();
-            Assert.That(status.ModelVersion, Is.EqualTo("v2"));
-            Assert.That(status.RollOuts, Is.EqualTo(1));
+            Assert.That((status.ModelVersion, status.RollingOutTo), Is.EqualTo(("v1", "v2")));
             await SendAsync(sender, deliveries.Skip(20));
             await sender.FlushAsync();
+            status = await grain.GetStatusAsync();
+            Assert.That((status.ModelVersion, status.RollingOutTo, status.RollOuts), Is.EqualTo(("v2", (string?)null, 1L)));
 
             var expected = ClusterTesting.SingleProcess(deliveries);
             await WaitUntilAsync(() => collector.Of("shop").Count >= expected.Count);
@@ -60,16 +60,17 @@ public sealed class RollOutTests
             }
 
             var status = await grain.RollOutAsync();
-            Assert.That(status.ModelVersion, Is.EqualTo("v2"));
+            Assert.That(status.RollingOutTo, Is.EqualTo("v2"));
             await SendAsync(sender, deliveries.Skip(20));
             await sender.FlushAsync();
+            Assert.That((await grain.GetStatusAsync()).ModelVersion, Is.EqualTo("v2"));
 
             var expectedSteps = ClusterTesting.SingleProcess(deliveries).Keys.Order().ToList();
             await WaitUntilAsync(() => collector.Of("shop").Count >= expectedSteps.Count);
             var got = collector.Of("shop");
             Assert.That(got.Keys.Order(), Is.EqualTo(expectedSteps), "every step closed once, none lost at the roll-out");
-            // In step order: the steps v1 closed, then those v2 closed, every one of them scored (the recent records
-            // pushed into the new detector give it its windows at once).
+            // In step order: the steps v1 closed (the open ones at the roll-out included), then those v2 closed, every
+            // one of them scored (v2 takes over once it has a whole window).
             var versions = collector.Versions("shop");
             var first = versions.IndexOf("v2");
             Assert.That(first, Is.GreaterThan(0));
