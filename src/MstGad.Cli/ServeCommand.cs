@@ -12,6 +12,7 @@ using Microsoft.Extensions.Options;
 using MstGad.AspNetCore;
 using MstGad.AspNetCore.Page;
 using MstGad.Hosting;
+using MstGad.Orleans;
 
 namespace MstGad.Cli;
 
@@ -20,10 +21,17 @@ internal static class ServeCommand
 {
     public static Command Create()
     {
-        var model = new Option<FileInfo>("--model") { Description = "A detector saved by mstgad train.", Required = true };
+        var model = new Option<FileInfo?>("--model") { Description = "A detector saved by mstgad train (one system; not with --cluster)." };
+        var cluster = new Option<string?>("--cluster") { Description = "Run as a silo of a MstGad cluster (many systems, many machines): a PostgreSQL connection string (membership and checkpoints there; the schema is created when missing), or 'localhost' (one machine, checkpoints in the --checkpoints folder). Needs --models." };
+        var models = new Option<DirectoryInfo?>("--models") { Description = "With --cluster: the model store, a folder with one folder per system holding its versions (SYSTEM/VERSION.mstgad, the greatest name is the newest)." };
+        var clusterId = new Option<string>("--cluster-id") { Description = "With --cluster: the cluster's name (silos with the same name and database form one cluster).", DefaultValueFactory = _ => "mstgad" };
+        var siloPort = new Option<int>("--silo-port") { Description = "With --cluster: the port silos talk on.", DefaultValueFactory = _ => 11111 };
+        var gatewayPort = new Option<int>("--gateway-port") { Description = "With --cluster: the port Orleans clients connect to.", DefaultValueFactory = _ => 30000 };
+        var advertise = new Option<string?>("--advertise") { Description = "With a PostgreSQL --cluster: the IP address other silos reach this one at (default 127.0.0.1: one machine)." };
+        var systemAttribute = new Option<string>("--system-attribute") { Description = "With --cluster: the OTLP resource attribute naming a record's system.", DefaultValueFactory = _ => "service.namespace" };
         var urls = new Option<string>("--urls") { Description = "Where OTLP/HTTP (POST /v1/traces, /v1/logs, /v1/metrics) and the live page listen (HTTP/1.1; several separated by ';').", DefaultValueFactory = _ => "http://localhost:4318" };
         var grpcUrls = new Option<string>("--grpc-urls") { Description = "Where OTLP/gRPC listens (HTTP/2 over plain TCP; several separated by ';'; 'off' for none).", DefaultValueFactory = _ => "http://localhost:4317" };
-        var checkpoints = new Option<DirectoryInfo?>("--checkpoints") { Description = "Checkpoint folder: the newest good checkpoint is restored at start, one is written every --checkpoint-interval and at shutdown." };
+        var checkpoints = new Option<DirectoryInfo?>("--checkpoints") { Description = "Checkpoint folder: the newest good checkpoint is restored at start, one is written every --checkpoint-interval and at shutdown (with --cluster localhost: every system's)." };
         var checkpointInterval = new Option<string>("--checkpoint-interval") { Description = "How often a checkpoint is written.", DefaultValueFactory = _ => "5m" };
         var token = new Option<string?>("--token") { Description = "A bearer token every OTLP request and the page's data must carry (Authorization: Bearer TOKEN; the page: ?token=TOKEN)." };
         var lateness = new Option<string>("--lateness") { Description = "How far behind the newest event time a record may arrive.", DefaultValueFactory = _ => "2m" };
@@ -35,18 +43,57 @@ internal static class ServeCommand
         var command = new Command("serve", "Run the detector as a service: OTLP/HTTP and OTLP/gRPC in, the live page, incidents in the log, checkpoints.")
         {
             model, urls, grpcUrls, checkpoints, checkpointInterval, token, lateness, skew, idle, queue, coolDown, verdicts,
+            cluster, models, clusterId, siloPort, gatewayPort, advertise, systemAttribute,
         };
         command.SetGuardedAction(async (result, cancellationToken) =>
         {
-            var modelFile = result.GetRequiredValue(model);
+            var httpEndpoints = Endpoints(result.GetValue(urls)!, "--urls");
+            var grpcText = result.GetValue(grpcUrls)!;
+            var grpcEndpoints = grpcText.Equals("off", StringComparison.OrdinalIgnoreCase) ? [] : Endpoints(grpcText, "--grpc-urls");
+            if (result.GetValue(cluster) is { } clusterText)
+            {
+                if (result.GetValue(model) is not null)
+                {
+                    throw new CliException("--model and --cluster go apart: a cluster's silos read every system's model from --models", "drop --model, and put the model under MODELS/SYSTEM/VERSION.mstgad", CliErrors.Usage);
+                }
+
+                var folder = result.GetValue(models) ?? throw new CliException("--cluster needs --models, the model store folder", "give --models FOLDER with one folder per system (SYSTEM/VERSION.mstgad)", CliErrors.Usage);
+                if (!folder.Exists)
+                {
+                    throw new CliException($"the model store folder does not exist: {folder.FullName}", "check --models", CliErrors.Usage);
+                }
+
+                IPAddress? advertised = null;
+                if (result.GetValue(advertise) is { } advertiseText && !IPAddress.TryParse(advertiseText, out advertised))
+                {
+                    throw new CliException($"--advertise is not an IP address: '{advertiseText}'", "give the address other silos reach this one at, e.g. 10.0.0.5", CliErrors.Usage);
+                }
+
+                var checkpointFolder = result.GetValue(checkpoints)?.FullName;
+                var local = clusterText.Equals("localhost", StringComparison.OrdinalIgnoreCase);
+                if (local && checkpointFolder is null)
+                {
+                    throw new CliException("--cluster localhost needs --checkpoints, the folder that keeps every system's checkpoint", "give --checkpoints FOLDER (with a PostgreSQL --cluster they are kept in the database)", CliErrors.Usage);
+                }
+
+                if (!local && checkpointFolder is not null)
+                {
+                    throw new CliException("--checkpoints goes with --cluster localhost: a PostgreSQL cluster keeps its checkpoints in the database", "drop --checkpoints", CliErrors.Usage);
+                }
+
+                var clusterSettings = new ClusterServeSettings(
+                    clusterText, folder.FullName, checkpointFolder, result.GetValue(clusterId)!, result.GetValue(siloPort), result.GetValue(gatewayPort), advertised,
+                    result.GetValue(systemAttribute)!, Durations.Parse(result.GetValue(checkpointInterval)!), result.GetValue(token),
+                    Durations.Parse(result.GetValue(lateness)!), Optional(result.GetValue(skew)!), result.GetValue(queue), Durations.Parse(result.GetValue(coolDown)!));
+                return await RunClusterAsync(clusterSettings, httpEndpoints, grpcEndpoints, cancellationToken).ConfigureAwait(false);
+            }
+
+            var modelFile = result.GetValue(model) ?? throw new CliException("--model is required (or --cluster with --models)", "give --model FILE, a detector saved by mstgad train", CliErrors.Usage);
             if (!modelFile.Exists)
             {
                 throw new CliException($"the model file does not exist: {modelFile.FullName}", "check --model, or train one with mstgad train --out");
             }
 
-            var httpEndpoints = Endpoints(result.GetValue(urls)!, "--urls");
-            var grpcText = result.GetValue(grpcUrls)!;
-            var grpcEndpoints = grpcText.Equals("off", StringComparison.OrdinalIgnoreCase) ? [] : Endpoints(grpcText, "--grpc-urls");
             var verdictFile = result.GetValue(verdicts);
             var verdictPath = verdictFile is null ? null : OutputFiles.Check(verdictFile, "--verdicts");
             var settings = new ServeSettings(
@@ -97,10 +144,35 @@ internal static class ServeCommand
         return command;
     }
 
-    /// <summary>The web application of <c>mstgad serve</c> (not started).</summary>
-    internal static WebApplication Build(ServeSettings settings, IReadOnlyList<Uri> http, IReadOnlyList<Uri> grpc)
+    private static async Task<int> RunClusterAsync(ClusterServeSettings settings, List<Uri> http, List<Uri> grpc, CancellationToken cancellationToken)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        MstGad.Model.TorchNative.EnsureLoadable();
+        if (!settings.IsLocal)
+        {
+            try
+            {
+                await MstGadPostgreSql.CreateSchemaAsync(settings.Cluster, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is Npgsql.NpgsqlException or ArgumentException)
+            {
+                throw new CliException($"cannot set up the cluster's PostgreSQL database: {ex.Message}", "check the --cluster connection string (e.g. \"Host=db;Username=mstgad;Password=...;Database=mstgad\") and that the role may create tables");
+            }
+        }
+
+        var app = ClusterServe.Build(settings, http, grpc, web => ConfigureWeb(web, http, grpc));
+        await using var disposeApp = app.ConfigureAwait(false);
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        var systems = Directory.EnumerateDirectories(settings.Models).Count();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"mstgad serve --cluster: silo of '{settings.ClusterId}' ({(settings.IsLocal ? "localhost, checkpoints in " + settings.Checkpoints : "PostgreSQL")}), silo port {settings.SiloPort}, gateway {settings.GatewayPort}; " +
+            $"OTLP/HTTP and the page of every system on {string.Join(", ", http)}; OTLP/gRPC on {(grpc.Count == 0 ? "(off)" : string.Join(", ", grpc))}; " +
+            $"systems by {settings.SystemAttribute}; {systems} systems in {settings.Models}. Ctrl+C stops (grains write their checkpoints first)."));
+        await app.WaitForShutdownAsync(CancellationToken.None).ConfigureAwait(false);
+        return 0;
+    }
+
+    internal static void ConfigureWeb(WebApplicationBuilder builder, IReadOnlyList<Uri> http, IReadOnlyList<Uri> grpc)
+    {
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o =>
         {
@@ -121,6 +193,13 @@ internal static class ServeCommand
                 Listen(kestrel, uri, HttpProtocols.Http2);
             }
         });
+    }
+
+    /// <summary>The web application of <c>mstgad serve</c> (not started).</summary>
+    internal static WebApplication Build(ServeSettings settings, IReadOnlyList<Uri> http, IReadOnlyList<Uri> grpc)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        ConfigureWeb(builder, http, grpc);
         builder.Services.AddMstGad(o =>
         {
             o.ModelPath = settings.Model;

@@ -156,12 +156,15 @@ public sealed record IngestReceipt(
 /// <param name="System">The system.</param>
 /// <param name="Step">The step: its time, whether it was scored, its verdicts and the calls seen in it.</param>
 /// <param name="ModelVersion">The model version that scored it.</param>
+/// <param name="Incidents">What the step did to the system's incidents (opened, updated, closed; the grain's
+/// <see cref="IncidentTracker"/> with <see cref="MstGadClusterOptions.Incidents"/>, started afresh by each activation).</param>
 [GenerateSerializer]
 [Alias("MstGad.Orleans.SystemStep")]
 public sealed record SystemStep(
     [property: Id(0)] string System,
     [property: Id(1)] StepVerdicts Step,
-    [property: Id(2)] string ModelVersion);
+    [property: Id(2)] string ModelVersion,
+    [property: Id(3)] IReadOnlyList<IncidentEvent> Incidents);
 
 /// <summary>The status of one monitored system's grain. Every record of every accepted delivery is counted once under
 /// what its push gave (<see cref="Pushed"/>), restored counts included: records lost with a silo and sent again count

@@ -13,6 +13,7 @@ internal sealed partial class MonitoredSystemGrain : Grain, IMonitoredSystemGrai
     private readonly DetectorCache _detectors;
     private readonly IPersistentState<MonitoredSystemState> _state;
     private readonly ObserverManager<ISystemVerdictObserver> _observers;
+    private readonly IncidentTracker _incidents;
     private readonly ILogger _logger;
     private readonly Guid _incarnation = Guid.NewGuid();
     private MonitoredSystemState _live = new();
@@ -33,6 +34,7 @@ internal sealed partial class MonitoredSystemGrain : Grain, IMonitoredSystemGrai
         _logger = logger;
         _state = states.Create<MonitoredSystemState>(context, new StateConfiguration("system", _options.StorageName));
         _observers = new ObserverManager<ISystemVerdictObserver>(_options.ObserverExpiry, logger);
+        _incidents = new IncidentTracker(_options.Incidents);
     }
 
     private string System => this.GetPrimaryKeyString();
@@ -297,7 +299,7 @@ internal sealed partial class MonitoredSystemGrain : Grain, IMonitoredSystemGrai
 
     private void OnStepClosed(object? sender, StepClosedEventArgs e)
     {
-        var told = new SystemStep(System, e.Verdicts, _version);
+        var told = new SystemStep(System, e.Verdicts, _version, _incidents.Observe(e.Verdicts));
         _observers.Notify(o => o.OnStepClosed(told));
     }
 

@@ -49,6 +49,9 @@ public sealed class MstGadClusterOptions
     /// <value>Default 5,000.</value>
     public int MaxDeliveryRecords { get; set; } = 5_000;
 
+    /// <summary>How each system's grain groups flagged steps into incidents.</summary>
+    public IncidentOptions Incidents { get; set; } = new();
+
     /// <summary>Sets the online detectors' options (lateness, span retention, clock skew), applied to every system's detector.</summary>
     public Action<OnlineDetectorOptions>? ConfigureOnline { get; set; }
 
@@ -110,6 +113,15 @@ public sealed class MstGadClusterOptions
         if (MaxDeliveryRecords < 1)
         {
             problems.Add($"MaxDeliveryRecords must be at least 1; it is {MaxDeliveryRecords}.");
+        }
+
+        if (Incidents is null)
+        {
+            problems.Add("Incidents is required.");
+        }
+        else
+        {
+            problems.AddRange(Incidents.Validate().Select(p => "Incidents: " + p));
         }
 
         var online = new OnlineDetectorOptions();

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using MstGad.Hosting;
 using Orleans.Configuration;
+using Orleans.Runtime.Hosting;
 using Orleans.Serialization;
 using Orleans.Storage;
 
@@ -64,6 +65,20 @@ public static class MstGadSiloBuilderExtensions
             o.ConnectionString = connectionString;
             o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
         }));
+    }
+
+    /// <summary>Keeps the systems' checkpoints in a folder (<see cref="FolderGrainStorage"/>), under
+    /// <see cref="MstGadClusterOptions.StorageName"/>: for a cluster on one machine.</summary>
+    /// <param name="builder">The silo builder.</param>
+    /// <param name="folder">The folder.</param>
+    /// <param name="name">The storage's name.</param>
+    /// <returns>The builder.</returns>
+    public static ISiloBuilder AddMstGadFolderStorage(this ISiloBuilder builder, string folder, string name = MstGadClusterOptions.DefaultStorageName)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrEmpty(folder);
+        builder.Services.AddGrainStorage(name, (services, _) => new FolderGrainStorage(folder, services.GetRequiredService<Serializer>()));
+        return builder;
     }
 
     /// <summary>

@@ -27,8 +27,12 @@ internal static class ClusterTesting
     /// <summary>The folder the silos' model store reads (set before a cluster is deployed).</summary>
     public static string ModelRoot { get; set; } = "";
 
-    /// <summary>A PostgreSQL connection string for the checkpoints, or null for the process-wide memory storage.</summary>
+    /// <summary>A PostgreSQL connection string for the checkpoints, or null.</summary>
     public static string? PostgreSql { get; set; }
+
+    /// <summary>A folder for the checkpoints (shared by the silos: it outlives a killed one, as a database does), or
+    /// null for Orleans' memory storage (held by grains of the silos: not for a test that kills one).</summary>
+    public static string? StorageFolder { get; set; }
 
     /// <summary>The trained tiny detector's artifact.</summary>
     public static byte[] ModelBytes => Model.Value;
@@ -124,9 +128,13 @@ internal static class ClusterTesting
             {
                 siloBuilder.AddMstGadPostgreSqlStorage(connection);
             }
+            else if (StorageFolder is { } folder)
+            {
+                siloBuilder.AddMstGadFolderStorage(folder);
+            }
             else
             {
-                siloBuilder.Services.AddGrainStorage(MstGadClusterOptions.DefaultStorageName, (services, _) => new ProcessMemoryStorage(services.GetRequiredService<Serializer>()));
+                siloBuilder.AddMemoryGrainStorage(MstGadClusterOptions.DefaultStorageName);
             }
 
             // Notice a lost silo within a few seconds.
@@ -149,60 +157,6 @@ internal static class ClusterTesting
             clientBuilder.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(1));
         }
     }
-}
-
-/// <summary>
-/// Grain storage in this process's memory, shared by every silo of the test cluster (so it outlives a killed silo,
-/// as a database does); states are stored serialized, as a database stores them, with an integer version as ETag.
-/// </summary>
-internal sealed class ProcessMemoryStorage(Serializer serializer) : IGrainStorage
-{
-    private static readonly ConcurrentDictionary<string, (int Version, byte[] Bytes)> Store = new(StringComparer.Ordinal);
-
-    public static void Clear() => Store.Clear();
-
-    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
-    {
-        if (Store.TryGetValue(Key(stateName, grainId), out var stored))
-        {
-            grainState.State = serializer.Deserialize<T>(stored.Bytes);
-            grainState.ETag = stored.Version.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            grainState.RecordExists = true;
-        }
-
-        return Task.CompletedTask;
-    }
-
-    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
-    {
-        var key = Key(stateName, grainId);
-        var bytes = serializer.SerializeToArray(grainState.State);
-        lock (Store)
-        {
-            var current = Store.TryGetValue(key, out var stored) ? stored.Version.ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
-            if (current != grainState.ETag)
-            {
-                throw new InconsistentStateException($"Version conflict: stored {current}, written over {grainState.ETag}.");
-            }
-
-            var version = stored.Version + 1;
-            Store[key] = (version, bytes);
-            grainState.ETag = version.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            grainState.RecordExists = true;
-        }
-
-        return Task.CompletedTask;
-    }
-
-    public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
-    {
-        Store.TryRemove(Key(stateName, grainId), out _);
-        grainState.ETag = null;
-        grainState.RecordExists = false;
-        return Task.CompletedTask;
-    }
-
-    private static string Key(string stateName, GrainId grainId) => stateName + "|" + grainId;
 }
 
 /// <summary>Keeps the newest telling of every step of every system.</summary>

@@ -15,7 +15,7 @@ public sealed class ClusterTests
     public async Task TwentySystemsOnThreeSilos_GiveTheVerdictsOfOneProcess()
     {
         using var models = new TempDirectory();
-        await using var run = await ClusterRun.StartAsync(models.Path, postgreSql: null);
+        await using var run = await ClusterRun.StartAsync(models.Path, postgreSql: null, storageFolder: null);
         await run.SendAllAsync();
         await run.Sender.FlushAsync();
         await run.AssertVerdictsOfOneProcessAsync();
@@ -33,10 +33,11 @@ public sealed class ClusterTests
     }
 
     [Test]
-    public async Task KillingASiloMidStream_GrainsGoOnFromTheirCheckpointsAndEveryRecordIsAccountedFor()
+    public async Task KillingASiloMidStream_GrainsGoOnFromTheirCheckpointsInAFolder_AndEveryRecordIsAccountedFor()
     {
         using var models = new TempDirectory();
-        await using var run = await ClusterRun.StartAsync(models.Path, postgreSql: null);
+        using var checkpoints = new TempDirectory();
+        await using var run = await ClusterRun.StartAsync(models.Path, postgreSql: null, checkpoints.Path);
         await run.KillASiloMidStreamAsync();
     }
 
@@ -47,7 +48,7 @@ public sealed class ClusterTests
         using var models = new TempDirectory();
         await MstGadPostgreSql.CreateSchemaAsync(server.ConnectionString);
         await MstGadPostgreSql.CreateSchemaAsync(server.ConnectionString); // again: the schema can be applied twice
-        await using var run = await ClusterRun.StartAsync(models.Path, server.ConnectionString);
+        await using var run = await ClusterRun.StartAsync(models.Path, server.ConnectionString, storageFolder: null);
         await run.KillASiloMidStreamAsync();
         Assert.That(await server.CountRowsAsync("mstgad_grain_state"), Is.EqualTo(Systems), "one stored state per system");
     }
@@ -71,12 +72,12 @@ public sealed class ClusterTests
 
         public MstGadClusterSender Sender { get; }
 
-        public static async Task<ClusterRun> StartAsync(string modelRoot, string? postgreSql)
+        public static async Task<ClusterRun> StartAsync(string modelRoot, string? postgreSql, string? storageFolder)
         {
             ClusterTesting.StoreModels(modelRoot, Names);
             ClusterTesting.ModelRoot = modelRoot;
             ClusterTesting.PostgreSql = postgreSql;
-            ProcessMemoryStorage.Clear();
+            ClusterTesting.StorageFolder = storageFolder;
             var run = new ClusterRun(await ClusterTesting.StartClusterAsync());
             foreach (var name in Names)
             {

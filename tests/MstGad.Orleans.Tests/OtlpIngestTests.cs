@@ -13,8 +13,6 @@ using OpenTelemetry;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
-using Orleans.Runtime.Hosting;
-using Orleans.Serialization;
 
 namespace MstGad.Orleans.Tests;
 
@@ -29,7 +27,6 @@ public sealed class OtlpIngestTests
     {
         using var models = new TempDirectory();
         ClusterTesting.StoreModels(models.Path, ["shop", "bank"]);
-        ProcessMemoryStorage.Clear();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http1));
@@ -41,7 +38,7 @@ public sealed class OtlpIngestTests
                 o.ModelStore = new FolderModelStore(models.Path);
                 o.ConfigureOnline = ClusterTesting.Online;
             });
-            silo.Services.AddGrainStorage(MstGadClusterOptions.DefaultStorageName, (services, _) => new ProcessMemoryStorage(services.GetRequiredService<Serializer>()));
+            silo.AddMemoryGrainStorage(MstGadClusterOptions.DefaultStorageName);
         });
         builder.Services.AddMstGadOtlp(o => o.SystemAttribute = "service.namespace");
         await using var app = builder.Build();

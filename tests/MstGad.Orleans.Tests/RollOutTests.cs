@@ -90,7 +90,7 @@ public sealed class RollOutTests
         ClusterTesting.StoreModels(root, ["shop"]);
         ClusterTesting.ModelRoot = root;
         ClusterTesting.PostgreSql = null;
-        ProcessMemoryStorage.Clear();
+        ClusterTesting.StorageFolder = null;
         var cluster = await ClusterTesting.StartClusterAsync(silos: 1);
         var collector = new StepCollector();
         var grain = cluster.Client.GetGrain<IMonitoredSystemGrain>("shop");
