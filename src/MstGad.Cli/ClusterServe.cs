@@ -34,6 +34,8 @@ internal static class ClusterServe
         var builder = WebApplication.CreateSlimBuilder();
         configureWeb(builder);
         builder.Logging.AddFilter("Orleans", LogLevel.Warning);
+        builder.Logging.AddFilter("Orleans.Runtime.Silo", LogLevel.Error); // its notes on server GC
+        builder.Logging.AddFilter("Polly", LogLevel.Warning); // Orleans' placement retries, one line each
         builder.Host.UseOrleans(silo =>
         {
             silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (settings.ClusterId, "mstgad"));
