@@ -116,7 +116,7 @@ internal sealed partial class ClusterFeed(IGrainFactory grains, string models, I
     private readonly Dictionary<string, SystemView> _systems = new(StringComparer.Ordinal);
     private ISystemVerdictObserver? _reference;
 
-    public void OnStepClosed(SystemStep closed)
+    public Task OnStepClosedAsync(SystemStep closed)
     {
         ArgumentNullException.ThrowIfNull(closed);
         lock (_gate)
@@ -140,6 +140,8 @@ internal sealed partial class ClusterFeed(IGrainFactory grains, string models, I
                 }
             }
         }
+
+        return Task.CompletedTask;
     }
 
     /// <summary>The page's JSON.</summary>

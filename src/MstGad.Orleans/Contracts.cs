@@ -74,15 +74,19 @@ public interface ITelemetryRouterGrain : IGrainWithIntegerKey
     Task<IReadOnlyDictionary<string, IngestReceipt>> RouteAsync(TelemetryDelivery delivery);
 }
 
-/// <summary>Receives the closed steps of the systems it subscribed to.</summary>
+/// <summary>Receives the closed steps of the systems it subscribed to: every step at least once, in step order per
+/// system; a step is sent again until the call returns (kept with the grain's checkpoint, so the loss of a silo does
+/// not lose it), and told again, the same, when a grain that restored an older checkpoint closes it anew. Take a
+/// step by its system and number (<c>closed.Step.Step</c>).</summary>
 [Alias("MstGad.Orleans.ISystemVerdictObserver")]
 public interface ISystemVerdictObserver : IGrainObserver
 {
-    /// <summary>A step of a system closed (a step may be told again after the system's grain restored an older
-    /// checkpoint and its records were sent again: the later telling is the same).</summary>
+    /// <summary>A step of a system closed. Return quickly: the grain sends this observer's next step when this
+    /// one's call has returned.</summary>
     /// <param name="closed">The step and its verdicts.</param>
+    /// <returns>A task; the step counts as taken when it completes.</returns>
     [Alias("OnStepClosed")]
-    void OnStepClosed(SystemStep closed);
+    Task OnStepClosedAsync(SystemStep closed);
 }
 
 /// <summary>One delivery of records to a monitored system's grain.</summary>
@@ -189,6 +193,9 @@ public sealed record SystemStep(
 /// <param name="RollOuts">Model versions rolled out to the live detector.</param>
 /// <param name="Incarnation">This activation's id.</param>
 /// <param name="RollingOutTo">The model version running beside the live one until it has a whole window, if any.</param>
+/// <param name="Observers">Observers subscribed.</param>
+/// <param name="UndeliveredSteps">Steps told that an observer has not yet taken (sent again until it does).</param>
+/// <param name="DroppedSteps">Steps given up because an observer had <see cref="MstGadClusterOptions.MaxUndeliveredSteps"/> waiting.</param>
 [GenerateSerializer]
 [Alias("MstGad.Orleans.MonitoredSystemStatus")]
 public sealed record MonitoredSystemStatus(
@@ -209,7 +216,10 @@ public sealed record MonitoredSystemStatus(
     [property: Id(14)] long UncleanRestores,
     [property: Id(15)] long RollOuts,
     [property: Id(16)] Guid Incarnation,
-    [property: Id(17)] string? RollingOutTo)
+    [property: Id(17)] string? RollingOutTo,
+    [property: Id(18)] int Observers,
+    [property: Id(19)] long UndeliveredSteps,
+    [property: Id(20)] long DroppedSteps)
 {
     /// <summary>Records pushed, whatever the push gave.</summary>
     public long RecordsPushed => Pushed.Values.Sum();

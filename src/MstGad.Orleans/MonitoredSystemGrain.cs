@@ -2,7 +2,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MstGad.Features;
 using MstGad.Hosting;
-using Orleans.Utilities;
 
 namespace MstGad.Orleans;
 
@@ -12,7 +11,7 @@ internal sealed partial class MonitoredSystemGrain : Grain, IMonitoredSystemGrai
     private readonly MstGadClusterOptions _options;
     private readonly DetectorCache _detectors;
     private readonly IPersistentState<MonitoredSystemState> _state;
-    private readonly ObserverManager<ISystemVerdictObserver> _observers;
+    private readonly VerdictOutbox _observers;
     private readonly IncidentTracker _incidents;
     private readonly ILogger _logger;
     private readonly Guid _incarnation = Guid.NewGuid();
@@ -33,7 +32,7 @@ internal sealed partial class MonitoredSystemGrain : Grain, IMonitoredSystemGrai
         _detectors = detectors;
         _logger = logger;
         _state = states.Create<MonitoredSystemState>(context, new StateConfiguration("system", _options.StorageName));
-        _observers = new ObserverManager<ISystemVerdictObserver>(_options.ObserverExpiry, logger);
+        _observers = new VerdictOutbox(_options.ObserverExpiry, _options.MaxUndeliveredSteps);
         _incidents = new IncidentTracker(_options.Incidents);
     }
 
@@ -78,17 +77,8 @@ internal sealed partial class MonitoredSystemGrain : Grain, IMonitoredSystemGrai
             _checkpointed[sender] = next;
         }
 
-        foreach (var (observer, since) in state.Observers.ToList())
-        {
-            if (DateTime.UtcNow - since < _options.ObserverExpiry)
-            {
-                _observers.Subscribe(observer, observer);
-            }
-            else
-            {
-                state.Observers.Remove(observer);
-            }
-        }
+        _observers.Load(state.Observers, DateTime.UtcNow);
+        state.Observers = _observers.Save();
 
         state.ModelVersion = _version;
         state.Open = true;
@@ -109,6 +99,11 @@ internal sealed partial class MonitoredSystemGrain : Grain, IMonitoredSystemGrai
             }
         }
         this.RegisterGrainTimer(ScheduledCheckpointAsync, _options.CheckpointPeriod, _options.CheckpointPeriod);
+        this.RegisterGrainTimer(() =>
+        {
+            Deliver();
+            return Task.CompletedTask;
+        }, TimeSpan.Zero, _options.ObserverRetryPeriod);
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -255,16 +250,14 @@ internal sealed partial class MonitoredSystemGrain : Grain, IMonitoredSystemGrai
     public Task SubscribeAsync(ISystemVerdictObserver observer)
     {
         ArgumentNullException.ThrowIfNull(observer);
-        _observers.Subscribe(observer, observer);
-        _live.Observers[observer] = DateTime.UtcNow;
+        _observers.Subscribe(observer, DateTime.UtcNow);
         return WriteCheckpointAsync(open: true, CancellationToken.None);
     }
 
     public Task UnsubscribeAsync(ISystemVerdictObserver observer)
     {
         ArgumentNullException.ThrowIfNull(observer);
-        _observers.Unsubscribe(observer);
-        return _live.Observers.Remove(observer) ? WriteCheckpointAsync(open: true, CancellationToken.None) : Task.CompletedTask;
+        return _observers.Unsubscribe(observer) ? WriteCheckpointAsync(open: true, CancellationToken.None) : Task.CompletedTask;
     }
 
     private void Push(TelemetryDelivery delivery)
@@ -300,8 +293,11 @@ internal sealed partial class MonitoredSystemGrain : Grain, IMonitoredSystemGrai
     private void OnStepClosed(object? sender, StepClosedEventArgs e)
     {
         var told = new SystemStep(System, e.Verdicts, _version, _incidents.Observe(e.Verdicts));
-        _observers.Notify(o => o.OnStepClosed(told));
+        _observers.Tell(told, DateTime.UtcNow);
+        Deliver();
     }
+
+    private void Deliver() => _observers.Deliver((observer, step) => observer.OnStepClosedAsync(step), ex => LogObserverFailed(ex, System));
 
     private async Task ScheduledCheckpointAsync(CancellationToken cancellationToken)
     {
@@ -326,6 +322,7 @@ internal sealed partial class MonitoredSystemGrain : Grain, IMonitoredSystemGrai
         state.Checkpoints++;
         state.LastCheckpointWatermark = Online.Watermark;
         state.Open = open;
+        state.Observers = _observers.Save();
         _state.State = state.Copy();
         await _state.WriteStateAsync(cancellationToken).ConfigureAwait(true);
         // Storage has the bytes; the next write makes new ones (every write of the state goes through here).
@@ -352,11 +349,15 @@ internal sealed partial class MonitoredSystemGrain : Grain, IMonitoredSystemGrai
             System, _version, report.Watermark, report.StepsClosed, report.StepsScored, report.OpenSteps,
             new Dictionary<string, long>(state.Pushed, StringComparer.Ordinal),
             state.Accepted, state.Duplicates, state.Gaps, state.Resent, state.Checkpoints, state.LastCheckpointWatermark,
-            state.Restores, state.UncleanRestores, state.RollOuts, _incarnation, _incomingVersion);
+            state.Restores, state.UncleanRestores, state.RollOuts, _incarnation, _incomingVersion,
+            _observers.Count, _observers.Pending, _observers.Dropped);
     }
 
     [LoggerMessage(1, LogLevel.Warning, "System {System}: restored the checkpoint of {Watermark:O} after an activation that was lost; what it accepted since is gone unless its senders send it again")]
     private partial void LogUncleanRestore(string system, DateTimeOffset? watermark);
+
+    [LoggerMessage(3, LogLevel.Debug, "System {System}: an observer did not take a step; it is sent again")]
+    private partial void LogObserverFailed(Exception exception, string system);
 
     [LoggerMessage(2, LogLevel.Information, "System {System}: model version {Version} took over after step {Step}, its first with a whole window")]
     private partial void LogRolledOut(string system, string version, long step);

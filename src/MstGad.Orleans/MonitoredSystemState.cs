@@ -40,8 +40,9 @@ internal sealed class MonitoredSystemState
     /// last one ended without its final checkpoint (its silo was lost).</summary>
     [Id(13)] public bool Open { get; set; }
 
-    /// <summary>The subscribed observers and when each last subscribed: a new activation tells them too.</summary>
-    [Id(14)] public Dictionary<ISystemVerdictObserver, DateTime> Observers { get; set; } = [];
+    /// <summary>The subscribed observers, when each last subscribed, and the steps each has not yet taken: a new
+    /// activation tells them too.</summary>
+    [Id(14)] public Dictionary<ISystemVerdictObserver, ObserverState> Observers { get; set; } = [];
 
     /// <summary>The model version being rolled out (running beside the live one until it has a whole window).</summary>
     [Id(15)] public string? RollingOutTo { get; set; }

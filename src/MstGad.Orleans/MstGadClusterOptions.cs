@@ -23,6 +23,14 @@ public sealed class MstGadClusterOptions
     /// <value>Default 0.</value>
     public int CheckpointEveryDeliveries { get; set; }
 
+    /// <summary>Steps an observer may have waiting (not yet taken) before the oldest are given up (counted).</summary>
+    /// <value>Default 1,440 (a day of one-minute steps).</value>
+    public int MaxUndeliveredSteps { get; set; } = 1_440;
+
+    /// <summary>How often steps an observer has not taken are sent again.</summary>
+    /// <value>Default 5 seconds.</value>
+    public TimeSpan ObserverRetryPeriod { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How long an observer stays subscribed without subscribing again.</summary>
     /// <value>Default 10 minutes.</value>
     public TimeSpan ObserverExpiry { get; set; } = TimeSpan.FromMinutes(10);
@@ -93,6 +101,16 @@ public sealed class MstGadClusterOptions
         if (ObserverExpiry <= TimeSpan.Zero)
         {
             problems.Add($"ObserverExpiry must be positive; it is {ObserverExpiry}.");
+        }
+
+        if (MaxUndeliveredSteps < 1)
+        {
+            problems.Add($"MaxUndeliveredSteps must be at least 1; it is {MaxUndeliveredSteps}.");
+        }
+
+        if (ObserverRetryPeriod <= TimeSpan.Zero)
+        {
+            problems.Add($"ObserverRetryPeriod must be positive; it is {ObserverRetryPeriod}.");
         }
 
         if (MaxDeliveriesInFlight < 1)

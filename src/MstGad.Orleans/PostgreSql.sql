@@ -180,3 +180,13 @@ INSERT INTO OrleansQuery (QueryKey, QueryText) VALUES ('CleanupDefunctSiloEntrie
 DELETE FROM mstgad_membership
 WHERE deployment_id = @DeploymentId AND i_am_alive_time < @IAmAliveTime AND status <> 3
 ');
+
+-- The model store in the database (PostgreSqlModelStore): every version of every system's artifact.
+CREATE TABLE IF NOT EXISTS mstgad_models
+(
+    system varchar(256) NOT NULL,
+    version varchar(256) NOT NULL,
+    artifact bytea NOT NULL,
+    stored_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (system, version)
+);

@@ -122,6 +122,7 @@ internal static class ClusterTesting
                 o.ModelStore = new FolderModelStore(ModelRoot);
                 o.CheckpointEveryDeliveries = 4;
                 o.CheckpointPeriod = TimeSpan.FromMinutes(10);
+                o.ObserverRetryPeriod = TimeSpan.FromMilliseconds(200);
                 o.ConfigureOnline = Online;
             });
             if (PostgreSql is { } connection)
@@ -146,6 +147,8 @@ internal static class ClusterTesting
                 o.TableRefreshTimeout = TimeSpan.FromSeconds(1);
                 o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(1);
             });
+            // A call into a silo that was killed fails after this instead of Orleans' 30 s.
+            siloBuilder.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
         }
     }
 
@@ -155,6 +158,7 @@ internal static class ClusterTesting
         {
             clientBuilder.AddMstGadClient();
             clientBuilder.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(1));
+            clientBuilder.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
         }
     }
 }
@@ -166,7 +170,11 @@ internal sealed class StepCollector : ISystemVerdictObserver
 
     public int Count => _steps.Count;
 
-    public void OnStepClosed(SystemStep closed) => _steps[(closed.System, closed.Step.Step)] = closed;
+    public Task OnStepClosedAsync(SystemStep closed)
+    {
+        _steps[(closed.System, closed.Step.Step)] = closed;
+        return Task.CompletedTask;
+    }
 
     public Dictionary<long, List<string>> Of(string system) =>
         _steps.Where(p => p.Key.System == system).ToDictionary(p => p.Key.Step, p => ClusterTesting.Rows(p.Value.Step));

@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using MstGad.AspNetCore;
+using MstGad.Hosting;
 using OpenTelemetry;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Resources;
@@ -88,6 +89,91 @@ public sealed class OtlpIngestTests
 
         Assert.That(counts.Keys, Is.EquivalentTo(new[] { "shop", "bank" }), "no record without a system");
         await app.StopAsync();
+    }
+
+    [Test]
+    public async Task AGrainThatFallsBehind_GetsItsBatchesRefusedWhole_UntilItCatchesUp()
+    {
+        using var models = new TempDirectory();
+        ClusterTesting.StoreModels(models.Path, ["shop"]);
+        var store = new GatedModelStore(new FolderModelStore(models.Path));
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.UseOrleans(silo =>
+        {
+            silo.UseLocalhostClustering(siloPort: FreePort(), gatewayPort: FreePort());
+            silo.AddMstGad(o =>
+            {
+                o.ModelStore = store;
+                o.MaxQueuedRecords = 20;
+                o.ConfigureOnline = ClusterTesting.Online;
+            });
+            silo.AddMemoryGrainStorage(MstGadClusterOptions.DefaultStorageName);
+        });
+        using var host = builder.Build();
+        await host.StartAsync();
+        var receiver = host.Services.GetRequiredService<ClusterTelemetryReceiver>();
+        var records = ClusterTesting.Deliveries(3, steps: 8).SelectMany(d => d.Metrics).ToList();
+
+        // The grain's activation waits for its model: the first batch goes to the grain and waits with it, the
+        // next ones wait on this silo until 20 records are waiting, then whole batches are refused.
+        var statuses = new List<ReceiveStatus>();
+        for (var i = 0; i < 6; i++)
+        {
+            var batch = new TelemetryBatch();
+            foreach (var sample in records.Skip(i * 6).Take(6))
+            {
+                batch.Metrics.Add(sample with { Instance = "shop/" + sample.Instance });
+            }
+
+            statuses.Add(receiver.Receive(batch));
+            if (i == 0)
+            {
+                await Until(() => receiver.GetCounts()["shop"].Queued == 0);
+            }
+        }
+
+        Assert.That(statuses, Is.EqualTo(new[] { ReceiveStatus.Accepted, ReceiveStatus.Accepted, ReceiveStatus.Accepted, ReceiveStatus.Accepted, ReceiveStatus.QueueFull, ReceiveStatus.QueueFull }));
+        store.Open();
+        await receiver.FlushAsync();
+        var counts = receiver.GetCounts()["shop"];
+        var status = await host.Services.GetRequiredService<IGrainFactory>().GetGrain<IMonitoredSystemGrain>("shop").GetStatusAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(counts, Is.EqualTo(new ClusterReceiverCounts(24, 0, 24, 12, 0)), "4 batches taken, 2 refused whole");
+            Assert.That(status.RecordsPushed, Is.EqualTo(24));
+        });
+        await host.StopAsync();
+    }
+
+    private static async Task Until(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!condition())
+        {
+            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "timed out");
+            await Task.Delay(5);
+        }
+    }
+
+    /// <summary>A model store whose lookups wait until it is opened (a grain slow to come up).</summary>
+    private sealed class GatedModelStore(IMstGadModelStore inner) : IMstGadModelStore
+    {
+        private readonly TaskCompletionSource _open = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Open() => _open.TrySetResult();
+
+        public async ValueTask<ModelVersion?> GetNewestAsync(string system, CancellationToken cancellationToken = default)
+        {
+            await _open.Task.WaitAsync(cancellationToken);
+            return await inner.GetNewestAsync(system, cancellationToken);
+        }
+
+        public async ValueTask<ModelVersion?> GetAsync(string system, string version, CancellationToken cancellationToken = default)
+        {
+            await _open.Task.WaitAsync(cancellationToken);
+            return await inner.GetAsync(system, version, cancellationToken);
+        }
     }
 
     private static int FreePort()

@@ -7,7 +7,7 @@ using Orleans.Configuration;
 namespace MstGad.Orleans.Tests;
 
 /// <summary>A cluster as deployed: two silo hosts and a client host that find each other in PostgreSQL (Orleans' ADO.NET
-/// clustering with MstGad's schema), checkpoints in the same database.</summary>
+/// clustering with MstGad's schema), checkpoints and models in the same database.</summary>
 [TestFixture]
 [NonParallelizable]
 public sealed class PostgreSqlClusterTests
@@ -17,9 +17,19 @@ public sealed class PostgreSqlClusterTests
     {
         await using var server = await PostgresServer.StartAsync();
         await MstGadPostgreSql.CreateSchemaAsync(server.ConnectionString);
-        using var models = new TempDirectory();
         string[] systems = ["alpha", "beta", "gamma", "delta"];
-        ClusterTesting.StoreModels(models.Path, systems);
+        var models = new PostgreSqlModelStore(server.ConnectionString);
+        using (var detector = Detector.Load(new MemoryStream(ClusterTesting.ModelBytes, writable: false)))
+        {
+            foreach (var system in systems)
+            {
+                await models.PutAsync(system, "v0", detector);
+                await models.PutAsync(system, "v1", detector);
+            }
+        }
+
+        Assert.That((await models.GetNewestAsync("alpha"))?.Version, Is.EqualTo("v1"));
+        Assert.That(await models.GetNewestAsync("omega"), Is.Null);
 
         var silos = new List<IHost>();
         for (var i = 0; i < 2; i++)
@@ -34,7 +44,7 @@ public sealed class PostgreSqlClusterTests
                     s.AddMstGadPostgreSqlStorage(server.ConnectionString);
                     s.AddMstGad(o =>
                     {
-                        o.ModelStore = new FolderModelStore(models.Path);
+                        o.ModelStore = models;
                         o.CheckpointEveryDeliveries = 4;
                         o.ConfigureOnline = ClusterTesting.Online;
                     });
