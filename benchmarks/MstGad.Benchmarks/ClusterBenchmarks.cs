@@ -41,6 +41,7 @@ public class ClusterBenchmarks
         _streams = [.. Enumerable.Range(0, Systems).Select(i => ClusterModel.Stream(Start.AddHours(2), Minutes, seed: 100 + i))];
         Console.WriteLine($"// {Silos} silos; per invocation {Records:N0} records to {Systems} systems");
         var builder = new TestClusterBuilder((short)Silos);
+        builder.Options.ConfigureFileLogging = false; // no logs/ folder in the working directory
         builder.AddSiloBuilderConfigurator<ClusterModel.Silo>();
         builder.AddClientBuilderConfigurator<ClusterModel.Client>();
         _cluster = builder.Build();

@@ -15,6 +15,7 @@ internal static class IdleGrains
     {
         ClusterModel.Ensure();
         var builder = new TestClusterBuilder(1);
+        builder.Options.ConfigureFileLogging = false; // no logs/ folder in the working directory
         builder.AddSiloBuilderConfigurator<ClusterModel.Silo>();
         builder.AddClientBuilderConfigurator<ClusterModel.Client>();
         var cluster = builder.Build();

@@ -98,6 +98,7 @@ internal sealed partial class MonitoredSystemGrain : Grain, IMonitoredSystemGrai
                 _live.RollingOutTo = null;
             }
         }
+
         this.RegisterGrainTimer(ScheduledCheckpointAsync, _options.CheckpointPeriod, _options.CheckpointPeriod);
         this.RegisterGrainTimer(() =>
         {
@@ -205,15 +206,18 @@ internal sealed partial class MonitoredSystemGrain : Grain, IMonitoredSystemGrai
         var (detector, _) = _detectors.Get(version);
         _incoming?.Dispose();
         _incoming = new OnlineDetector(detector, _options.CreateOnlineOptions());
-        _incoming.StepClosed += (_, e) =>
-        {
-            if (e.Verdicts.Scored)
-            {
-                _incomingReady ??= e.Verdicts.Step;
-            }
-        };
+        _incoming.StepClosed += OnIncomingStepClosed;
         _incomingVersion = version.Version;
         _incomingReady = null;
+    }
+
+    /// <summary>Notes the first step the incoming model scored (its first whole window).</summary>
+    private void OnIncomingStepClosed(object? sender, StepClosedEventArgs e)
+    {
+        if (e.Verdicts.Scored)
+        {
+            _incomingReady ??= e.Verdicts.Step;
+        }
     }
 
     /// <summary>Hands over to the incoming model once it has a whole window (after a delivery: both saw all of it).</summary>
@@ -228,6 +232,7 @@ internal sealed partial class MonitoredSystemGrain : Grain, IMonitoredSystemGrai
         old.StepClosed -= OnStepClosed;
         old.Dispose();
         _online = _incoming;
+        _online.StepClosed -= OnIncomingStepClosed;
         _online.StepClosed += OnStepClosed;
         _version = _incomingVersion!;
         LogRolledOut(System, _version, _incomingReady.Value);

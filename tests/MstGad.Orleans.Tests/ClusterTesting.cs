@@ -59,6 +59,7 @@ internal static class ClusterTesting
     public static async Task<TestCluster> StartClusterAsync(int silos = 3)
     {
         var builder = new TestClusterBuilder((short)silos);
+        builder.Options.ConfigureFileLogging = false; // no logs/ folder in the working directory
         builder.AddSiloBuilderConfigurator<SiloConfigurator>();
         builder.AddClientBuilderConfigurator<ClientConfigurator>();
         var cluster = builder.Build();
