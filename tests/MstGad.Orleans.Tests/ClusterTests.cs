@@ -95,7 +95,7 @@ public sealed class ClusterTests
         {
             var sending = SendAllAsync();
             var total = Deliveries.Sum(d => d.Count);
-            await Until(() => Volatile.Read(ref _sent) >= total / 2, "half the deliveries are in");
+            await Until(() => Volatile.Read(ref _sent) >= total / 2, "half the deliveries are in", 120);
 
             // The secondary silo holding the most systems' grains.
             var management = _cluster.Client.GetGrain<IManagementGrain>(0);
@@ -137,7 +137,7 @@ public sealed class ClusterTests
         {
             var expected = Deliveries.Select(ClusterTesting.SingleProcess).ToList();
             var steps = expected.Sum(e => e.Count);
-            await Until(() => _collector.Count >= steps, $"the observer has all {steps} closed steps");
+            await Until(() => _collector.Count >= steps, $"the observer has all {steps} closed steps", 120);
             for (var i = 0; i < Systems; i++)
             {
                 var got = _collector.Of(Names[i]);
@@ -163,20 +163,6 @@ public sealed class ClusterTests
             {
                 await Sender.SendAsync(system, d.Metrics, d.Logs, d.Spans);
                 Interlocked.Increment(ref _sent);
-            }
-        }
-
-        private static async Task Until(Func<bool> condition, string what)
-        {
-            var deadline = DateTime.UtcNow.AddSeconds(120);
-            while (!condition())
-            {
-                if (DateTime.UtcNow > deadline)
-                {
-                    Assert.Fail("Timed out waiting until " + what);
-                }
-
-                await Task.Delay(10);
             }
         }
     }

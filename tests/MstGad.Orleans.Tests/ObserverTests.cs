@@ -27,11 +27,7 @@ public sealed class ObserverTests
             }
 
             var expected = ClusterTesting.SingleProcess(deliveries);
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (flaky.Taken.Count < expected.Count && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(20);
-            }
+            await Until(() => flaky.Taken.Count >= expected.Count, "the observer has taken every step", 60);
 
             var status = await grain.GetStatusAsync();
             Assert.Multiple(() =>

@@ -86,11 +86,7 @@ public sealed class PostgreSqlClusterTests
             await sender.FlushAsync();
 
             var expected = deliveries.Select(ClusterTesting.SingleProcess).ToList();
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (collector.Count < expected.Sum(e => e.Count) && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(10);
-            }
+            await Until(() => collector.Count >= expected.Sum(e => e.Count), "the observer has every closed step", 60);
 
             for (var i = 0; i < systems.Length; i++)
             {

@@ -28,7 +28,7 @@ public sealed class RollOutTests
             Assert.That((status.ModelVersion, status.RollingOutTo, status.RollOuts), Is.EqualTo(("v2", (string?)null, 1L)));
 
             var expected = ClusterTesting.SingleProcess(deliveries);
-            await WaitUntilAsync(() => collector.Of("shop").Count >= expected.Count);
+            await Until(() => collector.Of("shop").Count >= expected.Count, "the observer has every closed step", 60);
             var got = collector.Of("shop");
             Assert.That(got.Keys.Order(), Is.EqualTo(expected.Keys.Order()));
             foreach (var (step, rows) in expected)
@@ -66,7 +66,7 @@ public sealed class RollOutTests
             Assert.That((await grain.GetStatusAsync()).ModelVersion, Is.EqualTo("v2"));
 
             var expectedSteps = ClusterTesting.SingleProcess(deliveries).Keys.Order().ToList();
-            await WaitUntilAsync(() => collector.Of("shop").Count >= expectedSteps.Count);
+            await Until(() => collector.Of("shop").Count >= expectedSteps.Count, "the observer has every closed step", 60);
             var got = collector.Of("shop");
             Assert.That(got.Keys.Order(), Is.EqualTo(expectedSteps), "every step closed once, none lost at the roll-out");
             // In step order: the steps v1 closed (the open ones at the roll-out included), then those v2 closed, every
@@ -103,15 +103,6 @@ public sealed class RollOutTests
         foreach (var d in deliveries)
         {
             await sender.SendAsync("shop", d.Metrics, d.Logs, d.Spans);
-        }
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!condition() && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(10);
         }
     }
 }
