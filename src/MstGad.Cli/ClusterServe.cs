@@ -20,7 +20,7 @@ namespace MstGad.Cli;
 /// the checkpoints are files in <c>--checkpoints</c>, with PostgreSQL rows of the database).</summary>
 internal sealed record ClusterServeSettings(
     string Cluster, string Models, string? Checkpoints, string ClusterId, int SiloPort, int GatewayPort, IPAddress? Advertise, string SystemAttribute,
-    TimeSpan CheckpointInterval, string? Token, TimeSpan Lateness, TimeSpan? MaxClockSkew, int QueueCapacity, TimeSpan CoolDown)
+    TimeSpan CheckpointInterval, string? Token, TimeSpan Lateness, TimeSpan? MaxClockSkew, int QueueCapacity, TimeSpan CoolDown, TimeSpan IdleAdvance)
 {
     public bool IsLocal => Cluster.Equals("localhost", StringComparison.OrdinalIgnoreCase);
 }
@@ -57,6 +57,7 @@ internal static class ClusterServe
                 o.CheckpointPeriod = settings.CheckpointInterval;
                 o.MaxQueuedRecords = settings.QueueCapacity;
                 o.Incidents.CoolDown = settings.CoolDown;
+                o.IdleAdvanceAfter = settings.IdleAdvance;
                 o.ConfigureOnline = online =>
                 {
                     online.Lateness = settings.Lateness;

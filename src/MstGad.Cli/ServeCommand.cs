@@ -52,6 +52,11 @@ internal static class ServeCommand
             var grpcEndpoints = grpcText.Equals("off", StringComparison.OrdinalIgnoreCase) ? [] : Endpoints(grpcText, "--grpc-urls");
             if (result.GetValue(cluster) is { } clusterText)
             {
+                if (result.GetValue(verdicts) is not null)
+                {
+                    throw new CliException("--verdicts goes with one system: a cluster's verdicts leave through observers and the page", "drop --verdicts, or subscribe an ISystemVerdictObserver to the systems' grains", CliErrors.Usage);
+                }
+
                 if (result.GetValue(model) is not null)
                 {
                     throw new CliException("--model and --cluster go apart: a cluster's silos read every system's model from --models", "drop --model, and put the model under MODELS/SYSTEM/VERSION.mstgad", CliErrors.Usage);
@@ -84,7 +89,8 @@ internal static class ServeCommand
                 var clusterSettings = new ClusterServeSettings(
                     clusterText, folder.FullName, checkpointFolder, result.GetValue(clusterId)!, result.GetValue(siloPort), result.GetValue(gatewayPort), advertised,
                     result.GetValue(systemAttribute)!, Durations.Parse(result.GetValue(checkpointInterval)!), result.GetValue(token),
-                    Durations.Parse(result.GetValue(lateness)!), Optional(result.GetValue(skew)!), result.GetValue(queue), Durations.Parse(result.GetValue(coolDown)!));
+                    Durations.Parse(result.GetValue(lateness)!), Optional(result.GetValue(skew)!), result.GetValue(queue), Durations.Parse(result.GetValue(coolDown)!),
+                    Optional(result.GetValue(idle)!) ?? TimeSpan.Zero);
                 return await RunClusterAsync(clusterSettings, httpEndpoints, grpcEndpoints, cancellationToken).ConfigureAwait(false);
             }
 

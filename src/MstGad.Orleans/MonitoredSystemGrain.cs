@@ -23,6 +23,8 @@ internal sealed partial class MonitoredSystemGrain : Grain, IMonitoredSystemGrai
     private OnlineDetector? _incoming;
     private string? _incomingVersion;
     private long? _incomingReady;
+    private DateTimeOffset? _watermarkAtArrival;
+    private DateTime _lastArrivalAt = DateTime.UtcNow;
 
     public MonitoredSystemGrain(IOptions<MstGadClusterOptions> options, DetectorCache detectors, IPersistentStateFactory states, IGrainContext context, ILogger<MonitoredSystemGrain> logger)
     {
@@ -105,6 +107,11 @@ internal sealed partial class MonitoredSystemGrain : Grain, IMonitoredSystemGrai
             Deliver();
             return Task.CompletedTask;
         }, TimeSpan.Zero, _options.ObserverRetryPeriod);
+        if (_options.IdleAdvanceAfter > TimeSpan.Zero)
+        {
+            var tick = TimeSpan.FromTicks(Math.Clamp(_options.IdleAdvanceAfter.Ticks / 4, TimeSpan.TicksPerMillisecond * 100, TimeSpan.TicksPerSecond * 5));
+            this.RegisterGrainTimer(AdvanceIfIdleAsync, tick, tick);
+        }
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -158,6 +165,8 @@ internal sealed partial class MonitoredSystemGrain : Grain, IMonitoredSystemGrai
         }
 
         Push(delivery);
+        _watermarkAtArrival = Online.Watermark;
+        _lastArrivalAt = DateTime.UtcNow;
         await HandOverIfReadyAsync().ConfigureAwait(true);
         state.Accepted = state.Accepted.Add(delivery.Count);
         if (delivery.Resent)
@@ -313,6 +322,25 @@ internal sealed partial class MonitoredSystemGrain : Grain, IMonitoredSystemGrai
     }
 
     private void Deliver() => _observers.Deliver((observer, step) => observer.OnStepClosedAsync(step), ex => LogObserverFailed(ex, System));
+
+    /// <summary>In a quiet period, moves event time on at the speed of the clock from the last delivery's watermark.</summary>
+    private async Task AdvanceIfIdleAsync()
+    {
+        var idle = DateTime.UtcNow - _lastArrivalAt;
+        if (_watermarkAtArrival is not { } watermark || idle < _options.IdleAdvanceAfter)
+        {
+            return;
+        }
+
+        var target = watermark + idle;
+        var moved = Online.AdvanceTo(target);
+        _incoming?.AdvanceTo(target);
+        if (moved)
+        {
+            _sinceCheckpoint++;
+            await HandOverIfReadyAsync().ConfigureAwait(true);
+        }
+    }
 
     private async Task ScheduledCheckpointAsync(CancellationToken cancellationToken)
     {

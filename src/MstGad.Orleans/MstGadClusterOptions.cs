@@ -23,6 +23,15 @@ public sealed class MstGadClusterOptions
     /// <value>Default 0.</value>
     public int CheckpointEveryDeliveries { get; set; }
 
+    /// <summary>
+    /// When a system has sent no record for this long, its event time is taken to go on at the speed of the clock:
+    /// the watermark moves to the last delivery's watermark plus the time since it came, so steps close and incidents
+    /// end in quiet periods (as <c>MstGadHostOptions.IdleAdvanceAfter</c> of one process). Zero: the watermark moves
+    /// only with records.
+    /// </summary>
+    /// <value>Default 1 minute.</value>
+    public TimeSpan IdleAdvanceAfter { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Steps an observer may have waiting (not yet taken) before the oldest are given up (counted).</summary>
     /// <value>Default 1,440 (a day of one-minute steps).</value>
     public int MaxUndeliveredSteps { get; set; } = 1_440;
@@ -101,6 +110,11 @@ public sealed class MstGadClusterOptions
         if (ObserverExpiry <= TimeSpan.Zero)
         {
             problems.Add($"ObserverExpiry must be positive; it is {ObserverExpiry}.");
+        }
+
+        if (IdleAdvanceAfter < TimeSpan.Zero)
+        {
+            problems.Add($"IdleAdvanceAfter must be zero (off) or positive; it is {IdleAdvanceAfter}.");
         }
 
         if (MaxUndeliveredSteps < 1)

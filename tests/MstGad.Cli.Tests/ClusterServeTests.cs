@@ -38,7 +38,7 @@ public sealed class ClusterServeTests
         var http = new Uri($"http://127.0.0.1:{FreePort()}/");
         var settings = new ClusterServeSettings(
             "localhost", folder.Path, checkpoints.Path, "test-" + Guid.NewGuid().ToString("N")[..8], FreePort(), FreePort(), null, "service.namespace",
-            TimeSpan.FromMinutes(1), null, TimeSpan.FromSeconds(60), null, 100_000, TimeSpan.Zero);
+            TimeSpan.FromMinutes(1), null, TimeSpan.FromSeconds(60), null, 100_000, TimeSpan.Zero, TimeSpan.FromMinutes(1));
         await using var app = ClusterServe.Build(settings, [http], [], web => ServeCommand.ConfigureWeb(web, [http], []));
         await app.StartAsync();
 

@@ -34,6 +34,10 @@ internal static class ClusterTesting
     /// null for Orleans' memory storage (held by grains of the silos: not for a test that kills one).</summary>
     public static string? StorageFolder { get; set; }
 
+    /// <summary>The systems' idle advance: off unless a test asks (the tests' data is from 2024 and their comparisons
+    /// count the steps the records close).</summary>
+    public static TimeSpan IdleAdvanceAfter { get; set; } = TimeSpan.Zero;
+
     /// <summary>The trained tiny detector's artifact.</summary>
     public static byte[] ModelBytes => Model.Value;
 
@@ -124,6 +128,7 @@ internal static class ClusterTesting
                 o.CheckpointEveryDeliveries = 4;
                 o.CheckpointPeriod = TimeSpan.FromMinutes(10);
                 o.ObserverRetryPeriod = TimeSpan.FromMilliseconds(200);
+                o.IdleAdvanceAfter = IdleAdvanceAfter;
                 o.ConfigureOnline = Online;
             });
             if (PostgreSql is { } connection)

@@ -44,6 +44,42 @@ public sealed class ObserverTests
         }
     }
 
+    [Test]
+    public async Task AQuietSystem_ClosesItsOpenSteps_AsTheClockGoesOn()
+    {
+        using var models = new TempDirectory();
+        ClusterTesting.StoreModels(models.Path, ["shop"]);
+        ClusterTesting.ModelRoot = models.Path;
+        ClusterTesting.PostgreSql = null;
+        ClusterTesting.StorageFolder = null;
+        ClusterTesting.IdleAdvanceAfter = TimeSpan.FromMilliseconds(300);
+        var cluster = await ClusterTesting.StartClusterAsync(silos: 1);
+        try
+        {
+            var grain = cluster.Client.GetGrain<IMonitoredSystemGrain>("shop");
+            var sender = new MstGadClusterSender(cluster.Client, "idle-test");
+            foreach (var d in ClusterTesting.Deliveries(12, steps: 20))
+            {
+                await sender.SendAsync("shop", d.Metrics, d.Logs, d.Spans);
+            }
+
+            // The records close the steps more than the lateness (60 s) behind the last one; the last ~6 stay open
+            // until event time goes on: in a quiet period it follows the clock from the last delivery's watermark.
+            var closedByRecords = ClusterTesting.SingleProcess(ClusterTesting.Deliveries(12, steps: 20)).Count;
+            var before = await grain.GetStatusAsync();
+            Assert.That(before.StepsClosed, Is.EqualTo(closedByRecords));
+            await Until(() => grain.GetStatusAsync().GetAwaiter().GetResult().StepsClosed > closedByRecords, "a quiet step closes", 60);
+            var after = await grain.GetStatusAsync();
+            Assert.That(after.Watermark, Is.GreaterThan(before.Watermark!.Value));
+        }
+        finally
+        {
+            ClusterTesting.IdleAdvanceAfter = TimeSpan.Zero;
+            await cluster.StopAllSilosAsync();
+            await cluster.DisposeAsync();
+        }
+    }
+
     /// <summary>Fails every third call; records the steps of the calls that succeed.</summary>
     private sealed class FlakyObserver : ISystemVerdictObserver
     {
