@@ -167,7 +167,6 @@ internal sealed partial class MonitoredSystemGrain : Grain, IMonitoredSystemGrai
         Push(delivery);
         _watermarkAtArrival = Online.Watermark;
         _lastArrivalAt = DateTime.UtcNow;
-        await HandOverIfReadyAsync().ConfigureAwait(true);
         state.Accepted = state.Accepted.Add(delivery.Count);
         if (delivery.Resent)
         {
@@ -179,7 +178,10 @@ internal sealed partial class MonitoredSystemGrain : Grain, IMonitoredSystemGrai
             state.Expected[taken] = expected + 1;
         }
 
-        if (_options.CheckpointEveryDeliveries > 0 && ++_sinceCheckpoint >= _options.CheckpointEveryDeliveries)
+        // Only now, with the delivery counted as taken, may a checkpoint be written (the hand-over writes one).
+        _sinceCheckpoint++;
+        await HandOverIfReadyAsync().ConfigureAwait(true);
+        if (_options.CheckpointEveryDeliveries > 0 && _sinceCheckpoint >= _options.CheckpointEveryDeliveries)
         {
             await WriteCheckpointAsync(open: true, CancellationToken.None).ConfigureAwait(true);
         }

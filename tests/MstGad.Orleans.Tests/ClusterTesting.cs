@@ -38,6 +38,12 @@ internal static class ClusterTesting
     /// count the steps the records close).</summary>
     public static TimeSpan IdleAdvanceAfter { get; set; } = TimeSpan.Zero;
 
+    /// <summary>Checkpoints every this many deliveries (4 unless a test asks).</summary>
+    public static int CheckpointEveryDeliveries { get; set; } = 4;
+
+    /// <summary>Checkpoints on this schedule while records arrive (10 minutes, i.e. never in a test, unless one asks).</summary>
+    public static TimeSpan CheckpointPeriod { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>The trained tiny detector's artifact.</summary>
     public static byte[] ModelBytes => Model.Value;
 
@@ -125,8 +131,8 @@ internal static class ClusterTesting
             siloBuilder.AddMstGad(o =>
             {
                 o.ModelStore = new FolderModelStore(ModelRoot);
-                o.CheckpointEveryDeliveries = 4;
-                o.CheckpointPeriod = TimeSpan.FromMinutes(10);
+                o.CheckpointEveryDeliveries = CheckpointEveryDeliveries;
+                o.CheckpointPeriod = CheckpointPeriod;
                 o.ObserverRetryPeriod = TimeSpan.FromMilliseconds(200);
                 o.IdleAdvanceAfter = IdleAdvanceAfter;
                 o.ConfigureOnline = Online;

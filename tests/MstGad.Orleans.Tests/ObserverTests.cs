@@ -80,6 +80,41 @@ public sealed class ObserverTests
         }
     }
 
+    [Test]
+    public async Task CheckpointsAreWrittenOnTheirSchedule_WhileRecordsArrive()
+    {
+        using var models = new TempDirectory();
+        ClusterTesting.StoreModels(models.Path, ["shop"]);
+        ClusterTesting.ModelRoot = models.Path;
+        ClusterTesting.PostgreSql = null;
+        ClusterTesting.StorageFolder = null;
+        (ClusterTesting.CheckpointEveryDeliveries, ClusterTesting.CheckpointPeriod) = (0, TimeSpan.FromMilliseconds(300));
+        var cluster = await ClusterTesting.StartClusterAsync(silos: 1);
+        try
+        {
+            var grain = cluster.Client.GetGrain<IMonitoredSystemGrain>("shop");
+            var sender = new MstGadClusterSender(cluster.Client, "schedule-test");
+            var deliveries = ClusterTesting.Deliveries(13, steps: 20);
+            foreach (var d in deliveries)
+            {
+                await sender.SendAsync("shop", d.Metrics, d.Logs, d.Spans);
+            }
+
+            // No flush, no count of deliveries: only the schedule writes the checkpoint that has every delivery.
+            await Until(() => grain.GetStatusAsync().GetAwaiter().GetResult().Checkpoints > 0, "a scheduled checkpoint", 30);
+            var status = await grain.GetStatusAsync();
+            Assert.That(status.Checkpoints, Is.GreaterThan(0));
+            await sender.SendAsync("shop", [], [], []);
+            Assert.That(sender.GetReport()["shop"].Unacknowledged, Is.LessThanOrEqualTo(1), "the receipt after it says the earlier deliveries are in a checkpoint");
+        }
+        finally
+        {
+            (ClusterTesting.CheckpointEveryDeliveries, ClusterTesting.CheckpointPeriod) = (4, TimeSpan.FromMinutes(10));
+            await cluster.StopAllSilosAsync();
+            await cluster.DisposeAsync();
+        }
+    }
+
     /// <summary>Fails every third call; records the steps of the calls that succeed.</summary>
     private sealed class FlakyObserver : ISystemVerdictObserver
     {
