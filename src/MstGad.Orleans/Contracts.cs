@@ -176,7 +176,8 @@ public sealed record SystemStep(
 /// <param name="System">The system.</param>
 /// <param name="ModelVersion">The model version in use.</param>
 /// <param name="Watermark">The newest event time the detector reached.</param>
-/// <param name="StepsClosed">Steps closed (restored counts included).</param>
+/// <param name="StepsClosed">Steps closed by the detector in use (restored counts included; since its roll-out for a
+/// model rolled out).</param>
 /// <param name="StepsScored">Of them, steps scored (a full window).</param>
 /// <param name="OpenSteps">Steps open now.</param>
 /// <param name="Pushed">Records pushed, by what the push gave (a <see cref="PushResult"/> name → count).</param>
