@@ -107,11 +107,28 @@ public static class ClusterSample
         })).ConfigureAwait(false);
         await sender.FlushAsync(cancellationToken).ConfigureAwait(false);
 
+        // Steps reach the observer on their own (each grain sends its observers' steps until they are taken): wait
+        // until no grain has one left to send.
         var statuses = new List<MonitoredSystemStatus>();
-        foreach (var system in systems)
+        for (var waited = TimeSpan.Zero; ; waited += TimeSpan.FromMilliseconds(50))
         {
-            var status = await grains.GetGrain<IMonitoredSystemGrain>(system).GetStatusAsync().ConfigureAwait(false);
-            statuses.Add(status);
+            statuses.Clear();
+            foreach (var system in systems)
+            {
+                statuses.Add(await grains.GetGrain<IMonitoredSystemGrain>(system).GetStatusAsync().ConfigureAwait(false));
+            }
+
+            if (statuses.All(s => s.UndeliveredSteps == 0) || waited > TimeSpan.FromSeconds(30))
+            {
+                break;
+            }
+
+            await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var status in statuses)
+        {
+            var system = status.System;
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"{system}: model {status.ModelVersion}, {status.RecordsPushed:N0} records, {status.StepsClosed} steps closed ({status.StepsScored} scored), " +
                 $"{observer.Steps.GetValueOrDefault(system)} told to the observer, {observer.Opened.GetValueOrDefault(system)} incidents opened, {status.Checkpoints} checkpoints")).ConfigureAwait(false);
