@@ -74,11 +74,6 @@ internal sealed partial class MonitoredSystemGrain : Grain, IMonitoredSystemGrai
         }
 
         _online.StepClosed += OnStepClosed;
-        foreach (var (sender, next) in state.Expected)
-        {
-            _checkpointed[sender] = next;
-        }
-
         _observers.Load(state.Observers, DateTime.UtcNow);
         state.Observers = _observers.Save();
 
@@ -368,23 +363,28 @@ internal sealed partial class MonitoredSystemGrain : Grain, IMonitoredSystemGrai
         state.LastCheckpointWatermark = Online.Watermark;
         state.Open = open;
         state.Observers = _observers.Save();
+        // The stored state is what the receipts call checkpointed: it becomes the copy only once the copy is stored.
+        var stored = _state.State;
         _state.State = state.Copy();
-        await _state.WriteStateAsync(cancellationToken).ConfigureAwait(true);
+        try
+        {
+            await _state.WriteStateAsync(cancellationToken).ConfigureAwait(true);
+        }
+        catch
+        {
+            _state.State = stored;
+            throw;
+        }
+
         // Storage has the bytes; the next write makes new ones (every write of the state goes through here).
         _state.State.Checkpoint = state.Checkpoint = null;
         _sinceCheckpoint = 0;
-        _checkpointed.Clear();
-        foreach (var (sender, next) in state.Expected)
-        {
-            _checkpointed[sender] = next;
-        }
     }
 
-    private readonly Dictionary<string, long> _checkpointed = new(StringComparer.Ordinal);
-
+    /// <summary>A receipt: the sender's next expected delivery (live) and those in the stored checkpoint.</summary>
     private IngestReceipt Receipt(IngestStatus status, string? sender) => sender is null
         ? new IngestReceipt(status, 0, 0, _incarnation)
-        : new IngestReceipt(status, _live.Expected.GetValueOrDefault(sender), _checkpointed.GetValueOrDefault(sender), _incarnation);
+        : new IngestReceipt(status, _live.Expected.GetValueOrDefault(sender), _state.State.Expected.GetValueOrDefault(sender), _incarnation);
 
     private MonitoredSystemStatus Status()
     {

@@ -35,9 +35,9 @@ public sealed class ClusterServeTests
         }
 
         using var checkpoints = new TempDirectory();
-        var http = new Uri($"http://127.0.0.1:{FreePort()}/");
+        var http = new Uri($"http://127.0.0.1:{Ports.Free()}/");
         var settings = new ClusterServeSettings(
-            "localhost", folder.Path, checkpoints.Path, "test-" + Guid.NewGuid().ToString("N")[..8], FreePort(), FreePort(), null, "service.namespace",
+            "localhost", folder.Path, checkpoints.Path, "test-" + Guid.NewGuid().ToString("N")[..8], Ports.Free(), Ports.Free(), null, "service.namespace",
             TimeSpan.FromMinutes(1), null, TimeSpan.FromSeconds(60), null, 100_000, TimeSpan.Zero, TimeSpan.FromMinutes(1));
         await using var app = ClusterServe.Build(settings, [http], [], web => ServeCommand.ConfigureWeb(web, [http], []));
         await app.StartAsync();
@@ -99,12 +99,5 @@ public sealed class ClusterServeTests
         });
         await app.StopAsync();
         Assert.That(Directory.GetFiles(checkpoints.Path, "*.state", SearchOption.AllDirectories), Has.Length.EqualTo(2), "each system's checkpoint is a file");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

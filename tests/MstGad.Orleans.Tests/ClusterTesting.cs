@@ -57,6 +57,16 @@ internal static class ClusterTesting
         }
     }
 
+    /// <summary>Stores the tiny detector for <paramref name="systems"/> under <paramref name="modelRoot"/> and points the
+    /// next cluster's silos at it, with their checkpoints where asked (neither: Orleans' memory storage).</summary>
+    public static void UseSystems(string modelRoot, IEnumerable<string> systems, string? postgreSql = null, string? storageFolder = null)
+    {
+        StoreModels(modelRoot, systems);
+        ModelRoot = modelRoot;
+        PostgreSql = postgreSql;
+        StorageFolder = storageFolder;
+    }
+
     /// <summary>Online options of the tests: 60-s lateness, no clock check (the data is in the past).</summary>
     public static void Online(OnlineDetectorOptions o)
     {

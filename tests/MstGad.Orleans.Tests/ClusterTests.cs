@@ -74,10 +74,7 @@ public sealed class ClusterTests
 
         public static async Task<ClusterRun> StartAsync(string modelRoot, string? postgreSql, string? storageFolder)
         {
-            ClusterTesting.StoreModels(modelRoot, Names);
-            ClusterTesting.ModelRoot = modelRoot;
-            ClusterTesting.PostgreSql = postgreSql;
-            ClusterTesting.StorageFolder = storageFolder;
+            ClusterTesting.UseSystems(modelRoot, Names, postgreSql, storageFolder);
             var run = new ClusterRun(await ClusterTesting.StartClusterAsync());
             foreach (var name in Names)
             {

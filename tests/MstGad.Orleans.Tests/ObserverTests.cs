@@ -9,10 +9,7 @@ public sealed class ObserverTests
     public async Task AnObserverThatFails_GetsEveryStepSentAgain_InStepOrder()
     {
         using var models = new TempDirectory();
-        ClusterTesting.StoreModels(models.Path, ["shop"]);
-        ClusterTesting.ModelRoot = models.Path;
-        ClusterTesting.PostgreSql = null;
-        ClusterTesting.StorageFolder = null;
+        ClusterTesting.UseSystems(models.Path, ["shop"]);
         var cluster = await ClusterTesting.StartClusterAsync(silos: 1);
         try
         {
@@ -48,10 +45,7 @@ public sealed class ObserverTests
     public async Task AQuietSystem_ClosesItsOpenSteps_AsTheClockGoesOn()
     {
         using var models = new TempDirectory();
-        ClusterTesting.StoreModels(models.Path, ["shop"]);
-        ClusterTesting.ModelRoot = models.Path;
-        ClusterTesting.PostgreSql = null;
-        ClusterTesting.StorageFolder = null;
+        ClusterTesting.UseSystems(models.Path, ["shop"]);
         ClusterTesting.IdleAdvanceAfter = TimeSpan.FromMilliseconds(300);
         var cluster = await ClusterTesting.StartClusterAsync(silos: 1);
         try
@@ -84,10 +78,7 @@ public sealed class ObserverTests
     public async Task CheckpointsAreWrittenOnTheirSchedule_WhileRecordsArrive()
     {
         using var models = new TempDirectory();
-        ClusterTesting.StoreModels(models.Path, ["shop"]);
-        ClusterTesting.ModelRoot = models.Path;
-        ClusterTesting.PostgreSql = null;
-        ClusterTesting.StorageFolder = null;
+        ClusterTesting.UseSystems(models.Path, ["shop"]);
         (ClusterTesting.CheckpointEveryDeliveries, ClusterTesting.CheckpointPeriod) = (0, TimeSpan.FromMilliseconds(300));
         var cluster = await ClusterTesting.StartClusterAsync(silos: 1);
         try

@@ -33,7 +33,7 @@ public sealed class OtlpIngestTests
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http1));
         builder.Host.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(siloPort: FreePort(), gatewayPort: FreePort());
+            silo.UseLocalhostClustering(siloPort: Ports.Free(), gatewayPort: Ports.Free());
             silo.AddMstGad(o =>
             {
                 o.ModelStore = new FolderModelStore(models.Path);
@@ -101,7 +101,7 @@ public sealed class OtlpIngestTests
         builder.Logging.ClearProviders();
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(siloPort: FreePort(), gatewayPort: FreePort());
+            silo.UseLocalhostClustering(siloPort: Ports.Free(), gatewayPort: Ports.Free());
             silo.AddMstGad(o =>
             {
                 o.ModelStore = store;
@@ -164,12 +164,5 @@ public sealed class OtlpIngestTests
             await _open.Task.WaitAsync(cancellationToken);
             return await inner.GetAsync(system, version, cancellationToken);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -39,7 +39,7 @@ public sealed class PostgreSqlClusterTests
                 .UseOrleans(s =>
                 {
                     s.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = ("test", "mstgad"));
-                    s.ConfigureEndpoints(IPAddress.Loopback, FreePort(), FreePort());
+                    s.ConfigureEndpoints(IPAddress.Loopback, Ports.Free(), Ports.Free());
                     s.UseMstGadPostgreSqlClustering(server.ConnectionString);
                     s.AddMstGadPostgreSqlStorage(server.ConnectionString);
                     s.AddMstGad(o =>
@@ -105,12 +105,5 @@ public sealed class PostgreSqlClusterTests
                 silo.Dispose();
             }
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -38,7 +38,7 @@ internal sealed class PostgresServer : IAsyncDisposable
 
         var data = Path.Combine(folder, "data");
         Run(Path.Combine(bin, "initdb"), $"-D {data} -U mstgad --auth=trust -E UTF8 --no-locale", asPostgres);
-        var port = FreePort();
+        var port = Ports.Free();
         var server = new PostgresServer(folder, bin, asPostgres, port);
         Run(Path.Combine(bin, "pg_ctl"), $"-D {data} -l {Path.Combine(folder, "log")} -w -t 60 -o \"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off\" start", asPostgres);
         var admin = new NpgsqlConnectionStringBuilder(server.ConnectionString) { Database = "postgres", Pooling = false }.ConnectionString;
@@ -89,12 +89,6 @@ internal sealed class PostgresServer : IAsyncDisposable
         return bin!;
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static void Run(string program, string arguments, bool asPostgres)
     {

@@ -87,10 +87,7 @@ public sealed class RollOutTests
 
     private static async Task<(TestCluster Cluster, StepCollector Collector, IMonitoredSystemGrain Grain, MstGadClusterSender Sender)> StartAsync(string root)
     {
-        ClusterTesting.StoreModels(root, ["shop"]);
-        ClusterTesting.ModelRoot = root;
-        ClusterTesting.PostgreSql = null;
-        ClusterTesting.StorageFolder = null;
+        ClusterTesting.UseSystems(root, ["shop"]);
         var cluster = await ClusterTesting.StartClusterAsync(silos: 1);
         var collector = new StepCollector();
         var grain = cluster.Client.GetGrain<IMonitoredSystemGrain>("shop");

@@ -12,7 +12,7 @@ public sealed class ClusterSampleTests
     {
         using var folder = new TempDirectory();
         using var output = new StringWriter();
-        var options = new ClusterSampleOptions { Systems = 2, Minutes = 32, TrainingHours = 1, Folder = folder.File("sample"), Ports = (FreePort(), FreePort()) };
+        var options = new ClusterSampleOptions { Systems = 2, Minutes = 32, TrainingHours = 1, Folder = folder.File("sample"), Ports = (Ports.Free(), Ports.Free()) };
 
         var result = await ClusterSample.RunAsync(options, output);
 
@@ -23,12 +23,5 @@ public sealed class ClusterSampleTests
             Assert.That(result.Statuses[1].StepsScored, Is.GreaterThan(0));
             Assert.That(output.ToString(), Does.Contain("shop-0: rolling out v2 beside v1"));
         });
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
