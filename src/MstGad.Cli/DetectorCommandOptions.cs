@@ -1,5 +1,6 @@
 using System.CommandLine;
 using MstGad.Features;
+using MstGad.Methods;
 using MstGad.Model;
 
 namespace MstGad.Cli;
@@ -75,8 +76,7 @@ internal sealed class DetectorCommandOptions
         var decision = ParseDecision(result.GetValue(Decision)!);
         var unsupervised = Unsupervised.Create(result);
         var method = ParseMethod(result.GetValue(Method)!);
-        return new DetectorBuilder()
-            .UseMethod(method)
+        return UseMethodNamed(new DetectorBuilder(), method)
             .WithInterval(Durations.Parse(result.GetValue(Interval)!))
             .WithWindow(result.GetValue(Window))
             .WithDecisionRule(decision)
@@ -142,11 +142,25 @@ internal sealed class DetectorCommandOptions
 
     /// <summary>Parses a <c>--method</c> value.</summary>
     /// <exception cref="FormatException">Not a method's name.</exception>
-    public static DetectionMethod ParseMethod(string value) => value switch
+    public static string ParseMethod(string value)
     {
-        "mstgad" => DetectionMethod.Mstgad,
-        "statistical" => DetectionMethod.Statistical,
-        var other => throw new FormatException($"--method '{other}' is not one of mstgad, statistical."),
+        try
+        {
+            return DetectionMethods.Get(value).Name;
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new FormatException($"--method '{value}': {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Chooses a method by name (<see cref="ParseMethod"/> checked it): MSTGAD and the statistical detectors as
+    /// configured by the builder's other settings, another method with its defaults.</summary>
+    public static DetectorBuilder UseMethodNamed(DetectorBuilder builder, string name) => name switch
+    {
+        MstgadMethod.MethodName => builder.UseMstgad(),
+        StatisticalMethod.MethodName => builder.UseStatistical(),
+        _ => builder.UseMethod(DetectionMethods.Get(name)),
     };
 
     /// <summary>Parses a <c>--decision</c> value.</summary>

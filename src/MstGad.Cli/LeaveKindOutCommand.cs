@@ -3,6 +3,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using MstGad.Features;
+using MstGad.Methods;
+using MstGad.Model;
 using MstGad.Simulation;
 
 namespace MstGad.Cli;
@@ -91,7 +93,7 @@ internal static class LeaveKindOutCommand
         return new LeaveKindOutReport(
             LeaveKindOutSettings.ModeName(settings.Labels),
             settings.DropUnlabelledFaults,
-            settings.Method == DetectionMethod.Statistical ? "statistical" : "mstgad",
+            settings.Method,
             settings.AlarmBudgetPerHour,
             settings.Seeds,
             settings.Demo.TrainingHours,
@@ -352,7 +354,7 @@ internal sealed record LeaveKindOutSettings
 
     public bool DropUnlabelledFaults { get; init; }
 
-    public DetectionMethod Method { get; init; } = DetectionMethod.Mstgad;
+    public string Method { get; init; } = MstgadMethod.MethodName;
 
     public double AlarmBudgetPerHour { get; init; } = new UnsupervisedOptions().AlarmBudgetPerHour;
 
@@ -367,9 +369,8 @@ internal sealed record LeaveKindOutSettings
     };
 
     /// <summary>The demo's detector with the library's default decision (unsupervised), the method and the alarm budget.</summary>
-    public DetectorBuilder CreateBuilder(long seed) => (Demo with { Seed = seed }).CreateBuilder()
+    public DetectorBuilder CreateBuilder(long seed) => DetectorCommandOptions.UseMethodNamed((Demo with { Seed = seed }).CreateBuilder(), Method)
         .WithDecisionRule(DecisionRule.Unsupervised)
-        .UseMethod(Method)
         .WithAlarmBudget(AlarmBudgetPerHour);
 
     /// <summary>Reads and checks the command's values.</summary>
@@ -402,7 +403,7 @@ internal sealed record LeaveKindOutSettings
             Kinds = kinds is null ? AllKinds : Parse(() => ParseKinds(kinds), AllKinds),
             Labels = Parse(() => ParseLabels(labels), LabelMode.HoldOut),
             DropUnlabelledFaults = drop,
-            Method = Parse(() => DetectorCommandOptions.ParseMethod(method), DetectionMethod.Mstgad),
+            Method = Parse(() => DetectorCommandOptions.ParseMethod(method), MstgadMethod.MethodName),
             AlarmBudgetPerHour = Parse(() => UnsupervisedCommandOptions.ParseRate(alarmBudget), new UnsupervisedOptions().AlarmBudgetPerHour),
         };
         problems.AddRange(settings.Problems());

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using MstGad.Methods;
 using MstGad.Graph;
 using TorchSharp;
 using static TorchSharp.torch;

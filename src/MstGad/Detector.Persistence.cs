@@ -36,6 +36,7 @@ public sealed partial class Detector
             ("features", Bytes(trained.Space.Save)),
             ("instances", JsonSerializer.SerializeToUtf8Bytes([.. trained.Instances], ArtifactJson.Default.StringArray)),
             ("state", JsonSerializer.SerializeToUtf8Bytes(new SavedState(trained.Threshold, trained.TrainedUntil, [.. trained.Examples.Select(p => new SavedExample(p.Key, p.Value))]), ArtifactJson.Default.SavedState)),
+            ("method", JsonSerializer.SerializeToUtf8Bytes(new SavedMethod(_settings.Method.Name, _settings.Method.FormatVersion), ArtifactJson.Default.SavedMethod)),
             ("model", Bytes(trained.Model.Save)),
         };
         if (trained.Calibration is { } calibration)
@@ -65,7 +66,7 @@ public sealed partial class Detector
     {
         ArgumentNullException.ThrowIfNull(stream);
         var sections = SectionFile.Read(stream, Magic, ArtifactVersion, "detector artifact", "MstGad artifact", RequiredSections);
-        IAnomalyModel? model = null;
+        ITrainedMethod? model = null;
         try
         {
             var settings = JsonSerializer.Deserialize(sections["settings"], ArtifactJson.Default.SavedSettings)
@@ -77,9 +78,19 @@ public sealed partial class Detector
             var state = JsonSerializer.Deserialize(sections["state"], ArtifactJson.Default.SavedState)
                 ?? throw new InvalidDataException("MstGad artifact: the state section is empty.");
             var modelStream = new MemoryStream(sections["model"], writable: false);
-            model = settings.Method == DetectionMethod.Statistical
-                ? StatisticalModel.Load(modelStream)
-                : new MstgadMethod(MstgadModel.Load(modelStream, device ?? settings.Device));
+            var saved = sections.TryGetValue("method", out var methodBytes)
+                ? JsonSerializer.Deserialize(methodBytes, ArtifactJson.Default.SavedMethod) ?? throw new InvalidDataException("MstGad artifact: the method section is empty.")
+                : new SavedMethod(settings.Method == 1 ? StatisticalMethod.MethodName : MstgadMethod.MethodName, 1); // saved before methods had names
+            var method = DetectionMethods.Find(saved.Name)
+                ?? throw new InvalidDataException($"MstGad artifact was made by the detection method '{saved.Name}' (format {saved.FormatVersion}), which this program does not have. {DetectionMethods.NotFound(saved.Name)}");
+            if (saved.FormatVersion > method.FormatVersion || saved.FormatVersion < 1)
+            {
+                throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                    $"MstGad artifact was made by the detection method '{saved.Name}' in its format {saved.FormatVersion}; this build of it reads formats 1 to {method.FormatVersion}: use the version of MstGad that made it, or train again."));
+            }
+
+            var threads = settings.Threads;
+            model = method.Load(modelStream, saved.FormatVersion, new MethodRunContext { Device = device ?? settings.Device, Threads = threads });
             var calibration = sections.TryGetValue("calibration", out var calibrationBytes)
                 ? CalibrationFile.Read(new MemoryStream(calibrationBytes, writable: false), model.ErrorLayout)
                 : null;
@@ -89,8 +100,14 @@ public sealed partial class Detector
             }
 
             var features = space.Options;
-            var modelOptions = model is MstgadMethod network ? network.Model.Options : new ModelOptions();
-            var detectorSettings = new DetectorSettings(features, modelOptions, settings.Training, settings.Split, settings.Window, settings.Decision, settings.ExtremeValueRisk, device ?? settings.Device, settings.Threads, settings.Unsupervised ?? new UnsupervisedOptions(), settings.Method);
+            var modelOptions = model is TrainedMstgad network ? network.Model.Options : new ModelOptions();
+            IDetectionMethod configured = model switch
+            {
+                TrainedMstgad => new MstgadMethod(modelOptions, settings.Training),
+                StatisticalModel statistical => new StatisticalMethod(statistical.Recent),
+                _ => method,
+            };
+            var detectorSettings = new DetectorSettings(features, modelOptions, settings.Training, settings.Split, settings.Window, settings.Decision, settings.ExtremeValueRisk, device ?? settings.Device, settings.Threads, settings.Unsupervised ?? new UnsupervisedOptions(), configured);
             var detector = new Detector(detectorSettings, loggerFactory ?? NullLoggerFactory.Instance, TimeProvider.System)
             {
                 _trained = new Trained(parser, space, instances, model, state.Threshold, state.TrainedUntil, state.Examples.ToDictionary(e => e.TemplateId, e => e.Message), calibration),
@@ -136,18 +153,23 @@ internal sealed record SavedSettings(TrainingOptions Training, SplitOptions Spli
     /// <summary>The unsupervised settings (absent in artifacts saved before they existed).</summary>
     public UnsupervisedOptions? Unsupervised { get; init; }
 
-    /// <summary>The detection method (absent, meaning MSTGAD, in artifacts saved before there was a choice).</summary>
-    public DetectionMethod Method { get; init; }
+    /// <summary>The detection method of artifacts saved before the method section (0 or absent: MSTGAD, 1: statistical); not written since.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? Method { get; init; }
 
-    public static SavedSettings From(DetectorSettings s) => new(s.Training, s.Split, s.Window, s.Decision, s.ExtremeValueRisk, s.Device, s.Threads) { Unsupervised = s.Unsupervised, Method = s.Method };
+    public static SavedSettings From(DetectorSettings s) => new(s.Training, s.Split, s.Window, s.Decision, s.ExtremeValueRisk, s.Device, s.Threads) { Unsupervised = s.Unsupervised };
 }
 
 internal sealed record SavedExample(int TemplateId, string Message);
+
+/// <summary>The method that made an artifact: its name and the format of its section "model".</summary>
+internal sealed record SavedMethod(string Name, int FormatVersion);
 
 internal sealed record SavedState(double Threshold, DateTimeOffset TrainedUntil, SavedExample[] Examples);
 
 [JsonSourceGenerationOptions(NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
 [JsonSerializable(typeof(SavedSettings))]
 [JsonSerializable(typeof(SavedState))]
+[JsonSerializable(typeof(SavedMethod))]
 [JsonSerializable(typeof(string[]))]
 internal sealed partial class ArtifactJson : JsonSerializerContext;

@@ -8,7 +8,6 @@ using MstGad.Methods;
 using MstGad.Model;
 using MstGad.Parsing;
 using MstGad.Scoring;
-using TorchSharp;
 
 namespace MstGad;
 
@@ -50,8 +49,8 @@ public sealed partial class Detector : IDisposable
     /// <summary>The decision rule.</summary>
     public DecisionRule DecisionRule => _settings.Decision;
 
-    /// <summary>The detection method.</summary>
-    public DetectionMethod Method => _settings.Method;
+    /// <summary>The detection method's name (<c>mstgad</c>, <c>statistical</c>, or that of a method from its own package).</summary>
+    public string Method => _settings.Method.Name;
 
     /// <summary>The decision threshold in use: on P, on RE for <see cref="DecisionRule.ExtremeValue"/> and
     /// <see cref="DecisionRule.ReconstructionThreshold"/>, and 1 for <see cref="DecisionRule.Unsupervised"/> and
@@ -89,7 +88,7 @@ public sealed partial class Detector : IDisposable
     {
         ArgumentNullException.ThrowIfNull(source);
         ThrowIfDisposed();
-        progress?.Report(new FitProgress("reading", 0, _settings.Training.MaxEpochs, null, null));
+        progress?.Report(new FitProgress("reading", 0, _settings.Method.MaxEpochs, null, null));
         var aggregator = new TelemetryAggregator(_settings.Features);
         var faults = await TelemetryDirectory.LoadAsync(source, aggregator, cancellationToken).ConfigureAwait(false);
         var data = aggregator.Complete();
@@ -119,7 +118,7 @@ public sealed partial class Detector : IDisposable
                 $"Too little data to train: the training part has {trainSteps} steps of {Interval}, fewer than the window of {_settings.Window}."));
         }
 
-        progress?.Report(new FitProgress("features", 0, _settings.Training.MaxEpochs, null, null));
+        progress?.Report(new FitProgress("features", 0, _settings.Method.MaxEpochs, null, null));
         var space = FeatureSpace.Fit(data, first, trainEnd);
         var frame = space.Transform(data, first, validationEnd);
         var registry = new InstanceRegistry();
@@ -141,27 +140,27 @@ public sealed partial class Detector : IDisposable
         var calibrationTraining = calibrationWindows.Where(w => w.Last.Step < trainEnd).ToList();
         var calibrationValidation = calibrationWindows.Where(w => w.Last.Step >= trainEnd).ToList();
 
-        IAnomalyModel? model = null;
+        ITrainedMethod? model = null;
         try
         {
-            TrainingReport report;
-            if (_settings.Method == DetectionMethod.Statistical)
+            var method = _settings.Method;
+            var epochs = progress is null ? null : new Progress<EpochReport>(e =>
+                progress.Report(new FitProgress("training", e.Epoch, method.MaxEpochs, e.TrainingLoss, double.IsNaN(e.ValidationLoss) ? null : e.ValidationLoss)));
+            var fitted = method.Fit(new MethodFitContext
             {
-                model = StatisticalModel.Fit(training, registry.Count, space.MetricFeatureCount, space.LogFeatureCount, space.EdgeFeatureNames.Count, recent: _settings.Unsupervised.RecentChange);
-                report = new TrainingReport([], 0, false, ClassWeightOf(training));
-            }
-            else
-            {
-                torch.set_num_threads(_settings.Threads);
-                var shape = new InputShape(space.MetricFeatureCount, space.LogFeatureCount, space.EdgeFeatureNames.Count);
-                var network = new MstgadModel(_settings.Model, shape, _settings.Training.Seed, _settings.Device);
-                model = new MstgadMethod(network);
-                var epochs = progress is null ? null : new Progress<EpochReport>(e =>
-                    progress.Report(new FitProgress("training", e.Epoch, _settings.Training.MaxEpochs, e.TrainingLoss, double.IsNaN(e.ValidationLoss) ? null : e.ValidationLoss)));
-                report = network.Train(training, validation, _settings.Training, new EpochLogger(this, epochs), cancellationToken);
-            }
+                Training = training,
+                Validation = validation,
+                Space = space,
+                Instances = registry.Count,
+                Device = _settings.Device,
+                Threads = _settings.Threads,
+                Progress = new EpochLogger(this, epochs),
+                CancellationToken = cancellationToken,
+            });
+            model = fitted.Method;
+            var report = model.HasClassifier ? fitted.Report : fitted.Report with { ClassWeight = ClassWeightOf(training) };
 
-            progress?.Report(new FitProgress("thresholds", report.Epochs.Count, _settings.Training.MaxEpochs, null, null));
+            progress?.Report(new FitProgress("thresholds", report.Epochs.Count, method.MaxEpochs, null, null));
             var calibration = Calibrate(model, space, calibrationTraining, calibrationValidation, registry.Count, report.ClassWeight, _settings.Unsupervised, _settings.Decision);
             var threshold = ChooseThreshold(model, training, validation, report.ClassWeight, calibration);
             var trained = new Trained(
@@ -283,7 +282,7 @@ public sealed partial class Detector : IDisposable
 
     /// <summary>A window builder for this detector's trained instances and feature widths.</summary>
     /// <summary>The trained network (for benchmarks of the network alone); null for the statistical method.</summary>
-    internal MstgadModel? Network => (Require().Model as MstgadMethod)?.Model;
+    internal MstgadModel? Network => (Require().Model as TrainedMstgad)?.Model;
 
     internal WindowBuilder CreateWindowBuilder(StepClock clock)
     {
@@ -300,7 +299,6 @@ public sealed partial class Detector : IDisposable
             return [];
         }
 
-        SetThreads(trained.Model);
         var score = trained.Model.Score([window])[0];
         var time = clock.EndOf(step);
         var calibration = trained.Calibration;
@@ -688,7 +686,6 @@ public sealed partial class Detector : IDisposable
 
         var training = windows.Where(w => w.Last.Step < trainEnd).ToList();
         var validation = windows.Where(w => w.Last.Step >= trainEnd).ToList();
-        SetThreads(trained.Model);
         var rule = decision ?? _settings.Decision;
         var calibration = Calibrate(trained.Model, trained.Space, training, validation, trained.Instances.Count, trained.Calibration?.ClassWeight ?? ClassWeightOf(training), options, rule);
         _settings = _settings with { Unsupervised = options, Decision = decision ?? _settings.Decision };
@@ -856,15 +853,6 @@ public sealed partial class Detector : IDisposable
         return result;
     }
 
-    /// <summary>Pins libtorch's intra-op threads (results depend on their number) for a method that uses it.</summary>
-    private void SetThreads(IAnomalyModel model)
-    {
-        if (model is MstgadMethod)
-        {
-            torch.set_num_threads(_settings.Threads);
-        }
-    }
-
     /// <summary>n_normal / n_abnormal of the labelled nodes (1 without abnormal labels), as the loss weighs them.</summary>
     private static double ClassWeightOf(IReadOnlyList<GraphWindow> windows)
     {
@@ -885,7 +873,7 @@ public sealed partial class Detector : IDisposable
     }
 
     /// <summary>Fits the anomaly score's profile on the training windows and its threshold on the normal points of training and validation.</summary>
-    private Calibration Calibrate(IAnomalyModel model, FeatureSpace space, List<GraphWindow> training, List<GraphWindow> validation, int instances, double classWeight, UnsupervisedOptions options, DecisionRule decision)
+    private Calibration Calibrate(ITrainedMethod model, FeatureSpace space, List<GraphWindow> training, List<GraphWindow> validation, int instances, double classWeight, UnsupervisedOptions options, DecisionRule decision)
     {
         var trainingScores = model.Score(training);
         var shared = space.SharedMetrics.ToHashSet(StringComparer.Ordinal);
@@ -1004,7 +992,7 @@ public sealed partial class Detector : IDisposable
         // The budget is shared: with a trained classifier in the combined rule half goes to the classifier; the anomaly
         // score's part is split equally between the modalities it saw. A modality present in a share f of the points gets
         // its part of the risk as a rate among its own points (divided by f).
-        var classifierTrained = model is MstgadMethod && labelledAbnormal;
+        var classifierTrained = model.HasClassifier && labelledAbnormal;
         var shareBudget = classifierTrained && decision == DecisionRule.Combined;
         var risk = AlarmBudget.Risk(options.AlarmBudgetPerHour, _settings.Features.Interval, (double)present / Math.Max(1, windows));
         var anomalyRisk = (shareBudget ? risk / 2 : risk) / modalitiesSeen;
@@ -1047,7 +1035,7 @@ public sealed partial class Detector : IDisposable
     private static List<double> WithoutContamination(List<double> scores, double contamination) =>
         contamination > 0 ? [.. scores.Order().Take((int)Math.Ceiling(scores.Count * (1 - contamination)))] : scores;
 
-    private double ChooseThreshold(IAnomalyModel model, List<GraphWindow> training, List<GraphWindow> validation, double classWeight, Calibration unsupervised)
+    private double ChooseThreshold(ITrainedMethod model, List<GraphWindow> training, List<GraphWindow> validation, double classWeight, Calibration unsupervised)
     {
         var calibrated = classWeight / (1 + classWeight);
         switch (_settings.Decision)
@@ -1266,7 +1254,7 @@ public sealed partial class Detector : IDisposable
         DrainParser Parser,
         FeatureSpace Space,
         IReadOnlyList<string> Instances,
-        IAnomalyModel Model,
+        ITrainedMethod Model,
         double Threshold,
         DateTimeOffset TrainedUntil,
         IReadOnlyDictionary<int, string> Examples,

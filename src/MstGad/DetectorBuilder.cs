@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using MstGad.Features;
+using MstGad.Methods;
 using MstGad.Model;
 using MstGad.Parsing;
 
@@ -30,7 +31,8 @@ public sealed class DetectorBuilder
     private int _window = 10;
     private readonly UnsupervisedOptions _unsupervised = new();
     private DecisionRule _decision = DecisionRule.Unsupervised;
-    private DetectionMethod _method = DetectionMethod.Mstgad;
+    private IDetectionMethod? _method;
+    private bool _statistical;
     private double _extremeValueRisk = 1e-3;
     private string _device = "cpu";
     private int _threads = Math.Max(1, Environment.ProcessorCount);
@@ -90,13 +92,35 @@ public sealed class DetectorBuilder
         return this;
     }
 
-    /// <summary>Chooses the detection method.</summary>
-    /// <param name="method">Default <see cref="DetectionMethod.Mstgad"/>. <see cref="DetectionMethod.Statistical"/> decides with
-    /// <see cref="DecisionRule.Unsupervised"/> or <see cref="DecisionRule.Combined"/> only (it has no classifier).</param>
+    /// <summary>Uses MSTGAD, the default method, and configures its network and training.</summary>
+    /// <param name="configure">Changes to the network's and training settings (the same ones as <see cref="ConfigureModel"/> and <see cref="ConfigureTraining"/>); optional.</param>
     /// <returns>This builder.</returns>
-    public DetectorBuilder UseMethod(DetectionMethod method)
+    public DetectorBuilder UseMstgad(Action<MstgadOptions>? configure = null)
     {
-        _method = method;
+        (_method, _statistical) = (null, false);
+        configure?.Invoke(new MstgadOptions(_model, _training));
+        return this;
+    }
+
+    /// <summary>
+    /// Uses the statistical detectors (<see cref="StatisticalMethod"/>): no network, robust statistics of every feature;
+    /// decided with <see cref="DecisionRule.Unsupervised"/> or <see cref="DecisionRule.Combined"/> only (no classifier).
+    /// Residuals are taken from the recent past as <see cref="UnsupervisedOptions.RecentChange"/> says.
+    /// </summary>
+    /// <returns>This builder.</returns>
+    public DetectorBuilder UseStatistical()
+    {
+        (_method, _statistical) = (null, true);
+        return this;
+    }
+
+    /// <summary>Uses a detection method from its own package (for example Hades), or a configured built-in one.</summary>
+    /// <param name="method">The method, configured; its <see cref="IDetectionMethod.Validate"/> is checked at <see cref="Build"/>.</param>
+    /// <returns>This builder.</returns>
+    public DetectorBuilder UseMethod(IDetectionMethod method)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        (_method, _statistical) = (method, false);
         return this;
     }
 
@@ -205,11 +229,18 @@ public sealed class DetectorBuilder
             problems.Add(string.Create(CultureInfo.InvariantCulture, $"DecisionRule {(int)_decision} is not defined."));
         }
 
-        if (!Enum.IsDefined(_method))
+        var method = _method ?? (_statistical ? new StatisticalMethod(_unsupervised.RecentChange) : new MstgadMethod(_model, _training));
+        if (_method is not null)
         {
-            problems.Add(string.Create(CultureInfo.InvariantCulture, $"DetectionMethod {(int)_method} is not defined."));
+            if (!DetectionMethods.IsValidName(method.Name ?? string.Empty))
+            {
+                problems.Add($"Method: its name '{method.Name}' is not lower-case letters, digits and '-'.");
+            }
+
+            problems.AddRange(method.Validate().Select(p => $"Method {method.Name}: " + p));
         }
-        else if (_method == DetectionMethod.Statistical && _decision is not (DecisionRule.Unsupervised or DecisionRule.Combined))
+
+        if (method is StatisticalMethod && _decision is not (DecisionRule.Unsupervised or DecisionRule.Combined))
         {
             problems.Add($"The statistical method has no classifier or reconstruction error to decide with {_decision}: use DecisionRule.Unsupervised or DecisionRule.Combined.");
         }
@@ -245,7 +276,7 @@ public sealed class DetectorBuilder
             _device,
             _threads,
             _unsupervised.Clone(),
-            _method);
+            method);
         return new Detector(settings, _loggerFactory, _timeProvider);
     }
 }
@@ -262,4 +293,16 @@ internal sealed record DetectorSettings(
     string Device,
     int Threads,
     UnsupervisedOptions Unsupervised,
-    DetectionMethod Method);
+    IDetectionMethod Method);
+
+/// <summary>The settings of MSTGAD (<see cref="DetectorBuilder.UseMstgad"/>): its network and its training.</summary>
+public sealed class MstgadOptions
+{
+    internal MstgadOptions(ModelOptions model, TrainingOptions training) => (Model, Training) = (model, training);
+
+    /// <summary>The network's settings (defaults: <see cref="ModelOptions"/>).</summary>
+    public ModelOptions Model { get; }
+
+    /// <summary>The training settings (defaults: <see cref="TrainingOptions"/>).</summary>
+    public TrainingOptions Training { get; }
+}

@@ -51,22 +51,6 @@ public enum DecisionRule
     Combined = 6,
 }
 
-/// <summary>How a detector turns features into per-instance errors (the method behind the facade).</summary>
-public enum DetectionMethod
-{
-    /// <summary>The MSTGAD network (Huang et al., 2023): reconstruction errors and a classifier, trained semi-supervised.</summary>
-    Mstgad = 0,
-
-    /// <summary>
-    /// Statistical detectors, no network: per instance, each metric's, log template's, log level's and call-edge
-    /// feature's distance from its training median (robust z-score of metrics, template-rate and error-log bursts,
-    /// the client-minus-server gap and the other edge features over the calls into and out of the instance),
-    /// measured against its own spread and decided under the same alarm budget. Also the cold-start fallback:
-    /// it needs only medians of a short normal period.
-    /// </summary>
-    Statistical = 1,
-}
-
 /// <summary>The unsupervised anomaly score and its alarm budget (<see cref="DecisionRule.Unsupervised"/>, <see cref="DecisionRule.Combined"/>).</summary>
 public sealed class UnsupervisedOptions
 {

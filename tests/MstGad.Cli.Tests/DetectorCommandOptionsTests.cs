@@ -56,7 +56,7 @@ public sealed class DetectorCommandOptionsTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(detector.Method, Is.EqualTo(DetectionMethod.Statistical));
+            Assert.That(detector.Method, Is.EqualTo("statistical"));
             Assert.That(detector.DecisionRule, Is.EqualTo(DecisionRule.Unsupervised));
             Assert.That(
                 (unsupervised.AlarmBudgetPerHour, unsupervised.PersistenceSteps, unsupervised.EventPersistenceSteps, unsupervised.TopFeatures, unsupervised.MinimumTailScale,
@@ -87,7 +87,7 @@ public sealed class DetectorCommandOptionsTests
         });
     }
 
-    [TestCase("--method", "forest", "--method 'forest' is not one of mstgad, statistical.")]
+    [TestCase("--method", "forest", "--method 'forest': No detection method 'forest' is known here: reference its package (for example MstGad.Methods.Forest) or register it with DetectionMethods.Register; known: mstgad, statistical.")]
     [TestCase("--compression", "sqrt", "--compression 'sqrt' is not one of log, none.")]
     public void CreateBuilder_UnknownChoice_NamesEveryChoice(string option, string value, string message)
     {

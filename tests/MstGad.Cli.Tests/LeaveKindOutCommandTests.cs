@@ -26,7 +26,7 @@ public sealed partial class LeaveKindOutCommandTests
             Assert.That(settings.Kinds, Is.EqualTo(Enum.GetValues<FaultKind>()));
             Assert.That(settings.Labels, Is.EqualTo(LabelMode.HoldOut));
             Assert.That(settings.DropUnlabelledFaults, Is.False);
-            Assert.That(settings.Method, Is.EqualTo(DetectionMethod.Mstgad));
+            Assert.That(settings.Method, Is.EqualTo("mstgad"));
             Assert.That(settings.AlarmBudgetPerHour, Is.EqualTo(0.25));
             Assert.That(settings.Demo, Is.EqualTo(new DemoSettings()));
             Assert.That((settings.Demo.TrainingHours, settings.Demo.TestHours, settings.Demo.Services, settings.Demo.Epochs), Is.EqualTo((6.0, 2.0, 8, 40)));
@@ -62,7 +62,7 @@ public sealed partial class LeaveKindOutCommandTests
             Assert.That(settings.Seeds, Is.EqualTo(new[] { 4L, 5L, 6L }));
             Assert.That(settings.Kinds, Is.EqualTo(new[] { FaultKind.NetworkDelay, FaultKind.CpuHog }));
             Assert.That(settings.DropUnlabelledFaults, Is.True);
-            Assert.That(settings.Method, Is.EqualTo(DetectionMethod.Statistical));
+            Assert.That(settings.Method, Is.EqualTo("statistical"));
             Assert.That(settings.AlarmBudgetPerHour, Is.EqualTo(2));
         });
     }
@@ -95,7 +95,7 @@ public sealed partial class LeaveKindOutCommandTests
     [TestCase(new[] { "--seeds", "1,1" }, "--seeds '1,1' names seed 1 twice")]
     [TestCase(new[] { "--labels", "some" }, "--labels 'some' is not one of hold-out, none, all")]
     [TestCase(new[] { "--labels", "all", "--drop-unlabelled-faults" }, "--drop-unlabelled-faults has nothing to drop with --labels all (every fault is labelled)")]
-    [TestCase(new[] { "--method", "magic" }, "--method 'magic' is not one of mstgad, statistical")]
+    [TestCase(new[] { "--method", "magic" }, "--method 'magic': No detection method 'magic' is known here: reference its package (for example MstGad.Methods.Magic) or register it with DetectionMethods.Register; known: mstgad, statistical")]
     [TestCase(new[] { "--alarm-budget", "0" }, "--alarm-budget '0' is not a positive number of alarms per period, such as 0.5/h or 12/d")]
     [TestCase(new[] { "--hours", "0" }, "--hours: Simulated periods must last more than 0 and at most 48 hours; one lasts 0 h")]
     [TestCase(new[] { "--test-hours", "0.1" }, "--test-hours: Duration must hold (2 × FaultCount + 1) fault durations so that faults are separated by normal time: 1 faults of 00:04:00 need at least 00:12:00; it is 00:06:00")]

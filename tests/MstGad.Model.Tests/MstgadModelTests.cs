@@ -1,3 +1,4 @@
+using MstGad.Methods;
 using MstGad.Graph;
 using MstGad.Model.Tests.Support;
 using TorchSharp;

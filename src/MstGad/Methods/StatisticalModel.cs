@@ -2,13 +2,12 @@ using System.Globalization;
 using System.Text;
 using MstGad.Features;
 using MstGad.Graph;
-using MstGad.Model;
 using MstGad.Scoring;
 
 namespace MstGad.Methods;
 
 /// <summary>
-/// The statistical detectors behind the same facade (<see cref="DetectionMethod.Statistical"/>): no network, nothing
+/// The statistical detectors behind the same facade (<see cref="StatisticalMethod"/>): no network, nothing
 /// but robust statistics of the features of normal training time. For every instance, its residual on each feature
 /// is the distance of the step's value from the instance's training median — per metric (robust z-score of
 /// metrics), per log template and log level (template-rate and error-log bursts), and per edge feature over the
@@ -20,7 +19,7 @@ namespace MstGad.Methods;
 /// Needs only a few steps of history (no training beyond medians), so it is also the cold-start fallback before
 /// there is enough data to train the network. Scores depend on the last step of a window only.
 /// </remarks>
-internal sealed class StatisticalModel : IAnomalyModel
+internal sealed class StatisticalModel : ITrainedMethod
 {
     private const int Version = 1;
     private static readonly byte[] Magic = "MSTGAD-STATS1"u8.ToArray();
@@ -45,6 +44,9 @@ internal sealed class StatisticalModel : IAnomalyModel
     /// <summary>Whether residuals are taken from the median of the window's earlier steps (the instance's recent past)
     /// rather than from its training median, where the window has enough earlier steps with the modality.</summary>
     public bool Recent { get; }
+
+    /// <inheritdoc/>
+    public bool HasClassifier => false;
 
     /// <inheritdoc/>
     public (int Metrics, int Logs, int Traces) ErrorLayout => (_metrics, _logs, 2 * _edgeFeatures);
@@ -108,7 +110,7 @@ internal sealed class StatisticalModel : IAnomalyModel
     private const int ErrorProfileMinimum = 5;
 
     /// <inheritdoc/>
-    public IReadOnlyList<WindowScores> Score(IReadOnlyList<GraphWindow> windows, int batchSize = 50)
+    public IReadOnlyList<WindowScores> Score(IReadOnlyList<GraphWindow> windows)
     {
         ArgumentNullException.ThrowIfNull(windows);
         var width = Width;

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using MstGad.Methods;
 using MstGad.Features;
 using MstGad.Graph;
 using MstGad.Model;

@@ -45,7 +45,7 @@ public sealed class DetectorBuilderTests
                 o.CalibrationFolds = 0;
             })
             .ConfigureFeatures(o => o.Compression = (MstGad.Features.FeatureCompression)7)
-            .UseMethod(DetectionMethod.Statistical)
+            .UseStatistical()
             .WithDecisionRule(DecisionRule.ExtremeValue);
 
         var ex = Assert.Throws<DetectorConfigurationException>(() => builder.Build());

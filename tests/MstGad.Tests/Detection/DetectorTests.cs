@@ -119,7 +119,7 @@ public sealed class DetectorTests
         Assert.Multiple(() =>
         {
             Assert.That(detector.DecisionRule, Is.EqualTo(DecisionRule.Unsupervised));
-            Assert.That(detector.Method, Is.EqualTo(DetectionMethod.Mstgad));
+            Assert.That(detector.Method, Is.EqualTo("mstgad"));
         });
     }
 

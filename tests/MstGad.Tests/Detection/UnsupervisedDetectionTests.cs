@@ -8,11 +8,12 @@ public sealed class UnsupervisedDetectionTests
 {
     private static FeatureOptions Options => new() { Interval = TimeSpan.FromSeconds(10), InstanceKey = InstanceKey.Identity };
 
-    [TestCase(DetectionMethod.Mstgad)]
-    [TestCase(DetectionMethod.Statistical)]
-    public void Fit_Unsupervised_FlagsTheFaultyInstanceAndNothingElse(DetectionMethod method)
+    [TestCase("mstgad")]
+    [TestCase("statistical")]
+    public void Fit_Unsupervised_FlagsTheFaultyInstanceAndNothingElse(string method)
     {
-        using var detector = TinySystem.Builder().UseMethod(method).WithDecisionRule(DecisionRule.Unsupervised).Build();
+        var builder = method == "statistical" ? TinySystem.Builder().UseStatistical() : TinySystem.Builder().UseMstgad();
+        using var detector = builder.WithDecisionRule(DecisionRule.Unsupervised).Build();
         var (data, faults) = TinySystem.Create(new TelemetryAggregator(Options));
         detector.Fit(data, []);
         var (live, _) = TinySystem.Create(detector.CreateAggregator());
@@ -33,7 +34,7 @@ public sealed class UnsupervisedDetectionTests
     [Test]
     public void Fit_Statistical_NeedsNoTorchAndSavesAndLoadsToIdenticalVerdicts()
     {
-        using var detector = TinySystem.Builder().UseMethod(DetectionMethod.Statistical).Build();
+        using var detector = TinySystem.Builder().UseStatistical().Build();
         var (data, faults) = TinySystem.Create(new TelemetryAggregator(Options));
         var report = detector.Fit(data, faults);
         var before = TinySystem.DetectLive(detector);
@@ -44,7 +45,7 @@ public sealed class UnsupervisedDetectionTests
         Assert.Multiple(() =>
         {
             Assert.That(report.Training.Epochs, Is.Empty);
-            Assert.That(loaded.Method, Is.EqualTo(DetectionMethod.Statistical));
+            Assert.That(loaded.Method, Is.EqualTo("statistical"));
             Assert.That(loaded.DecisionRule, Is.EqualTo(DecisionRule.Unsupervised));
             Assert.That(after.Select(v => (v.Instance, v.Time, v.Score, v.AnomalyScore, v.IsAbnormal)), Is.EqualTo(before.Select(v => (v.Instance, v.Time, v.Score, v.AnomalyScore, v.IsAbnormal))));
             Assert.That(before.Where(v => v.IsAbnormal).Select(v => v.Instance).Distinct(), Is.EqualTo(new[] { "b" }));
@@ -55,8 +56,8 @@ public sealed class UnsupervisedDetectionTests
     public void WithAlarmBudget_Larger_GivesALowerThreshold()
     {
         var (data, faults) = TinySystem.Create(new TelemetryAggregator(Options));
-        using var strict = TinySystem.Builder().UseMethod(DetectionMethod.Statistical).WithAlarmBudget(0.5).Build();
-        using var loose = TinySystem.Builder().UseMethod(DetectionMethod.Statistical).WithAlarmBudget(60).Build();
+        using var strict = TinySystem.Builder().UseStatistical().WithAlarmBudget(0.5).Build();
+        using var loose = TinySystem.Builder().UseStatistical().WithAlarmBudget(60).Build();
         strict.Fit(data, faults);
         loose.Fit(data, faults);
 
@@ -72,7 +73,7 @@ public sealed class UnsupervisedDetectionTests
     public void Recalibrate_SameOptions_GivesTheSameThresholdAndANewBudgetAnother()
     {
         var (data, faults) = TinySystem.Create(new TelemetryAggregator(Options));
-        using var detector = TinySystem.Builder().UseMethod(DetectionMethod.Statistical).Build();
+        using var detector = TinySystem.Builder().UseStatistical().Build();
         detector.Fit(data, faults);
         var fitted = detector.AnomalyThresholds![0];
         var (again, _) = TinySystem.Create(detector.CreateAggregator());
@@ -118,7 +119,7 @@ public sealed class UnsupervisedDetectionTests
     public void Recalibrate_InvalidOptions_ListsEveryProblem()
     {
         var (data, faults) = TinySystem.Create(new TelemetryAggregator(Options));
-        using var detector = TinySystem.Builder().UseMethod(DetectionMethod.Statistical).Build();
+        using var detector = TinySystem.Builder().UseStatistical().Build();
         detector.Fit(data, faults);
 
         var ex = Assert.Throws<DetectorConfigurationException>(() => detector.Recalibrate(data, faults, new UnsupervisedOptions { AlarmBudgetPerHour = -1, TopFeatures = 0 }));

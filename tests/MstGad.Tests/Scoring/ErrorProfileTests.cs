@@ -1,3 +1,4 @@
+using MstGad.Methods;
 using MstGad.Features;
 using MstGad.Graph;
 using MstGad.Model;
