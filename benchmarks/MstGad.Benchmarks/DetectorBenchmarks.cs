@@ -18,7 +18,7 @@ namespace MstGad.Benchmarks;
 public class DetectorBenchmarks
 {
     private Detector _detector = null!;
-    private WindowBuilder _windows = null!;
+    private DetectionWindows _windows = null!;
     private StepClock _clock;
     private long _step;
     private GraphWindow _window = null!;
@@ -47,12 +47,12 @@ public class DetectorBenchmarks
                 .Build();
             var aggregator = new TelemetryAggregator(_detector.FeatureSettings);
             var source = new NezhaDataset(root, new NezhaDatasetOptions { Mode = ReadMode.Lenient });
-            var faults = TelemetryDirectory.LoadAsync(source, aggregator).GetAwaiter().GetResult();
+            var faults = TelemetrySources.LoadAsync(source, aggregator).GetAwaiter().GetResult();
             _detector.Fit(aggregator.Complete(), faults);
         }
 
         var live = _detector.CreateAggregator();
-        TelemetryDirectory.LoadAsync(new NezhaDataset(root, new NezhaDatasetOptions { Mode = ReadMode.Lenient }), live).GetAwaiter().GetResult();
+        TelemetrySources.LoadAsync(new NezhaDataset(root, new NezhaDatasetOptions { Mode = ReadMode.Lenient }), live).GetAwaiter().GetResult();
         var day = live.Complete();
         _clock = day.Clock;
         _windows = _detector.CreateWindowBuilder(_clock);

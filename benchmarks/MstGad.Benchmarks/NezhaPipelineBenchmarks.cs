@@ -27,7 +27,7 @@ public class NezhaPipelineBenchmarks
     {
         var source = new NezhaDataset(_root, new NezhaDatasetOptions { Mode = ReadMode.Lenient });
         var aggregator = new TelemetryAggregator(new FeatureOptions { Interval = TimeSpan.FromSeconds(10) });
-        TelemetryDirectory.LoadAsync(source, aggregator).GetAwaiter().GetResult();
+        TelemetrySources.LoadAsync(source, aggregator).GetAwaiter().GetResult();
         var report = aggregator.Complete().Report;
         return report.MetricsUsed + report.LogsUsed + report.SpansUsed + report.SpansDuplicate;
     }

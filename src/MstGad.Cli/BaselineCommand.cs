@@ -28,7 +28,7 @@ internal static class BaselineCommand
             var options = new FeatureOptions { Interval = Durations.Parse(result.GetValue(interval)!) };
             var source = DataFolder.Open(result.GetRequiredValue(data), ReadMode.Lenient);
             var aggregator = new TelemetryAggregator(options);
-            var faults = await TelemetryDirectory.LoadAsync(source, aggregator, cancellationToken).ConfigureAwait(false);
+            var faults = await TelemetrySources.LoadAsync(source, aggregator, cancellationToken).ConfigureAwait(false);
             var aggregate = aggregator.Complete();
             foreach (var note in ReadReports.Notes(source.Report))
             {
@@ -53,7 +53,7 @@ internal static class BaselineCommand
                 [.. validationPoints.Select(p => p.Score)],
                 [.. validationPoints.Select(p => Abnormal(p.Instance, p.Time) ? 1 : 0)]);
             var test = baseline.Score(aggregate, validationEnd + result.GetValue(window) - 1, aggregate.FirstStep + aggregate.StepCount);
-            var verdicts = test.Select(p => new InstanceVerdict(p.Instance, p.Time, p.Score, double.NaN, double.NaN, p.Score >= threshold, new Evidence([], [], []))).ToList();
+            var verdicts = test.Select(p => new InstanceVerdict(p.Instance, p.Time, p.Score, p.Score >= threshold, new Evidence([], [], []))).ToList();
             var report = EvaluateCommand.Evaluate(verdicts, faults, key, clock, Durations.Parse(result.GetValue(tolerance)!), threshold);
             if (result.GetValue(json))
             {

@@ -35,7 +35,7 @@ internal static class CalibrateCommand
             var source = DataFolder.Open(result.GetRequiredValue(data), ReadMode.Lenient);
             using var detector = DetectorFiles.Load(result.GetRequiredValue(model));
             var aggregator = detector.CreateAggregator();
-            var faults = await TelemetryDirectory.LoadAsync(source, aggregator, cancellationToken).ConfigureAwait(false);
+            var faults = await TelemetrySources.LoadAsync(source, aggregator, cancellationToken).ConfigureAwait(false);
             IReadOnlyList<double> thresholds;
             try
             {

@@ -99,10 +99,10 @@ internal static class DemoCommand
 
         var events = faults.Select(f => new FaultEvent(key.Map(f.Target), f.Start, f.End)).ToList();
         var scores = verdicts.Select(v => v.Score).ToList();
-        var labels = EvaluateCommand.AbnormalFlags(verdicts, events, interval).Select(a => a ? 1 : 0).ToList();
+        var labels = VerdictEvaluation.AbnormalFlags(verdicts, events, interval).Select(a => a ? 1 : 0).ToList();
         var first = verdicts.Min(v => v.Time);
         var last = verdicts.Max(v => v.Time);
-        var flags = EvaluateCommand.FlaggedSteps(verdicts);
+        var flags = VerdictEvaluation.FlaggedSteps(verdicts);
         return new DemoEvaluation(
             verdicts.Select(v => v.Time).Distinct().Count(),
             verdicts.Select(v => v.Instance).Distinct().Count(),

@@ -157,7 +157,7 @@ internal static class DetectCommand
             writer.Write(v.Time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture));
             writer.Write(',');
             Csv.WriteField(writer, v.Instance);
-            writer.Write(string.Create(CultureInfo.InvariantCulture, $",{v.Score:G6},{(v.IsAbnormal ? "abnormal" : "normal")},{v.Probability:G6},{v.ReconstructionError:G6},"));
+            writer.Write(string.Create(CultureInfo.InvariantCulture, $",{v.Score:G6},{(v.IsAbnormal ? "abnormal" : "normal")},{v.Probability:G6},{v.Error:G6},"));
             Csv.WriteField(writer, Describe(v.Evidence));
             writer.Write(string.Create(CultureInfo.InvariantCulture, $",{v.AnomalyScore:G6}\n"));
         }

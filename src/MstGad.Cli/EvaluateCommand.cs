@@ -56,7 +56,7 @@ internal static class EvaluateCommand
             using var detector = DetectorFiles.Load(result.GetRequiredValue(model));
             var source = DataFolder.Open(result.GetRequiredValue(data), ReadMode.Lenient);
             var aggregator = detector.CreateAggregator();
-            var faults = await TelemetryDirectory.LoadAsync(source, aggregator, cancellationToken).ConfigureAwait(false);
+            var faults = await TelemetrySources.LoadAsync(source, aggregator, cancellationToken).ConfigureAwait(false);
             var aggregate = aggregator.Complete();
             foreach (var note in ReadReports.Notes(source.Report))
             {
@@ -93,7 +93,7 @@ internal static class EvaluateCommand
 
             var key = detector.Features.Options.InstanceKey;
             var report = Evaluate(list, faults, key, clock, toleranceValue, decideAt);
-            var events = InRange(FaultEvents(faults, key), list, clock.Interval);
+            var events = InRange(VerdictEvaluation.FaultEvents(faults, key), list, clock.Interval);
             var rootCause = RootCauseMetrics.Evaluate(steps, events, toleranceValue);
             report = report with { RootCause = new RootCauseFigures(rootCause.Faults, rootCause.Triggered, rootCause.AccuracyAt1, rootCause.AccuracyAt3) };
             if (result.GetValue(json))
@@ -113,7 +113,7 @@ internal static class EvaluateCommand
             if (plotFile is not null)
             {
                 var title = $"mstgad evaluate: {result.GetRequiredValue(model).Name} on {result.GetRequiredValue(data).Name}";
-                var plotData = PlotData(list, FaultEvents(faults, key), report, detector.DecisionRule, clock.Interval, title);
+                var plotData = PlotData(list, VerdictEvaluation.FaultEvents(faults, key), report, detector.DecisionRule, clock.Interval, title);
                 try
                 {
                     var layout = ScorePlot.Save(plotData, plotFile.FullName);
@@ -141,66 +141,10 @@ internal static class EvaluateCommand
     internal static IReadOnlyList<InstanceVerdict> Redecide(IReadOnlyList<InstanceVerdict> verdicts, double? threshold) =>
         threshold is { } t ? [.. verdicts.Select(v => v with { IsAbnormal = v.Score >= t })] : verdicts;
 
-    internal static EvaluationReport Evaluate(IReadOnlyList<InstanceVerdict> verdicts, IReadOnlyList<FaultLabel> faults, InstanceKey key, StepClock clock, TimeSpan tolerance, double threshold)
-    {
-        if (verdicts.Count == 0)
-        {
-            throw new CliException("nothing to evaluate: no step of the data ends a full window after the training part", "use --all to evaluate every step, or give --data a longer period");
-        }
-
-        var events = FaultEvents(faults, key);
-        var first = verdicts.Min(v => v.Time);
-        var last = verdicts.Max(v => v.Time);
-        var inRange = events.Where(e => e.End > first - clock.Interval && e.Start <= last).ToList();
-
-        // Point labels: a (step, instance) is abnormal when its step overlaps a fault of the instance.
-        var instances = verdicts.Select(v => v.Instance).Distinct().Order(StringComparer.Ordinal).ToList();
-        var column = instances.Select((name, i) => (name, i)).ToDictionary(p => p.name, p => p.i, StringComparer.Ordinal);
-        var steps = verdicts.Select(v => v.Time).Distinct().Order().ToList();
-        var row = steps.Select((t, i) => (t, i)).ToDictionary(p => p.t, p => p.i);
-        var scores = new double[steps.Count * instances.Count];
-        var labels = new sbyte[scores.Length];
-        Array.Fill(labels, (sbyte)-1);
-        var pointScores = new List<double>(verdicts.Count);
-        var pointLabels = new List<int>(verdicts.Count);
-        var abnormalFlags = AbnormalFlags(verdicts, inRange, clock.Interval);
-        for (var i = 0; i < verdicts.Count; i++)
-        {
-            var v = verdicts[i];
-            var abnormal = abnormalFlags[i];
-            var index = (row[v.Time] * instances.Count) + column[v.Instance];
-            scores[index] = v.Score;
-            labels[index] = (sbyte)(abnormal ? 1 : 0);
-            pointScores.Add(v.Score);
-            pointLabels.Add(abnormal ? 1 : 0);
-        }
-
-        var point = PointMetrics.Evaluate(pointScores, pointLabels, threshold);
-        ScoreRankings? rankings = null;
-        if (verdicts.All(v => !double.IsNaN(v.AnomalyScore)))
-        {
-            var anomaly = PointMetrics.Evaluate([.. verdicts.Select(v => v.AnomalyScore)], pointLabels, double.PositiveInfinity);
-            var probability = PointMetrics.Evaluate([.. verdicts.Select(v => v.Probability)], pointLabels, double.PositiveInfinity);
-            rankings = new ScoreRankings(anomaly.RocAuc, anomaly.AveragePrecision, probability.RocAuc, probability.AveragePrecision);
-        }
-        var flags = FlaggedSteps(verdicts);
-        var duration = last - first + clock.Interval;
-        var eventMetrics = EventMetrics.Evaluate(inRange, flags, tolerance, duration, clock.Interval);
-        var adjusted = PointAdjusted.Evaluate(scores, labels, instances.Count, threshold);
-        return new EvaluationReport(
-            first - clock.Interval,
-            last,
-            steps.Count,
-            instances.Count,
-            pointLabels.Count(l => l == 1),
-            threshold,
-            new PointFigures(point.Precision, point.Recall, point.F1, point.RocAuc, point.AveragePrecision),
-            new EventFigures(eventMetrics.Events, eventMetrics.DetectedEvents, eventMetrics.EventRecall, eventMetrics.MeanTimeToDetect?.TotalSeconds, eventMetrics.FalseAlarms, eventMetrics.FalseAlarmsPerHour),
-            adjusted.F1)
-        {
-            Scores = rankings,
-        };
-    }
+    internal static EvaluationReport Evaluate(IReadOnlyList<InstanceVerdict> verdicts, IReadOnlyList<FaultLabel> faults, InstanceKey key, StepClock clock, TimeSpan tolerance, double threshold) =>
+        verdicts.Count == 0
+            ? throw new CliException("nothing to evaluate: no step of the data ends a full window after the training part", "use --all to evaluate every step, or give --data a longer period")
+            : VerdictEvaluation.Evaluate(verdicts, faults, key, clock.Interval, tolerance, threshold);
 
     /// <summary>The events whose windows overlap the verdicts' period.</summary>
     internal static List<FaultEvent> InRange(IReadOnlyList<FaultEvent> events, IReadOnlyList<InstanceVerdict> verdicts, TimeSpan interval)
@@ -233,29 +177,6 @@ internal static class EvaluateCommand
                 $"{(o.Trigger is { } t ? $"trigger {t.UtcDateTime:HH:mm:ss}, rank {o.Rank?.ToString(c) ?? "-"}, top {o.Top}" : "no trigger")}"));
         }
     }
-
-    /// <summary>Point labels: a verdict is abnormal when its step (ending at its time) overlaps a fault of its instance.</summary>
-    internal static bool[] AbnormalFlags(IReadOnlyList<InstanceVerdict> verdicts, IReadOnlyList<FaultEvent> events, TimeSpan interval)
-    {
-        var byInstance = events.ToLookup(e => e.Instance, StringComparer.Ordinal);
-        var flags = new bool[verdicts.Count];
-        for (var i = 0; i < verdicts.Count; i++)
-        {
-            var v = verdicts[i];
-            var start = v.Time - interval;
-            flags[i] = byInstance[v.Instance].Any(e => e.Start < v.Time && e.End > start);
-        }
-
-        return flags;
-    }
-
-    /// <summary>The flagged (step, instance) pairs, for the event-level figures.</summary>
-    internal static List<FlaggedStep> FlaggedSteps(IReadOnlyList<InstanceVerdict> verdicts) =>
-        verdicts.Where(v => v.IsAbnormal).Select(v => new FlaggedStep(v.Instance, v.Time)).ToList();
-
-    /// <summary>The labelled faults as events of the instances the detector scores.</summary>
-    internal static List<FaultEvent> FaultEvents(IReadOnlyList<FaultLabel> faults, InstanceKey key) =>
-        faults.Select(f => new FaultEvent(f.TargetKind == FaultTarget.Service ? f.Target : key.Map(f.Target), f.Start, f.End)).ToList();
 
     /// <summary>What <c>--plot</c> draws: every instance's decision score, its flags and its labelled faults, under the report's figures.</summary>
     internal static ScorePlotData PlotData(IReadOnlyList<InstanceVerdict> verdicts, IReadOnlyList<FaultEvent> events, EvaluationReport r, DecisionRule rule, TimeSpan interval, string title)
@@ -312,25 +233,3 @@ internal static class EvaluateCommand
         }
     }
 }
-
-/// <summary>Point-wise figures of the abnormal class.</summary>
-internal sealed record PointFigures(double Precision, double Recall, double F1, double RocAuc, double AveragePrecision);
-
-/// <summary>Event-level figures.</summary>
-internal sealed record EventFigures(int Events, int Detected, double Recall, double? MeanTimeToDetectSeconds, int FalseAlarms, double FalseAlarmsPerHour);
-
-/// <summary>Everything mstgad evaluate reports.</summary>
-internal sealed record EvaluationReport(DateTimeOffset From, DateTimeOffset To, int Steps, int Instances, int AbnormalPoints, double Threshold, PointFigures Point, EventFigures Event, double PointAdjustedF1)
-{
-    /// <summary>How well each part of the score ranks the labelled points, whatever the decision rule.</summary>
-    public ScoreRankings? Scores { get; init; }
-
-    /// <summary>Root-cause accuracy with the detector's own trigger.</summary>
-    public RootCauseFigures? RootCause { get; init; }
-}
-
-/// <summary>ROC-AUC and AP of the unsupervised anomaly score and of the classifier's P on the same points.</summary>
-internal sealed record ScoreRankings(double AnomalyRocAuc, double AnomalyAveragePrecision, double ProbabilityRocAuc, double ProbabilityAveragePrecision);
-
-/// <summary>Root-cause figures.</summary>
-internal sealed record RootCauseFigures(int Faults, int Triggered, double AccuracyAt1, double AccuracyAt3);

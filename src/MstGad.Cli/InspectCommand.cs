@@ -55,7 +55,7 @@ internal static class InspectCommand
         var watch = Stopwatch.StartNew();
         var source = DataFolder.Open(data, mode);
         var aggregator = new TelemetryAggregator(options);
-        var faults = await TelemetryDirectory.LoadAsync(source, aggregator, cancellationToken).ConfigureAwait(false);
+        var faults = await TelemetrySources.LoadAsync(source, aggregator, cancellationToken).ConfigureAwait(false);
         var aggregate = aggregator.Complete();
 
         var read = source.Report;

@@ -99,46 +99,8 @@ public static class TelemetryDirectory
         var metrics = new List<MetricSample>();
         var logs = new List<LogRecord>();
         var spans = new List<Span>();
-        var faults = await ReadAsync(source, metrics.Add, logs.Add, spans.Add, cancellationToken).ConfigureAwait(false);
+        var faults = await TelemetrySources.ReadAsync(source, metrics.Add, logs.Add, spans.Add, cancellationToken).ConfigureAwait(false);
         return new RecordedTelemetry(metrics, logs, spans, faults);
-    }
-
-    /// <summary>Reads every record of a source into an aggregator (metrics, then logs, then spans) and returns the faults.</summary>
-    /// <param name="source">The source.</param>
-    /// <param name="aggregator">The aggregator.</param>
-    /// <param name="cancellationToken">Cancels the read.</param>
-    /// <returns>The fault labels of the source.</returns>
-    public static async Task<IReadOnlyList<FaultLabel>> LoadAsync(ITelemetrySource source, TelemetryAggregator aggregator, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(source);
-        ArgumentNullException.ThrowIfNull(aggregator);
-        return await ReadAsync(source, m => aggregator.Add(m), aggregator.Add, aggregator.Add, cancellationToken).ConfigureAwait(false);
-    }
-
-    private static async Task<IReadOnlyList<FaultLabel>> ReadAsync(ITelemetrySource source, Action<MetricSample> metric, Action<LogRecord> log, Action<Span> span, CancellationToken cancellationToken)
-    {
-        await foreach (var sample in source.ReadMetricsAsync(cancellationToken).ConfigureAwait(false))
-        {
-            metric(sample);
-        }
-
-        await foreach (var record in source.ReadLogsAsync(cancellationToken).ConfigureAwait(false))
-        {
-            log(record);
-        }
-
-        await foreach (var s in source.ReadSpansAsync(cancellationToken).ConfigureAwait(false))
-        {
-            span(s);
-        }
-
-        var faults = new List<FaultLabel>();
-        await foreach (var fault in source.ReadFaultsAsync(cancellationToken).ConfigureAwait(false))
-        {
-            faults.Add(fault);
-        }
-
-        return faults;
     }
 }
 

@@ -62,7 +62,9 @@ public sealed class AggregationReport
     /// <summary>Calls whose client-observed duration was shorter than the server-observed one (their difference is recorded as 0).</summary>
     public long NegativeGaps { get; internal set; }
 
-    internal AggregationReport Clone() => (AggregationReport)MemberwiseClone();
+    /// <summary>A copy (later changes to either do not affect the other).</summary>
+    /// <returns>The copy.</returns>
+    public AggregationReport Clone() => (AggregationReport)MemberwiseClone();
 
     /// <inheritdoc/>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,

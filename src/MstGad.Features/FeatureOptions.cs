@@ -247,7 +247,9 @@ public sealed class FeatureOptions
         }
     }
 
-    internal FeatureOptions Clone() => new()
+    /// <summary>A copy (later changes to either do not affect the other).</summary>
+    /// <returns>The copy.</returns>
+    public FeatureOptions Clone() => new()
     {
         Interval = Interval,
         Lateness = Lateness,

@@ -564,7 +564,9 @@ public sealed partial class FeatureSpace
     }
 
     /// <summary>The index of each kept metric among <paramref name="metricNames"/> (−1 when absent).</summary>
-    internal int[] ResolveMetrics(IReadOnlyList<string> metricNames)
+    /// <param name="metricNames">An aggregator's metric names (<see cref="TelemetryAggregator.MetricNames"/>, <see cref="TelemetryAggregate.Metrics"/>).</param>
+    /// <returns>For each of <see cref="Metrics"/>, its index among them; resolve again when the aggregator has learnt new names.</returns>
+    public int[] ResolveMetrics(IReadOnlyList<string> metricNames)
     {
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < metricNames.Count; i++)
@@ -584,8 +586,11 @@ public sealed partial class FeatureSpace
     /// <param name="operationNames">The operation names of the aggregator that sealed it.</param>
     /// <param name="metricIndex">The kept metrics' indices among that aggregator's metric names (<see cref="ResolveMetrics"/>).</param>
     /// <returns>The features.</returns>
-    internal StepFeatures TransformStep(SealedStep step, IReadOnlyList<string> operationNames, int[] metricIndex)
+    public StepFeatures TransformStep(SealedStep step, IReadOnlyList<string> operationNames, int[] metricIndex)
     {
+        ArgumentNullException.ThrowIfNull(step);
+        ArgumentNullException.ThrowIfNull(operationNames);
+        ArgumentNullException.ThrowIfNull(metricIndex);
         var n = step.ActiveIds.Length;
         var f = NodeFeatureNames.Count;
         var node = new float[n * f];

@@ -289,9 +289,9 @@ internal sealed class StepAccumulator
 /// (those heard from within <see cref="FeatureOptions.MaxCarryForwardSteps"/> steps), and their metric
 /// values after carrying forward. Nothing can be added to a sealed step.
 /// </summary>
-internal sealed class SealedStep
+public sealed class SealedStep
 {
-    public SealedStep(long step, StepAccumulator? accumulator, int[] activeIds, string[] activeKeys, double[] metricValues, int metricCount)
+    internal SealedStep(long step, StepAccumulator? accumulator, int[] activeIds, string[] activeKeys, double[] metricValues, int metricCount)
     {
         Step = step;
         Accumulator = accumulator;
@@ -301,22 +301,26 @@ internal sealed class SealedStep
         MetricCount = metricCount;
     }
 
+    /// <summary>The step.</summary>
     public long Step { get; }
 
-    public StepAccumulator? Accumulator { get; }
+    internal StepAccumulator? Accumulator { get; }
 
     /// <summary>The ids of the active instances, ascending.</summary>
-    public int[] ActiveIds { get; }
+    internal int[] ActiveIds { get; }
+
+    /// <summary>The keys of the active instances (the order of their ids in the aggregator).</summary>
+    public IReadOnlyList<string> Instances => ActiveKeys;
 
     /// <summary>The keys of the active instances, in the order of <see cref="ActiveIds"/>.</summary>
-    public string[] ActiveKeys { get; }
+    internal string[] ActiveKeys { get; }
 
     /// <summary>Metric values <c>[active · MetricCount + metric]</c>, NaN where missing.</summary>
-    public double[] MetricValues { get; }
+    internal double[] MetricValues { get; }
 
     /// <summary>The number of metric names known when the step was sealed.</summary>
-    public int MetricCount { get; }
+    internal int MetricCount { get; }
 
     /// <summary>The position of an instance id in <see cref="ActiveIds"/>, or a negative number.</summary>
-    public int PositionOf(int id) => Array.BinarySearch(ActiveIds, id);
+    internal int PositionOf(int id) => Array.BinarySearch(ActiveIds, id);
 }

@@ -4,8 +4,14 @@ namespace MstGad.Features;
 /// The normalised features of one step for the instances active in it, keyed by instance key: what both
 /// batch and online detection turn into the step's graph. Made only by <see cref="FeatureSpace.TransformStep"/>.
 /// </summary>
-internal sealed class StepFeatures
+public sealed class StepFeatures
 {
+    /// <summary>The features of one step.</summary>
+    /// <param name="step">The step.</param>
+    /// <param name="instances">The keys of the active instances.</param>
+    /// <param name="node">Node features <c>[instance · F + feature]</c>.</param>
+    /// <param name="mask">The <see cref="ModalityMask"/> of each instance.</param>
+    /// <param name="edges">The call edges, as positions into <paramref name="instances"/>.</param>
     public StepFeatures(long step, string[] instances, float[] node, byte[] mask, FrameEdges edges)
     {
         Step = step;
@@ -15,6 +21,7 @@ internal sealed class StepFeatures
         Edges = edges;
     }
 
+    /// <summary>The step.</summary>
     public long Step { get; }
 
     /// <summary>The keys of the active instances.</summary>
@@ -30,5 +37,7 @@ internal sealed class StepFeatures
     public FrameEdges Edges { get; }
 
     /// <summary>A step in which nothing was active.</summary>
+    /// <param name="step">The step.</param>
+    /// <returns>The empty features.</returns>
     public static StepFeatures Empty(long step) => new(step, [], [], [], FrameEdges.Empty);
 }

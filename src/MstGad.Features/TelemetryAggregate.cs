@@ -96,7 +96,9 @@ public sealed class TelemetryAggregate
     internal StepAccumulator? Step(long step) => _steps.GetValueOrDefault(step)?.Accumulator;
 
     /// <summary>A sealed step: its aggregates, active instances and carried metric values (empty when nothing was active).</summary>
-    internal SealedStep Sealed(long step) =>
+    /// <param name="step">The step.</param>
+    /// <returns>The step, for <see cref="FeatureSpace.TransformStep"/>.</returns>
+    public SealedStep Sealed(long step) =>
         _steps.TryGetValue(step, out var sealedStep) ? sealedStep : new SealedStep(step, null, [], [], [], _metrics.Count);
 
     private IEnumerable<StepAccumulator> Accumulators => _steps.Values.Select(s => s.Accumulator).OfType<StepAccumulator>();
@@ -106,7 +108,8 @@ public sealed class TelemetryAggregate
     /// carried forward over gaps of up to <see cref="FeatureOptions.MaxCarryForwardSteps"/>; NaN when missing.
     /// Layout: <c>[(step − FirstStep) · N · M + instance · M + metric]</c>.
     /// </summary>
-    internal double[] MetricValues()
+    /// <returns>The values (computed once, then shared: do not change them).</returns>
+    public double[] MetricValues()
     {
         if (_metricValues is not null)
         {

@@ -13,8 +13,11 @@ public sealed partial class TelemetryAggregator
     /// children waiting for parents, instances, carried metric values, counters) except the log parser, which
     /// the caller saves with its own snapshot.
     /// </summary>
-    internal void WriteState(BinaryWriter w)
+    /// <param name="w">The writer.</param>
+    /// <exception cref="InvalidOperationException">After <see cref="Complete"/>.</exception>
+    public void WriteState(BinaryWriter w)
     {
+        ArgumentNullException.ThrowIfNull(w);
         ThrowIfCompleted();
         w.Write(StateVersion);
         foreach (var value in (long[])[_nextInstanceId, _maxMetricTicks, _maxLogTicks, _maxSpanTicks, _minStep, _maxStep, _nextToSeal, _lastDataStep, _spansEvictedBefore])
@@ -101,9 +104,18 @@ public sealed partial class TelemetryAggregator
     }
 
     /// <summary>Reads what <see cref="WriteState"/> wrote into a new aggregator with the given settings and parser.</summary>
+    /// <param name="r">The reader.</param>
+    /// <param name="options">The settings the state was written with.</param>
+    /// <param name="parser">The log parser as it was when the state was written.</param>
+    /// <param name="limits">What to keep from now on.</param>
+    /// <returns>The aggregator, where the written one stood.</returns>
     /// <exception cref="InvalidDataException">Another format version, or inconsistent data.</exception>
-    internal static TelemetryAggregator ReadState(BinaryReader r, FeatureOptions options, DrainParser parser, AggregatorLimits limits)
+    public static TelemetryAggregator ReadState(BinaryReader r, FeatureOptions options, DrainParser parser, AggregatorLimits limits)
     {
+        ArgumentNullException.ThrowIfNull(r);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(parser);
+        ArgumentNullException.ThrowIfNull(limits);
         var version = r.ReadInt32();
         if (version != StateVersion)
         {

@@ -73,8 +73,14 @@ public sealed partial class TelemetryAggregator
     {
     }
 
-    internal TelemetryAggregator(FeatureOptions? options, DrainParser? logParser, AggregatorLimits limits)
+    /// <summary>Creates an aggregator whose state is bounded (for streaming: an online detector's aggregator).</summary>
+    /// <param name="options">Feature settings (validated and copied); <see langword="null"/> for the defaults.</param>
+    /// <param name="logParser">A log parser to continue from; <see langword="null"/> for a new one.</param>
+    /// <param name="limits">What to keep and for how long (<see cref="AggregatorLimits.Batch"/>: everything).</param>
+    /// <exception cref="ArgumentException">The options are not valid.</exception>
+    public TelemetryAggregator(FeatureOptions? options, DrainParser? logParser, AggregatorLimits limits)
     {
+        ArgumentNullException.ThrowIfNull(limits);
         options ??= new FeatureOptions();
         options.ThrowIfInvalid();
         _options = options.Clone();
@@ -97,28 +103,28 @@ public sealed partial class TelemetryAggregator
     internal FeatureOptions Options => _options;
 
     /// <summary>The metric names, in order of first appearance (online: only the tracked ones).</summary>
-    internal IReadOnlyList<string> MetricNames => _metrics;
+    public IReadOnlyList<string> MetricNames => _metrics;
 
     /// <summary>The operation names, in order of first appearance (online: only the tracked ones).</summary>
-    internal IReadOnlyList<string> OperationNames => _operations;
+    public IReadOnlyList<string> OperationNames => _operations;
 
     /// <summary>The first step not sealed yet, or <see cref="long.MinValue"/> before the first seal.</summary>
-    internal long NextToSeal => _nextToSeal;
+    public long NextToSeal => _nextToSeal;
 
     /// <summary>The last step that holds data, or <see cref="long.MinValue"/> when there is none.</summary>
-    internal long LastStepWithData => _maxStep;
+    public long LastStepWithData => _maxStep;
 
     /// <summary>Instances currently tracked (online: bounded by forgetting those long silent).</summary>
-    internal int LiveInstances => _instancesById.Count;
+    public int LiveInstances => _instancesById.Count;
 
     /// <summary>Steps currently open.</summary>
-    internal int OpenSteps => _steps.Count;
+    public int OpenSteps => _steps.Count;
 
     /// <summary>Span ids currently remembered (for duplicates and parents).</summary>
-    internal int RememberedSpans => _spans.Count;
+    public int RememberedSpans => _spans.Count;
 
     /// <summary>Children currently waiting for their parent span.</summary>
-    internal int WaitingChildren => _waiting.Values.Sum(l => l.Count);
+    public int WaitingChildren => _waiting.Values.Sum(l => l.Count);
 
     /// <summary>Adds a metric sample.</summary>
     /// <param name="sample">The sample.</param>
@@ -138,7 +144,10 @@ public sealed partial class TelemetryAggregator
     public void Add(Span span) => TryAdd(span);
 
     /// <summary>Adds a metric sample and says whether it was used (otherwise it is counted under its reason).</summary>
-    internal AddOutcome TryAdd(in MetricSample sample)
+    /// <param name="sample">The sample.</param>
+    /// <returns>What became of it.</returns>
+    /// <exception cref="InvalidOperationException">After <see cref="Complete"/>.</exception>
+    public AddOutcome TryAdd(in MetricSample sample)
     {
         ThrowIfCompleted();
         if (!double.IsFinite(sample.Value))
@@ -195,7 +204,10 @@ public sealed partial class TelemetryAggregator
     }
 
     /// <summary>Adds a log record and says whether it was used.</summary>
-    internal AddOutcome TryAdd(LogRecord record)
+    /// <param name="record">The record.</param>
+    /// <returns>What became of it.</returns>
+    /// <exception cref="InvalidOperationException">After <see cref="Complete"/>.</exception>
+    public AddOutcome TryAdd(LogRecord record)
     {
         ThrowIfCompleted();
         ArgumentNullException.ThrowIfNull(record);
@@ -222,7 +234,10 @@ public sealed partial class TelemetryAggregator
     }
 
     /// <summary>Adds a span and says whether it was used.</summary>
-    internal AddOutcome TryAdd(Span span)
+    /// <param name="span">The span.</param>
+    /// <returns>What became of it.</returns>
+    /// <exception cref="InvalidOperationException">After <see cref="Complete"/>.</exception>
+    public AddOutcome TryAdd(Span span)
     {
         ThrowIfCompleted();
         ArgumentNullException.ThrowIfNull(span);
@@ -365,7 +380,7 @@ public sealed partial class TelemetryAggregator
     /// </summary>
     /// <param name="lastStep">The last step to seal.</param>
     /// <param name="sealedStep">Receives each sealed step, in order.</param>
-    internal void SealThrough(long lastStep, Action<SealedStep> sealedStep)
+    public void SealThrough(long lastStep, Action<SealedStep> sealedStep)
     {
         if (_nextToSeal == long.MinValue)
         {
@@ -895,19 +910,30 @@ public sealed partial class TelemetryAggregator
     }
 }
 
-/// <summary>What an aggregator did with a record.</summary>
-internal enum AddOutcome
+/// <summary>What an aggregator did with a record (<see cref="TelemetryAggregator.TryAdd(in MetricSample)"/>).</summary>
+public enum AddOutcome
 {
+    /// <summary>Aggregated into its step.</summary>
     Used,
+
+    /// <summary>Its step was already sealed: not used (counted as late).</summary>
     Late,
+
+    /// <summary>A span already seen (same trace and span id): not used.</summary>
     Duplicate,
+
+    /// <summary>A value that is NaN or infinite: not used.</summary>
     NotFinite,
+
+    /// <summary>A span with a negative duration: not used.</summary>
     NegativeDuration,
+
+    /// <summary>A time outside the range a step can hold: not used.</summary>
     OutOfRange,
 }
 
 /// <summary>How an aggregator bounds its state (an online detector's settings; unbounded for batch reading).</summary>
-internal sealed class AggregatorLimits
+public sealed class AggregatorLimits
 {
     /// <summary>Unbounded: keep everything (batch reading).</summary>
     public static AggregatorLimits Batch { get; } = new();
@@ -915,7 +941,7 @@ internal sealed class AggregatorLimits
     /// <summary>The metric names worth keeping values of (others only show that their instance is alive); <see langword="null"/> for all.</summary>
     public IReadOnlySet<string>? Metrics { get; init; }
 
-    /// <summary>The operations worth telling apart (others become <see cref="EdgeCell.OtherOperation"/>); <see langword="null"/> for all.</summary>
+    /// <summary>The operations worth telling apart (others are counted under one shared operation); <see langword="null"/> for all.</summary>
     public IReadOnlySet<string>? Operations { get; init; }
 
     /// <summary>Whether to keep an example message per template and every raw name of an instance.</summary>

@@ -149,7 +149,9 @@ public sealed class ModelOptions
         }
     }
 
-    internal ModelOptions Clone() => (ModelOptions)MemberwiseClone();
+    /// <summary>A copy (later changes to either do not affect the other).</summary>
+    /// <returns>The copy.</returns>
+    public ModelOptions Clone() => (ModelOptions)MemberwiseClone();
 }
 
 /// <summary>The input widths of the network.</summary>

@@ -104,5 +104,7 @@ public sealed class TrainingOptions
         return problems;
     }
 
-    internal TrainingOptions Clone() => (TrainingOptions)MemberwiseClone();
+    /// <summary>A copy (later changes to either do not affect the other).</summary>
+    /// <returns>The copy.</returns>
+    public TrainingOptions Clone() => (TrainingOptions)MemberwiseClone();
 }

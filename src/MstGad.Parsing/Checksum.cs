@@ -1,8 +1,11 @@
 namespace MstGad.Parsing;
 
-/// <summary>The checksum used by MstGad's saved files (FNV-1a, 64 bits).</summary>
-internal static class Checksum
+/// <summary>The checksum of MstGad's saved files (FNV-1a, 64 bits), for tools that read or check them.</summary>
+public static class Checksum
 {
+    /// <summary>FNV-1a over the bytes.</summary>
+    /// <param name="data">The bytes.</param>
+    /// <returns>The 64-bit checksum.</returns>
     public static ulong Fnv1a(ReadOnlySpan<byte> data)
     {
         var hash = 14695981039346656037UL;

@@ -92,7 +92,9 @@ public sealed class DrainOptions
         return problems;
     }
 
-    internal DrainOptions Clone()
+    /// <summary>A copy (later changes to either do not affect the other).</summary>
+    /// <returns>The copy.</returns>
+    public DrainOptions Clone()
     {
         var copy = new DrainOptions
         {

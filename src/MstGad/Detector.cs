@@ -90,7 +90,7 @@ public sealed partial class Detector : IDisposable
         ThrowIfDisposed();
         progress?.Report(new FitProgress("reading", 0, _settings.Method.MaxEpochs, null, null));
         var aggregator = new TelemetryAggregator(_settings.Features);
-        var faults = await TelemetryDirectory.LoadAsync(source, aggregator, cancellationToken).ConfigureAwait(false);
+        var faults = await TelemetrySources.LoadAsync(source, aggregator, cancellationToken).ConfigureAwait(false);
         var data = aggregator.Complete();
         LogRead(_logger, data.Instances.Count, data.StepCount, data.Report.MetricsUsed, data.Report.LogsUsed, data.Report.SpansUsed, faults.Count);
         return Fit(data, faults, progress, cancellationToken);
@@ -206,7 +206,7 @@ public sealed partial class Detector : IDisposable
         ArgumentNullException.ThrowIfNull(source);
         var trained = Require();
         var aggregator = new TelemetryAggregator(_settings.Features, CopyParser(trained.Parser));
-        var faults = await TelemetryDirectory.LoadAsync(source, aggregator, cancellationToken).ConfigureAwait(false);
+        var faults = await TelemetrySources.LoadAsync(source, aggregator, cancellationToken).ConfigureAwait(false);
         var data = aggregator.Complete();
         var steps = DetectSteps(data);
         return new DetectionResult([.. steps.SelectMany(s => s.Verdicts)], data, faults) { Steps = steps };
@@ -284,14 +284,16 @@ public sealed partial class Detector : IDisposable
     /// <summary>The trained network (for benchmarks of the network alone); null for the statistical method.</summary>
     internal MstgadModel? Network => (Require().Model as TrainedMstgad)?.Model;
 
-    internal WindowBuilder CreateWindowBuilder(StepClock clock)
+    internal DetectionWindows CreateWindowBuilder(StepClock clock)
     {
         var trained = Require();
-        return new WindowBuilder(trained.Instances, clock, _settings.Window, trained.Space.NodeFeatureNames.Count, trained.Space.EdgeFeatureNames.Count, trained.Calibration?.Persistence ?? 1, trained.Calibration?.EventPersistence ?? 1);
+        return new DetectionWindows(
+            new WindowBuilder(trained.Instances, clock, _settings.Window, trained.Space.NodeFeatureNames.Count, trained.Space.EdgeFeatureNames.Count),
+            new ScoreHistory(trained.Calibration?.Persistence ?? 1, trained.Calibration?.EventPersistence ?? 1));
     }
 
     /// <summary>Scores the window that ends at <paramref name="step"/> (the last step added to <paramref name="windows"/>).</summary>
-    internal IReadOnlyList<InstanceVerdict> ScoreStep(WindowBuilder windows, long step, StepClock clock)
+    internal IReadOnlyList<InstanceVerdict> ScoreStep(DetectionWindows windows, long step, StepClock clock)
     {
         var trained = Require();
         if (windows.WindowEndingAt(step, out var keys) is not { } window)
@@ -334,9 +336,12 @@ public sealed partial class Detector : IDisposable
                 DecisionRule.Combined => calibration!.CombinedScore(pa, pp),
                 _ => p,
             };
-            verdicts.Add(new InstanceVerdict(keys[node], time, decisionScore, p, re, decisionScore >= trained.Threshold, Explain(trained, score, window.Last, node, keys, z))
+            verdicts.Add(new InstanceVerdict(keys[node], time, decisionScore, decisionScore >= trained.Threshold, Explain(trained, score, window.Last, node, keys, z))
             {
                 AnomalyScore = a,
+                Details = trained.Model.HasClassifier
+                    ? new Dictionary<string, double>(2) { [VerdictDetails.Probability] = p, [VerdictDetails.Error] = re }
+                    : new Dictionary<string, double>(1) { [VerdictDetails.Error] = re },
             });
         }
 

@@ -44,7 +44,7 @@ public sealed partial class OnlineDetector : IDisposable
     private readonly Lock _scoring = new();
     private readonly TelemetryAggregator _aggregator;
     private readonly Queue<StepFeatures> _closed = new();
-    private readonly WindowBuilder _windows;
+    private readonly DetectionWindows _windows;
     private readonly Channel<StepVerdicts>? _channel;
     private readonly long _latenessTicks;
     private int[] _metricIndex = [];

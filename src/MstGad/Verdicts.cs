@@ -97,12 +97,9 @@ public sealed record Evidence(IReadOnlyList<MetricEvidence> Metrics, IReadOnlyLi
 /// and <see cref="DecisionRule.ReconstructionThreshold"/>, <see cref="AnomalyScore"/> for <see cref="DecisionRule.Unsupervised"/>,
 /// and for <see cref="DecisionRule.Combined"/> the larger of the anomaly score and the corrected probability, each as a
 /// multiple of its own threshold.</param>
-/// <param name="Probability">The classifier's abnormal probability P as trained, with the class weight w of the loss
-/// (the probability corrected for it is P / (P + w·(1 − P)); see <see cref="DecisionRule.CalibratedClassifier"/>).</param>
-/// <param name="ReconstructionError">The reconstruction error RE.</param>
 /// <param name="IsAbnormal">The decision.</param>
 /// <param name="Evidence">What contributed most.</param>
-public sealed record InstanceVerdict(string Instance, DateTimeOffset Time, double Score, double Probability, double ReconstructionError, bool IsAbnormal, Evidence Evidence)
+public sealed record InstanceVerdict(string Instance, DateTimeOffset Time, double Score, bool IsAbnormal, Evidence Evidence)
 {
     /// <summary>
     /// The unsupervised anomaly score: the instance's reconstruction errors, each as a standard score against
@@ -110,6 +107,34 @@ public sealed record InstanceVerdict(string Instance, DateTimeOffset Time, doubl
     /// the step (see <see cref="UnsupervisedOptions"/>); NaN for an artifact saved without it.
     /// </summary>
     public double AnomalyScore { get; init; } = double.NaN;
+
+    /// <summary>
+    /// What the method itself said, by name (<see cref="VerdictDetails"/>): for MSTGAD its classifier's probability and
+    /// its reconstruction error, for the statistical detectors the sum of the residuals; a method from its own package
+    /// may add its own. Empty for a verdict made by hand.
+    /// </summary>
+    public IReadOnlyDictionary<string, double> Details { get; init; } = VerdictDetails.None;
+
+    /// <summary>The classifier's abnormal probability P as trained (see <see cref="VerdictDetails.Probability"/>), NaN when the method has no classifier.</summary>
+    public double Probability => Details.GetValueOrDefault(VerdictDetails.Probability, double.NaN);
+
+    /// <summary>The method's own error (see <see cref="VerdictDetails.Error"/>), NaN when it gave none.</summary>
+    public double Error => Details.GetValueOrDefault(VerdictDetails.Error, double.NaN);
+}
+
+/// <summary>The names of <see cref="InstanceVerdict.Details"/> the facade fills for every method.</summary>
+public static class VerdictDetails
+{
+    /// <summary>
+    /// The abnormal probability P of a method with a classifier, as trained with the class weight w of its loss (the
+    /// probability corrected for it is P / (P + w·(1 − P)); see <see cref="DecisionRule.CalibratedClassifier"/>).
+    /// </summary>
+    public const string Probability = "probability";
+
+    /// <summary>The method's own error per instance: MSTGAD's reconstruction error RE, the statistical detectors' summed squared residuals.</summary>
+    public const string Error = "error";
+
+    internal static readonly IReadOnlyDictionary<string, double> None = new Dictionary<string, double>();
 }
 
 /// <summary>Progress of <see cref="Detector.FitAsync(MstGad.Features.ITelemetrySource, IProgress{FitProgress}?, CancellationToken)"/>.</summary>

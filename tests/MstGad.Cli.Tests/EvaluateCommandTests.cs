@@ -134,7 +134,7 @@ public sealed class EvaluateCommandTests
     }
 
     private static InstanceVerdict Verdict(string instance, int minute, double score, bool abnormal) =>
-        new(instance, Eleven.AddMinutes(minute), score, 0.5, score, abnormal, NoEvidence);
+        new(instance, Eleven.AddMinutes(minute), score, abnormal, NoEvidence) { Details = new Dictionary<string, double> { [VerdictDetails.Probability] = 0.5, [VerdictDetails.Error] = score } };
 
     private static EvaluationReport Report() => new(
         Eleven,

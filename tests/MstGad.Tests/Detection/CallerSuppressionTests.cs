@@ -197,5 +197,5 @@ public sealed class CallerSuppressionTests
         new(0, Clock, nodes, 1, new float[nodes], [.. Enumerable.Repeat((byte)ModalityMask.Metrics, nodes)], [.. edges.Select(e => e.Source)], [.. edges.Select(e => e.Target)], 0, []);
 
     private static InstanceVerdict Verdict(string instance, double score, bool abnormal) =>
-        new(instance, DateTimeOffset.UnixEpoch, score, 0, 0, abnormal, new Evidence([], [], []));
+        new(instance, DateTimeOffset.UnixEpoch, score, abnormal, new Evidence([], [], []));
 }

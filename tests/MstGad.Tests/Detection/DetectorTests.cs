@@ -105,8 +105,8 @@ public sealed class DetectorTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(verdicts.Select(v => v.Score), Is.EqualTo(verdicts.Select(v => v.ReconstructionError)));
-            Assert.That(verdicts.Select(v => v.IsAbnormal), Is.EqualTo(verdicts.Select(v => v.ReconstructionError >= detector.Threshold)));
+            Assert.That(verdicts.Select(v => v.Score), Is.EqualTo(verdicts.Select(v => v.Error)));
+            Assert.That(verdicts.Select(v => v.IsAbnormal), Is.EqualTo(verdicts.Select(v => v.Error >= detector.Threshold)));
             Assert.That(detector.Threshold, Is.GreaterThan(0));
         });
     }

@@ -92,7 +92,7 @@ public sealed class RootCauseRankerTests
             time.AddMinutes(-1),
             time,
             true,
-            [.. verdicts.Select(v => new InstanceVerdict(v.Instance, time, v.Score, 0, 0, v.Abnormal, empty) { AnomalyScore = v.Score })],
+            [.. verdicts.Select(v => new InstanceVerdict(v.Instance, time, v.Score, v.Abnormal, empty) { AnomalyScore = v.Score })],
             calls);
     }
 }

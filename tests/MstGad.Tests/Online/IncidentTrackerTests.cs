@@ -9,8 +9,8 @@ public sealed class IncidentTrackerTests
     private static StepVerdicts Step(int t, string flagged = "", string normal = "", params (string, string)[] calls)
     {
         var end = T0.AddMinutes(t + 1);
-        var verdicts = flagged.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(i => new InstanceVerdict(i, end, 0.5 + (t / 8.0), 0.9, 1, true, NoEvidence))
-            .Concat(normal.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(i => new InstanceVerdict(i, end, 0.1, 0.1, 1, false, NoEvidence)))
+        var verdicts = flagged.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(i => new InstanceVerdict(i, end, 0.5 + (t / 8.0), true, NoEvidence))
+            .Concat(normal.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(i => new InstanceVerdict(i, end, 0.1, false, NoEvidence)))
             .ToList();
         return new StepVerdicts(t, T0.AddMinutes(t), end, true, verdicts, calls);
     }

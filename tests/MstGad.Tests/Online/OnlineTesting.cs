@@ -63,7 +63,7 @@ internal static class OnlineTesting
         var evidence = string.Join(";", e.Metrics.Select(m => $"m:{m.Name}={m.Error:R}")
             .Concat(e.Logs.Select(l => $"l:{l.Feature}={l.Error:R}:{l.ExampleMessage}"))
             .Concat(e.Edges.Select(x => $"e:{x.Caller}>{x.Callee}={x.Error:R}:{x.Feature}={x.Value:R}/{x.Typical:R}")));
-        return string.Create(CultureInfo.InvariantCulture, $"{v.Time:O},{v.Instance},{v.Score:R},{v.Probability:R},{v.ReconstructionError:R},{v.IsAbnormal},{evidence}");
+        return string.Create(CultureInfo.InvariantCulture, $"{v.Time:O},{v.Instance},{v.Score:R},{v.Probability:R},{v.Error:R},{v.IsAbnormal},{evidence}");
     }
 
     /// <summary>Shuffles records within consecutive chunks (a disorder bounded by the chunk's time span).</summary>

@@ -1,7 +1,6 @@
 using MstGad.Features;
-using MstGad.Graph;
 
-namespace MstGad;
+namespace MstGad.Graph;
 
 /// <summary>
 /// Turns consecutive <see cref="StepFeatures"/> into the sliding windows the model scores, identically for
@@ -13,7 +12,7 @@ namespace MstGad;
 /// Keeps only the last k steps. A step that was never added (skipped because nothing was active) counts as
 /// empty. Graphs are cached per step while the window's node set stays the same.
 /// </remarks>
-internal sealed class WindowBuilder
+public sealed class WindowBuilder
 {
     private readonly IReadOnlyList<string> _trained;
     private readonly Dictionary<string, int> _trainedIndex;
@@ -25,9 +24,19 @@ internal sealed class WindowBuilder
     private readonly Dictionary<long, MstGraph> _graphs = [];
     private string[] _keys;
 
-    public WindowBuilder(IReadOnlyList<string> trainedKeys, StepClock clock, int length, int nodeFeatures, int edgeFeatures, int persistence = 1, int eventPersistence = 1)
+    /// <summary>A builder of windows over the trained instances.</summary>
+    /// <param name="trainedKeys">The trained instances' keys, in node order.</param>
+    /// <param name="clock">The step clock.</param>
+    /// <param name="length">The window length k.</param>
+    /// <param name="nodeFeatures">Node features per instance (the feature space's).</param>
+    /// <param name="edgeFeatures">Features per edge (the feature space's).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="length"/> is below 1, or a width is negative.</exception>
+    public WindowBuilder(IReadOnlyList<string> trainedKeys, StepClock clock, int length, int nodeFeatures, int edgeFeatures)
     {
-        History = new Scoring.ScoreHistory(persistence, eventPersistence);
+        ArgumentNullException.ThrowIfNull(trainedKeys);
+        ArgumentOutOfRangeException.ThrowIfLessThan(length, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(nodeFeatures);
+        ArgumentOutOfRangeException.ThrowIfNegative(edgeFeatures);
         _trained = trainedKeys;
         _trainedIndex = trainedKeys.Select((k, i) => (k, i)).ToDictionary(p => p.k, p => p.i, StringComparer.Ordinal);
         _clock = clock;
@@ -40,12 +49,12 @@ internal sealed class WindowBuilder
     /// <summary>The retained steps, oldest first (for checkpoints).</summary>
     public IEnumerable<StepFeatures> Steps => _steps.Values;
 
-    /// <summary>The instances' recent scores (for decisions that ask for persistence).</summary>
-    public Scoring.ScoreHistory History { get; }
-
     /// <summary>Adds the next step (later than every step added before).</summary>
+    /// <param name="step">The step's features (<see cref="FeatureSpace.TransformStep"/>).</param>
+    /// <exception cref="InvalidOperationException">The step is not later than the last one added.</exception>
     public void Add(StepFeatures step)
     {
+        ArgumentNullException.ThrowIfNull(step);
         if (_steps.Count > 0 && step.Step <= _steps.Keys.Last())
         {
             throw new InvalidOperationException($"Steps must be added in order: step {step.Step} follows step {_steps.Keys.Last()}.");
@@ -70,6 +79,7 @@ internal sealed class WindowBuilder
     /// </summary>
     /// <param name="step">The window's last step.</param>
     /// <param name="keys">The instance key of every node.</param>
+    /// <returns>The window, or <see langword="null"/>.</returns>
     public GraphWindow? WindowEndingAt(long step, out IReadOnlyList<string> keys)
     {
         keys = _keys;
