@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Text.Json;
-using MstGad.Baselines;
 using MstGad.Datasets;
 using MstGad.Features;
+using MstGad.Methods;
 
 namespace MstGad.Cli;
 
@@ -35,25 +35,29 @@ internal static class BaselineCommand
                 Console.Error.WriteLine("warning: " + note);
             }
 
-            var split = new SplitOptions
-            {
-                By = result.GetValue(splitBy) == "faults" ? SplitBy.Faults : SplitBy.Time,
-                TrainFraction = result.GetValue(train),
-                ValidationFraction = result.GetValue(validation),
-            };
-            var (trainEnd, validationEnd) = split.Boundaries(aggregate, faults);
-            var baseline = RobustZScoreBaseline.Fit(aggregate, aggregate.FirstStep, trainEnd);
+            // The baseline is a method like any other: the facade splits, fits, chooses the threshold (best F1 on the
+            // validation split) and scores, exactly as for a detector.
+            var windowLength = result.GetValue(window);
+            using var detector = new DetectorBuilder()
+                .UseMethod(new RobustZScoreMethod())
+                .WithInterval(options.Interval)
+                .WithWindow(windowLength)
+                .WithDecisionRule(DecisionRule.ReconstructionThreshold)
+                .ConfigureFeatures(o => o.InstanceKey = options.InstanceKey)
+                .ConfigureSplit(o =>
+                {
+                    o.By = result.GetValue(splitBy) == "faults" ? SplitBy.Faults : SplitBy.Time;
+                    o.TrainFraction = result.GetValue(train);
+                    o.ValidationFraction = result.GetValue(validation);
+                })
+                .UseDevice("cpu", 1)
+                .Build();
+            var fit = detector.Fit(aggregate, faults, cancellationToken: cancellationToken);
+            var validationEnd = aggregate.Clock.StepOf(fit.ValidationEnd - TimeSpan.FromTicks(1));
+            var verdicts = detector.Detect(aggregate, from: validationEnd + windowLength);
             var key = options.InstanceKey;
             var clock = aggregate.Clock;
-            var events = faults.Select(f => (Instance: key.Map(f.Target), f.Start, f.End)).ToList();
-            bool Abnormal(string instance, DateTimeOffset end) => events.Any(e => e.Instance == instance && e.Start < end && e.End > end - clock.Interval);
-
-            var validationPoints = baseline.Score(aggregate, trainEnd, validationEnd);
-            var threshold = RobustZScoreBaseline.ChooseThreshold(
-                [.. validationPoints.Select(p => p.Score)],
-                [.. validationPoints.Select(p => Abnormal(p.Instance, p.Time) ? 1 : 0)]);
-            var test = baseline.Score(aggregate, validationEnd + result.GetValue(window) - 1, aggregate.FirstStep + aggregate.StepCount);
-            var verdicts = test.Select(p => new InstanceVerdict(p.Instance, p.Time, p.Score, p.Score >= threshold, new Evidence([], [], []))).ToList();
+            var threshold = detector.Threshold;
             var report = EvaluateCommand.Evaluate(verdicts, faults, key, clock, Durations.Parse(result.GetValue(tolerance)!), threshold);
             if (result.GetValue(json))
             {

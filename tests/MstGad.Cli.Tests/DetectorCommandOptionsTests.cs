@@ -87,7 +87,7 @@ public sealed class DetectorCommandOptionsTests
         });
     }
 
-    [TestCase("--method", "forest", "--method 'forest': No detection method 'forest' is known here: reference its package (for example MstGad.Methods.Forest) or register it with DetectionMethods.Register; known: mstgad, statistical.")]
+    [TestCase("--method", "forest", "--method 'forest': No detection method 'forest' is known here: reference its package (for example MstGad.Methods.Forest) or register it with DetectionMethods.Register; known: mstgad, robust-z, statistical.")]
     [TestCase("--compression", "sqrt", "--compression 'sqrt' is not one of log, none.")]
     public void CreateBuilder_UnknownChoice_NamesEveryChoice(string option, string value, string message)
     {

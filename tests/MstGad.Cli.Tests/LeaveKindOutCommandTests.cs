@@ -95,7 +95,7 @@ public sealed partial class LeaveKindOutCommandTests
     [TestCase(new[] { "--seeds", "1,1" }, "--seeds '1,1' names seed 1 twice")]
     [TestCase(new[] { "--labels", "some" }, "--labels 'some' is not one of hold-out, none, all")]
     [TestCase(new[] { "--labels", "all", "--drop-unlabelled-faults" }, "--drop-unlabelled-faults has nothing to drop with --labels all (every fault is labelled)")]
-    [TestCase(new[] { "--method", "magic" }, "--method 'magic': No detection method 'magic' is known here: reference its package (for example MstGad.Methods.Magic) or register it with DetectionMethods.Register; known: mstgad, statistical")]
+    [TestCase(new[] { "--method", "magic" }, "--method 'magic': No detection method 'magic' is known here: reference its package (for example MstGad.Methods.Magic) or register it with DetectionMethods.Register; known: mstgad, robust-z, statistical")]
     [TestCase(new[] { "--alarm-budget", "0" }, "--alarm-budget '0' is not a positive number of alarms per period, such as 0.5/h or 12/d")]
     [TestCase(new[] { "--hours", "0" }, "--hours: Simulated periods must last more than 0 and at most 48 hours; one lasts 0 h")]
     [TestCase(new[] { "--test-hours", "0.1" }, "--test-hours: Duration must hold (2 × FaultCount + 1) fault durations so that faults are separated by normal time: 1 faults of 00:04:00 need at least 00:12:00; it is 00:06:00")]

@@ -61,8 +61,10 @@ public static class VerdictEvaluation
         if (verdicts.All(v => !double.IsNaN(v.AnomalyScore)))
         {
             var anomaly = PointMetrics.Evaluate([.. verdicts.Select(v => v.AnomalyScore)], pointLabels, double.PositiveInfinity);
-            var probability = PointMetrics.Evaluate([.. verdicts.Select(v => v.Probability)], pointLabels, double.PositiveInfinity);
-            rankings = new ScoreRankings(anomaly.RocAuc, anomaly.AveragePrecision, probability.RocAuc, probability.AveragePrecision);
+            var probability = verdicts.All(v => !double.IsNaN(v.Probability))
+                ? PointMetrics.Evaluate([.. verdicts.Select(v => v.Probability)], pointLabels, double.PositiveInfinity)
+                : null; // a method without a classifier
+            rankings = new ScoreRankings(anomaly.RocAuc, anomaly.AveragePrecision, probability?.RocAuc ?? double.NaN, probability?.AveragePrecision ?? double.NaN);
         }
 
         var flags = FlaggedSteps(verdicts);

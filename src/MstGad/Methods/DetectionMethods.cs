@@ -6,7 +6,7 @@ using MstGad.Model;
 namespace MstGad.Methods;
 
 /// <summary>
-/// The detection methods an artifact can be loaded with, by name: MSTGAD and the statistical detectors always; others
+/// The detection methods an artifact can be loaded with, by name: MSTGAD, the statistical detectors and the robust z-score always; others
 /// registered here, or found through <see cref="DetectionMethodAttribute"/> in a loaded assembly or in the assembly
 /// <c>MstGad.Methods.{Name}</c> (for example <c>MstGad.Methods.Hades</c> for <c>hades</c>).
 /// </summary>
@@ -38,6 +38,7 @@ public static class DetectionMethods
         {
             case MstgadMethod.MethodName: return new MstgadMethod();
             case StatisticalMethod.MethodName: return new StatisticalMethod();
+            case RobustZScoreMethod.MethodName: return new RobustZScoreMethod();
         }
 
         if (Registered.TryGetValue(name, out var registered))
@@ -83,7 +84,7 @@ public static class DetectionMethods
     {
         var assembly = "MstGad.Methods." + string.Concat(name.Split('-').Select(p => p.Length == 0 ? p : char.ToUpperInvariant(p[0]) + p[1..]));
         return string.Create(CultureInfo.InvariantCulture,
-            $"No detection method '{name}' is known here: reference its package (for example {assembly}) or register it with DetectionMethods.Register; known: {string.Join(", ", new[] { MstgadMethod.MethodName, StatisticalMethod.MethodName }.Concat(Registered.Keys).Order(StringComparer.Ordinal))}.");
+            $"No detection method '{name}' is known here: reference its package (for example {assembly}) or register it with DetectionMethods.Register; known: {string.Join(", ", new[] { MstgadMethod.MethodName, StatisticalMethod.MethodName, RobustZScoreMethod.MethodName }.Concat(Registered.Keys).Order(StringComparer.Ordinal))}.");
     }
 
     internal static bool IsValidName(string name) =>
