@@ -103,6 +103,30 @@ public sealed class MethodSeamTests
         Assert.That(DetectionMethods.Find("no-such-method"), Is.Null);
     });
 
+    [Test]
+    public void Fit_RobustZScore_ScoresEachInstanceByItsLargestZScoreAndDecidesOnValidation()
+    {
+        using var detector = TinySystem.Builder().UseMethod(new RobustZScoreMethod()).WithDecisionRule(DecisionRule.ReconstructionThreshold).Build();
+        var (data, faults) = TinySystem.Create(new TelemetryAggregator(new FeatureOptions { Interval = TimeSpan.FromSeconds(10), InstanceKey = InstanceKey.Identity }));
+
+        detector.Fit(data, faults);
+        var verdicts = TinySystem.DetectLive(detector);
+        using var loaded = TinySystem.SaveAndLoad(detector);
+        var again = TinySystem.DetectLive(loaded);
+
+        var inFault = verdicts.Where(v => v.Instance == "b" && v.Time > TinySystem.Fault.Start && v.Time <= TinySystem.Fault.End).ToList();
+        var before = verdicts.Where(v => v.Instance == "b" && v.Time <= TinySystem.Fault.Start).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(loaded.Method, Is.EqualTo("robust-z"));
+            Assert.That(verdicts.Select(v => v.Score), Is.EqualTo(verdicts.Select(v => v.Error)), "the decision score is the method's error, its largest z-score");
+            Assert.That(verdicts.All(v => double.IsNaN(v.Probability)), Is.True, "no classifier");
+            Assert.That(inFault.Min(v => v.Error), Is.GreaterThan(before.Max(v => v.Error)), "the fault's z-scores above every earlier one of b");
+            Assert.That(verdicts.Where(v => v.IsAbnormal).Select(v => v.Instance).Distinct(), Is.EqualTo(new[] { "b" }));
+            Assert.That(again.Select(v => (v.Instance, v.Time, v.Score, v.IsAbnormal)), Is.EqualTo(verdicts.Select(v => (v.Instance, v.Time, v.Score, v.IsAbnormal))));
+        });
+    }
+
     private static string[] Known()
     {
         // Other tests of this fixture register methods too: the message lists whatever is registered when it is made.
