@@ -1,0 +1,165 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace MstGad.Methods.Hades;
+
+/// <summary>
+/// A 1-D convolution that sees no later step: the input is padded on the left only, by (kernel − 1) · dilation, so
+/// output t depends on inputs t, t − d, …, t − (kernel − 1)·d. Input and output <c>[batch, channels, steps]</c>.
+/// </summary>
+internal sealed class CausalConvolution : Module<Tensor, Tensor>
+{
+    private readonly Conv1d _convolution;
+    private readonly long _left;
+
+    public CausalConvolution(string name, long inputChannels, long outputChannels, long kernel, long dilation)
+        : base(name)
+    {
+        _convolution = Conv1d(inputChannels, outputChannels, kernel, dilation: dilation);
+        _left = (kernel - 1) * dilation;
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor input)
+    {
+        using var padded = functional.pad(input, [_left, 0]);
+        return _convolution.forward(padded);
+    }
+}
+
+/// <summary>The shape of a Hades network: its inputs' widths and its own.</summary>
+/// <param name="Aspects">Each metric aspect's metric positions among the window's metric features.</param>
+/// <param name="WordDimension">The width of a template's word vector.</param>
+/// <param name="Width">The hidden width h.</param>
+/// <param name="Heads">Attention heads (divides <paramref name="Width"/>).</param>
+/// <param name="Steps">The window length k (the position-specific attention learns one embedding per step).</param>
+/// <param name="Dropout">Dropout while training.</param>
+internal sealed record HadesShape(IReadOnlyList<IReadOnlyList<int>> Aspects, int WordDimension, int Width, int Heads, int Steps, double Dropout);
+
+/// <summary>
+/// Hades's network (ICSE'23) for a batch of instance windows: metrics by aspect through causal dilated convolutions,
+/// max-pooled across aspects, then an inner causal convolution; each step's log templates (their word vectors, in
+/// order, padded) through a transformer encoder per step, pooled, then position-specific self-attention over the
+/// steps; cross attention in both directions; a self-attention decoder; an MLP classifier on the last step.
+/// </summary>
+/// <remarks>
+/// Inputs: metrics <c>[B, k, M]</c>; templates <c>[B, k, L, w]</c> with <c>padding [B, k, L]</c> (true where there is
+/// no template); output: logits <c>[B, 2]</c> (normal, abnormal).
+/// </remarks>
+internal sealed class HadesNetwork : Module<Tensor, Tensor, Tensor, Tensor>
+{
+    private readonly ModuleList<Sequential> _aspects;
+    private readonly Sequential _inner;
+    private readonly Tensor[] _aspectIndex;
+    private readonly Linear _wordProjection;
+    private readonly TransformerEncoderLayer _slice;
+    private readonly Parameter _positions;
+    private readonly TransformerEncoderLayer _steps;
+    private readonly MultiheadAttention _metricsFromLogs;
+    private readonly MultiheadAttention _logsFromMetrics;
+    private readonly Linear _fuse;
+    private readonly TransformerEncoderLayer _decoder;
+    private readonly Sequential _classifier;
+
+    public HadesNetwork(HadesShape shape)
+        : base("hades")
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        Shape = shape;
+        var h = shape.Width;
+        _aspectIndex = [.. shape.Aspects.Select(a => tensor(a.Select(i => (long)i).ToArray(), ScalarType.Int64))];
+        _aspects = new ModuleList<Sequential>([.. shape.Aspects.Select((a, g) => Sequential(
+            ($"conv{g}a", new CausalConvolution($"aspect{g}a", a.Count, h, 3, 1)),
+            ($"relu{g}a", ReLU()),
+            ($"conv{g}b", new CausalConvolution($"aspect{g}b", h, h, 3, 2)),
+            ($"relu{g}b", ReLU())))]);
+        _inner = Sequential(("conv", new CausalConvolution("inner", h, h, 3, 4)), ("relu", ReLU()));
+        _wordProjection = Linear(shape.WordDimension, h);
+        _slice = TransformerEncoderLayer(h, shape.Heads, 2 * h, shape.Dropout);
+        _positions = Parameter(zeros(shape.Steps, h));
+        init.normal_(_positions, 0, 0.02);
+        _steps = TransformerEncoderLayer(h, shape.Heads, 2 * h, shape.Dropout);
+        _metricsFromLogs = MultiheadAttention(h, shape.Heads, shape.Dropout);
+        _logsFromMetrics = MultiheadAttention(h, shape.Heads, shape.Dropout);
+        _fuse = Linear(2 * h, h);
+        _decoder = TransformerEncoderLayer(h, shape.Heads, 2 * h, shape.Dropout);
+        _classifier = Sequential(("hidden", Linear(h, h)), ("relu", ReLU()), ("out", Linear(h, 2)));
+        RegisterComponents();
+    }
+
+    public HadesShape Shape { get; }
+
+    /// <summary>The metric representation <c>[B, k, h]</c>: each aspect's causal convolutions, the maximum over aspects, the inner convolution.</summary>
+    public Tensor EncodeMetrics(Tensor metrics)
+    {
+        using var scope = NewDisposeScope();
+        var perAspect = new Tensor[_aspects.Count];
+        for (var g = 0; g < _aspects.Count; g++)
+        {
+            var x = metrics.index_select(2, _aspectIndex[g].to(metrics.device)).permute(0, 2, 1); // [B, M_g, k]
+            perAspect[g] = _aspects[g].forward(x); // [B, h, k]
+        }
+
+        var pooled = stack(perAspect, 1).amax([1]); // [B, h, k]
+        return _inner.forward(pooled).permute(0, 2, 1).contiguous().MoveToOuterDisposeScope(); // [B, k, h]
+    }
+
+    /// <summary>The log representation <c>[B, k, h]</c>: each step's template sequence encoded and pooled, then attention over the steps.</summary>
+    public Tensor EncodeLogs(Tensor templates, Tensor padding)
+    {
+        using var scope = NewDisposeScope();
+        long b = templates.shape[0], k = templates.shape[1], l = templates.shape[2];
+        var h = Shape.Width;
+        var slices = _wordProjection.forward(templates.reshape(b * k, l, -1)).transpose(0, 1); // [L, B·k, h]
+        var pad = padding.reshape(b * k, l);
+        var empty = pad.all(1); // slices without a template
+        // A slice without any template would attend to nothing (NaN): let it see its first (zero) position, and
+        // give it a zero representation afterwards.
+        var safePad = pad.clone();
+        safePad.index_put_(tensor(false), [empty, tensor(0L)]);
+        var encoded = WithPadding(_slice, slices, safePad).transpose(0, 1); // [B·k, L, h]
+        var keep = pad.logical_not().unsqueeze(2).to(encoded.dtype); // [B·k, L, 1]
+        var pooled = (encoded * keep).sum(1) / keep.sum(1).clamp_min(1); // [B·k, h]
+        pooled = pooled.reshape(b, k, h) + _positions.unsqueeze(0);
+        return _steps.forward(pooled.transpose(0, 1)).transpose(0, 1).contiguous().MoveToOuterDisposeScope(); // [B, k, h]
+    }
+
+    /// <summary>Both streams fused by cross attention in both directions <c>[B, k, h]</c>.</summary>
+    public Tensor Fuse(Tensor metrics, Tensor logs)
+    {
+        using var scope = NewDisposeScope();
+        var m = metrics.transpose(0, 1); // [k, B, h]
+        var l = logs.transpose(0, 1);
+        // The attention weights are asked for: without them TorchSharp wraps an empty result that no scope releases.
+        var (fromLogs, _) = _metricsFromLogs.forward(m, l, l, null, true, null);
+        var (fromMetrics, _) = _logsFromMetrics.forward(l, m, m, null, true, null);
+        return _fuse.forward(cat([m + fromLogs, l + fromMetrics], 2)).transpose(0, 1).contiguous().MoveToOuterDisposeScope();
+    }
+
+    public override Tensor forward(Tensor metrics, Tensor templates, Tensor padding)
+    {
+        using var scope = NewDisposeScope();
+        var fused = Fuse(EncodeMetrics(metrics), EncodeLogs(templates, padding)); // [B, k, h]
+        var decoded = _decoder.forward(fused.transpose(0, 1)); // [k, B, h]
+        return _classifier.forward(decoded[-1]).MoveToOuterDisposeScope(); // the last step [B, 2]
+    }
+
+    /// <summary>An encoder layer over <c>[S, N, E]</c> whose keys marked true in <c>padding [N, S]</c> are not attended to.</summary>
+    private static Tensor WithPadding(TransformerEncoderLayer layer, Tensor input, Tensor padding) =>
+        ((IModule<Tensor, Tensor, Tensor, Tensor>)layer).call(input, null!, padding);
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            foreach (var index in _aspectIndex)
+            {
+                index.Dispose();
+            }
+        }
+
+        base.Dispose(disposing);
+    }
+}
