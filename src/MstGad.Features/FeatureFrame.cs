@@ -80,6 +80,16 @@ public sealed class FeatureFrame
     /// <summary>The edges of each step.</summary>
     public IReadOnlyList<FrameEdges> Edges { get; }
 
+    /// <summary>
+    /// Each instance's template sequence per step as vocabulary positions, −1 after the last
+    /// (<c>[(t · N + instance) · L + position]</c>, see <see cref="StepFeatures.Templates"/>); <see langword="null"/> unless
+    /// <see cref="FeatureOptions.TemplateSequenceLength"/> L is above 0.
+    /// </summary>
+    public int[]? Templates { get; init; }
+
+    /// <summary>The length L of a row of <see cref="Templates"/> (0 without them).</summary>
+    public int TemplateSequenceLength { get; init; }
+
     /// <summary>The node features of one instance in one step.</summary>
     /// <param name="t">The step offset from <see cref="FirstStep"/>.</param>
     /// <param name="instance">The instance index.</param>

@@ -133,6 +133,13 @@ public sealed class FeatureOptions
     /// <value>Default <see langword="true"/>.</value>
     public bool LogLevelCounts { get; set; } = true;
 
+    /// <summary>
+    /// How many log templates of each instance and step are kept in the order they were logged (<see cref="StepFeatures.Templates"/>),
+    /// for methods that read logs as sequences (Hades); 0 keeps none. A detection method sets it (<c>IDetectionMethod.ConfigureFeatures</c>).
+    /// </summary>
+    /// <value>Default 0. From 0 to 10,000.</value>
+    public int TemplateSequenceLength { get; set; }
+
     /// <summary>How many request types (the most frequent callee operations of the training calls) get their own
     /// edge features (five each: calls, client, server, client − server, errors); the rest count as "other".</summary>
     /// <value>Default 8. At least 1.</value>
@@ -225,6 +232,11 @@ public sealed class FeatureOptions
             Add($"MaxTemplates must be at least 1; it is {MaxTemplates}.");
         }
 
+        if (TemplateSequenceLength is < 0 or > 10_000)
+        {
+            Add($"TemplateSequenceLength must be from 0 to 10000; it is {TemplateSequenceLength}.");
+        }
+
         if (TopOperations < 1)
         {
             Add($"TopOperations must be at least 1; it is {TopOperations}.");
@@ -264,6 +276,7 @@ public sealed class FeatureOptions
         LogParsing = LogParsing.Clone(),
         MaxTemplates = MaxTemplates,
         LogLevelCounts = LogLevelCounts,
+        TemplateSequenceLength = TemplateSequenceLength,
         TopOperations = TopOperations,
         EdgeFeatures = EdgeFeatures,
     };

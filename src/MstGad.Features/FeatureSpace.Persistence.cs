@@ -37,6 +37,7 @@ public sealed partial class FeatureSpace
             MaxFeatureMagnitude = o.MaxFeatureMagnitude,
             MaxTemplates = o.MaxTemplates,
             LogLevelCounts = o.LogLevelCounts,
+            TemplateSequenceLength = o.TemplateSequenceLength,
             TopOperations = o.TopOperations,
             EdgeFeatures = o.EdgeFeatures,
             Metrics = [.. Metrics],
@@ -127,6 +128,7 @@ public sealed partial class FeatureSpace
             MaxFeatureMagnitude = state.MaxFeatureMagnitude,
             MaxTemplates = state.MaxTemplates,
             LogLevelCounts = state.LogLevelCounts,
+            TemplateSequenceLength = state.TemplateSequenceLength,
             TopOperations = state.TopOperations,
             EdgeFeatures = state.EdgeFeatures,
         };
@@ -207,6 +209,8 @@ internal sealed class FeatureSpaceState
     public int MaxTemplates { get; set; }
 
     public bool LogLevelCounts { get; set; }
+
+    public int TemplateSequenceLength { get; set; }
 
     public int TopOperations { get; set; }
 

@@ -538,6 +538,14 @@ public sealed partial class FeatureSpace
         var mask = new byte[(long)stepCount * n];
         var edges = new FrameEdges[stepCount];
         var metricIndex = ResolveMetrics(data.Metrics);
+        var sequence = _options.TemplateSequenceLength;
+        int[]? templates = null;
+        if (sequence > 0)
+        {
+            templates = new int[(long)stepCount * n * sequence];
+            Array.Fill(templates, -1);
+        }
+
         for (var t = 0; t < stepCount; t++)
         {
             // Every step goes through the same per-step code as online detection; the aggregate's
@@ -549,6 +557,7 @@ public sealed partial class FeatureSpace
                 var i = sealedStep.ActiveIds[a];
                 features.Node.AsSpan(a * f, f).CopyTo(node.AsSpan((int)((((long)t * n) + i) * f), f));
                 mask[((long)t * n) + i] = features.Mask[a];
+                features.Templates?.AsSpan(a * sequence, sequence).CopyTo(templates.AsSpan((int)((((long)t * n) + i) * sequence), sequence));
             }
 
             var stepEdges = features.Edges;
@@ -560,7 +569,11 @@ public sealed partial class FeatureSpace
                     stepEdges.Features);
         }
 
-        return new FeatureFrame(data.Clock, fromStep, stepCount, data.Instances, f, Metrics.Count, node, mask, EdgeFeatureNames.Count, edges);
+        return new FeatureFrame(data.Clock, fromStep, stepCount, data.Instances, f, Metrics.Count, node, mask, EdgeFeatureNames.Count, edges)
+        {
+            Templates = templates,
+            TemplateSequenceLength = sequence,
+        };
     }
 
     /// <summary>The index of each kept metric among <paramref name="metricNames"/> (−1 when absent).</summary>
@@ -672,7 +685,34 @@ public sealed partial class FeatureSpace
             mask[a] = present;
         }
 
-        return new StepFeatures(step.Step, step.ActiveKeys, node, mask, acc is null ? FrameEdges.Empty : Edges(step, acc, operationNames));
+        return new StepFeatures(step.Step, step.ActiveKeys, node, mask, acc is null ? FrameEdges.Empty : Edges(step, acc, operationNames))
+        {
+            Templates = _options.TemplateSequenceLength > 0 ? TemplateRows(step, acc, _options.TemplateSequenceLength) : null,
+        };
+    }
+
+    /// <summary>Each active instance's template sequence as vocabulary positions, padded with −1 (see <see cref="StepFeatures.Templates"/>).</summary>
+    private int[] TemplateRows(SealedStep step, StepAccumulator? acc, int length)
+    {
+        var rows = new int[step.ActiveIds.Length * length];
+        Array.Fill(rows, -1);
+        if (acc?.TemplateSequences is not { } sequences)
+        {
+            return rows;
+        }
+
+        for (var a = 0; a < step.ActiveIds.Length; a++)
+        {
+            if (sequences.TryGetValue(step.ActiveIds[a], out var sequence))
+            {
+                for (var p = 0; p < Math.Min(length, sequence.Count); p++)
+                {
+                    rows[(a * length) + p] = _templateColumn.TryGetValue(sequence[p], out var column) ? column : Vocabulary.Count;
+                }
+            }
+        }
+
+        return rows;
     }
 
     private FrameEdges Edges(SealedStep step, StepAccumulator acc, IReadOnlyList<string> operationNames)

@@ -229,6 +229,9 @@ internal sealed class StepAccumulator
 
     public Dictionary<int, int[]> LogLevelCounts { get; } = [];
 
+    /// <summary>Each instance's first templates of the step in the order they were logged (kept only when asked for).</summary>
+    public Dictionary<int, List<int>>? TemplateSequences { get; private set; }
+
     public Dictionary<(int Caller, int Callee), EdgeCell> Edges { get; } = [];
 
     /// <summary>Log lines not parsed yet (parsed in time order when the step is sealed).</summary>
@@ -262,8 +265,22 @@ internal sealed class StepAccumulator
         return ref cells[metric];
     }
 
-    public void AddLog(int instance, int template, int level)
+    public void AddLog(int instance, int template, int level, int sequenceLength = 0)
     {
+        if (sequenceLength > 0)
+        {
+            TemplateSequences ??= [];
+            if (!TemplateSequences.TryGetValue(instance, out var sequence))
+            {
+                TemplateSequences.Add(instance, sequence = []);
+            }
+
+            if (sequence.Count < sequenceLength)
+            {
+                sequence.Add(template);
+            }
+        }
+
         if (!LogTemplates.TryGetValue(instance, out var counts))
         {
             counts = [];

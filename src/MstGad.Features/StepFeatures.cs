@@ -36,6 +36,16 @@ public sealed class StepFeatures
     /// <summary>The call edges, as positions into <see cref="Instances"/>.</summary>
     public FrameEdges Edges { get; }
 
+    /// <summary>
+    /// With <see cref="FeatureOptions.TemplateSequenceLength"/> L &gt; 0, each active instance's first L templates of the
+    /// step in the order they were logged, as positions in <see cref="FeatureSpace.Vocabulary"/> (a template outside it:
+    /// the vocabulary's count), −1 after the last: <c>[instance · L + position]</c>; otherwise <see langword="null"/>.
+    /// </summary>
+    public int[]? Templates { get; init; }
+
+    /// <summary>The length L of each instance's row of <see cref="Templates"/> (0 without them).</summary>
+    public int TemplateSequenceLength => Templates is null || Instances.Length == 0 ? 0 : Templates.Length / Instances.Length;
+
     /// <summary>A step in which nothing was active.</summary>
     /// <param name="step">The step.</param>
     /// <returns>The empty features.</returns>

@@ -49,7 +49,11 @@ public sealed class TelemetryAggregate
     public StepClock Clock { get; }
 
     /// <summary>The settings the aggregates were made with.</summary>
+    /// <summary>The settings the aggregate was made with (the aggregator's copy: do not change it).</summary>
     internal FeatureOptions Options { get; }
+
+    /// <summary>The settings the aggregate was made with (a copy).</summary>
+    public FeatureOptions FeatureOptions => Options.Clone();
 
     /// <summary>The instance keys, in order of first appearance.</summary>
     public IReadOnlyList<string> Instances => _instances;

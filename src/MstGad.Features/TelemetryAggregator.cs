@@ -493,7 +493,7 @@ public sealed partial class TelemetryAggregator
                 _examples.TryAdd(template, log.Message);
             }
 
-            acc.AddLog(log.Instance, template, log.Level);
+            acc.AddLog(log.Instance, template, log.Level, _options.TemplateSequenceLength);
         }
 
         pending.Clear();

@@ -21,14 +21,23 @@ public static class GraphBuilder
         var n = registry.Count;
         var f = frame.NodeFeatureCount;
         var graphs = new MstGraph[frame.StepCount];
+        var length = frame.Templates is null ? 0 : frame.TemplateSequenceLength;
         for (var t = 0; t < frame.StepCount; t++)
         {
             var node = new float[n * f];
             var mask = new byte[n];
+            int[]? templates = null;
+            if (length > 0)
+            {
+                templates = new int[n * length];
+                Array.Fill(templates, -1);
+            }
+
             for (var i = 0; i < frame.Instances.Count; i++)
             {
                 frame.Node(t, i).CopyTo(node.AsSpan(map[i] * f, f));
                 mask[map[i]] = frame.Mask[(t * frame.Instances.Count) + i];
+                frame.Templates?.AsSpan(((t * frame.Instances.Count) + i) * length, length).CopyTo(templates.AsSpan(map[i] * length, length));
             }
 
             var edges = frame.Edges[t];
@@ -42,7 +51,10 @@ public static class GraphBuilder
                 [.. edges.Sources.Select(s => map[s])],
                 [.. edges.Targets.Select(s => map[s])],
                 frame.EdgeFeatureCount,
-                edges.Features);
+                edges.Features)
+            {
+                Templates = templates,
+            };
         }
 
         return graphs;

@@ -94,6 +94,15 @@ public sealed class MstGraph
     /// <summary>Edge features, <c>[E × F_s]</c>.</summary>
     public float[] EdgeFeatures { get; }
 
+    /// <summary>
+    /// Each node's template sequence of the step as vocabulary positions, −1 after the last (<c>[node · L + position]</c>),
+    /// when the features keep them (<see cref="FeatureOptions.TemplateSequenceLength"/>); otherwise <see langword="null"/>.
+    /// </summary>
+    public int[]? Templates { get; init; }
+
+    /// <summary>The length L of a node's row of <see cref="Templates"/> (0 without them).</summary>
+    public int TemplateSequenceLength => Templates is null || NodeCount == 0 ? 0 : Templates.Length / NodeCount;
+
     /// <summary>The adjacency matrix <c>[N × N]</c>: 1 where an edge source → target exists.</summary>
     /// <returns>A new array.</returns>
     public float[] DenseAdjacency()

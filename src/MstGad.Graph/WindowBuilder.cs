@@ -22,6 +22,7 @@ public sealed class WindowBuilder
     private readonly int _edgeFeatures;
     private readonly SortedDictionary<long, StepFeatures> _steps = [];
     private readonly Dictionary<long, MstGraph> _graphs = [];
+    private readonly int _templateSequenceLength;
     private string[] _keys;
 
     /// <summary>A builder of windows over the trained instances.</summary>
@@ -30,9 +31,12 @@ public sealed class WindowBuilder
     /// <param name="length">The window length k.</param>
     /// <param name="nodeFeatures">Node features per instance (the feature space's).</param>
     /// <param name="edgeFeatures">Features per edge (the feature space's).</param>
+    /// <param name="templateSequenceLength">The length of each node's template sequence (<see cref="FeatureOptions.TemplateSequenceLength"/>; 0: none).</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="length"/> is below 1, or a width is negative.</exception>
-    public WindowBuilder(IReadOnlyList<string> trainedKeys, StepClock clock, int length, int nodeFeatures, int edgeFeatures)
+    public WindowBuilder(IReadOnlyList<string> trainedKeys, StepClock clock, int length, int nodeFeatures, int edgeFeatures, int templateSequenceLength = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(templateSequenceLength);
+        _templateSequenceLength = templateSequenceLength;
         ArgumentNullException.ThrowIfNull(trainedKeys);
         ArgumentOutOfRangeException.ThrowIfLessThan(length, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(nodeFeatures);
@@ -135,6 +139,14 @@ public sealed class WindowBuilder
         var fs = _edgeFeatures;
         var node = new float[n * f];
         var mask = new byte[n];
+        var length = _templateSequenceLength;
+        int[]? templates = null;
+        if (length > 0)
+        {
+            templates = new int[n * length];
+            Array.Fill(templates, -1);
+        }
+
         var nodeOf = new int[step.Instances.Length];
         var extraIndex = _keys.Length == _trained.Count ? null : _keys.Skip(_trained.Count).Select((k, i) => (k, i)).ToDictionary(p => p.k, p => _trained.Count + p.i, StringComparer.Ordinal);
         for (var p = 0; p < step.Instances.Length; p++)
@@ -143,6 +155,10 @@ public sealed class WindowBuilder
             nodeOf[p] = _trainedIndex.TryGetValue(key, out var i) ? i : extraIndex![key];
             step.Node.AsSpan(p * f, f).CopyTo(node.AsSpan(nodeOf[p] * f, f));
             mask[nodeOf[p]] = step.Mask[p];
+            if (length > 0 && step.Templates is not null)
+            {
+                step.Templates.AsSpan(p * length, length).CopyTo(templates.AsSpan(nodeOf[p] * length, length));
+            }
         }
 
         var edges = step.Edges;
@@ -160,6 +176,6 @@ public sealed class WindowBuilder
             edges.Features.AsSpan(order[e] * fs, fs).CopyTo(features.AsSpan(e * fs, fs));
         }
 
-        return new MstGraph(step.Step, _clock, n, f, node, mask, sources, targets, fs, features);
+        return new MstGraph(step.Step, _clock, n, f, node, mask, sources, targets, fs, features) { Templates = templates };
     }
 }

@@ -26,6 +26,16 @@ public interface IDetectionMethod
     /// <summary>The most training epochs (for progress reports); 0 for a method that does not train in epochs.</summary>
     int MaxEpochs { get; }
 
+    /// <summary>
+    /// Asks the feature extraction for what the method reads beyond the defaults, for example
+    /// <see cref="FeatureOptions.TemplateSequenceLength"/> for a method that reads logs as sequences. Called once at
+    /// <c>Build()</c> on the detector's own copy of the feature options; the default changes nothing.
+    /// </summary>
+    /// <param name="features">The detector's feature options.</param>
+    void ConfigureFeatures(FeatureOptions features)
+    {
+    }
+
     /// <summary>Every problem of the method's options (empty when they are valid); the facade reports them at <c>Build()</c>.</summary>
     /// <returns>The problems, each a sentence naming the option and its value.</returns>
     IReadOnlyList<string> Validate();

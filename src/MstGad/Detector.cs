@@ -108,6 +108,12 @@ public sealed partial class Detector : IDisposable
         ArgumentNullException.ThrowIfNull(faults);
         ThrowIfDisposed();
         var started = _timeProvider.GetTimestamp();
+        if (data.FeatureOptions.TemplateSequenceLength < _settings.Features.TemplateSequenceLength)
+        {
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                $"The method {_settings.Method.Name} reads sequences of {_settings.Features.TemplateSequenceLength} log templates, which the aggregate was made without: aggregate with new TelemetryAggregator(detector.FeatureOptions)."));
+        }
+
         var split = _settings.Split;
         var first = data.FirstStep;
         var (trainEnd, validationEnd) = SplitSteps(data, faults, split);
@@ -288,7 +294,7 @@ public sealed partial class Detector : IDisposable
     {
         var trained = Require();
         return new DetectionWindows(
-            new WindowBuilder(trained.Instances, clock, _settings.Window, trained.Space.NodeFeatureNames.Count, trained.Space.EdgeFeatureNames.Count),
+            new WindowBuilder(trained.Instances, clock, _settings.Window, trained.Space.NodeFeatureNames.Count, trained.Space.EdgeFeatureNames.Count, trained.Space.Options.TemplateSequenceLength),
             new ScoreHistory(trained.Calibration?.Persistence ?? 1, trained.Calibration?.EventPersistence ?? 1));
     }
 
@@ -558,6 +564,13 @@ public sealed partial class Detector : IDisposable
 
     /// <summary>The settings of feature extraction.</summary>
     internal FeatureOptions FeatureSettings => _settings.Features;
+
+    /// <summary>
+    /// The detector's feature settings (a copy), as its method asked for them: aggregate training data for
+    /// <see cref="Fit(TelemetryAggregate, IReadOnlyList{FaultLabel}, IProgress{FitProgress}?, CancellationToken)"/> with
+    /// <c>new TelemetryAggregator(detector.FeatureOptions)</c>.
+    /// </summary>
+    public FeatureOptions FeatureOptions => _settings.Features.Clone();
 
     /// <summary>A copy of the trained log parser (template ids match the vocabulary).</summary>
     internal DrainParser CopyTrainedParser() => CopyParser(Require().Parser);

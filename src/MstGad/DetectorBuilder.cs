@@ -230,6 +230,15 @@ public sealed class DetectorBuilder
         }
 
         var method = _method ?? (_statistical ? new StatisticalMethod(_unsupervised.RecentChange) : new MstgadMethod(_model, _training));
+        FeatureOptions? features = null;
+        if (problems.Count == 0 || _features.Validate().Count == 0)
+        {
+            // The method asks for what it reads (on the detector's own copy), and what it asked for is checked too.
+            features = _features.Clone();
+            method.ConfigureFeatures(features);
+            problems.AddRange(features.Validate().Select(p => $"Features (as method {method.Name} set them): " + p));
+        }
+
         if (_method is not null)
         {
             if (!DetectionMethods.IsValidName(method.Name ?? string.Empty))
@@ -266,7 +275,7 @@ public sealed class DetectorBuilder
         }
 
         var settings = new DetectorSettings(
-            _features.Clone(),
+            features!,
             _model.Clone(),
             _training.Clone(),
             _split.Clone(),

@@ -51,6 +51,11 @@ public sealed partial class OnlineDetector
                             ("windows", Write(WriteWindows)),
                             ("scores", Write(_windows.History.Write)),
                         ];
+                        if (_windows.Steps.Any(s => s.Templates is not null))
+                        {
+                            sections.Add(("templates", Write(WriteTemplates)));
+                        }
+
                         if (!attachment.IsEmpty)
                         {
                             sections.Add(("attachment", attachment.ToArray()));
@@ -129,9 +134,22 @@ public sealed partial class OnlineDetector
             result._verdicts = online.ReadInt64();
             result._stepsDropped = online.ReadInt64();
             using var windows = Reader(sections["windows"]);
+            var steps = new List<StepFeatures>();
             for (var count = windows.ReadInt32(); count > 0; count--)
             {
-                result._windows.Add(ReadStep(windows));
+                steps.Add(ReadStep(windows));
+            }
+
+            // The template sequences of the retained steps, for a method that reads them (absent otherwise).
+            if (sections.TryGetValue("templates", out var templateBytes))
+            {
+                using var templates = Reader(templateBytes);
+                steps = ReadTemplates(templates, steps);
+            }
+
+            foreach (var step in steps)
+            {
+                result._windows.Add(step);
             }
 
             // Checkpoints written before decisions asked for persistence have no recent scores.
@@ -217,6 +235,41 @@ public sealed partial class OnlineDetector
 
             WriteArray(w, step.Edges.Features);
         }
+    }
+
+    private void WriteTemplates(BinaryWriter w)
+    {
+        foreach (var step in _windows.Steps)
+        {
+            var rows = step.Templates ?? [];
+            w.Write(rows.Length);
+            foreach (var t in rows)
+            {
+                w.Write(t);
+            }
+        }
+    }
+
+    private static List<StepFeatures> ReadTemplates(BinaryReader r, List<StepFeatures> steps)
+    {
+        var result = new List<StepFeatures>(steps.Count);
+        foreach (var step in steps)
+        {
+            var rows = new int[r.ReadInt32()];
+            for (var i = 0; i < rows.Length; i++)
+            {
+                rows[i] = r.ReadInt32();
+            }
+
+            if (step.Instances.Length == 0 ? rows.Length != 0 : rows.Length % step.Instances.Length != 0)
+            {
+                throw new InvalidDataException($"MstGad checkpoint is corrupt: the template sequences of step {step.Step} do not fit its {step.Instances.Length} instances.");
+            }
+
+            result.Add(new StepFeatures(step.Step, step.Instances, step.Node, step.Mask, step.Edges) { Templates = rows.Length == 0 && step.Instances.Length > 0 ? null : rows });
+        }
+
+        return result;
     }
 
     private static StepFeatures ReadStep(BinaryReader r)

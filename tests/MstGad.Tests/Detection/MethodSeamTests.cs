@@ -53,6 +53,52 @@ public sealed class MethodSeamTests
     }
 
     [Test]
+    public void Fit_MethodReadingTemplateSequences_GetsThemInBatchOnlineAndAcrossACheckpoint()
+    {
+        var method = new DistanceFromMean("seam-sequences", formatVersion: 1, sequenceLength: 2);
+        DetectionMethods.Register(method);
+        using var detector = TinySystem.Builder().UseMethod(method).Build();
+        Assert.That(
+            () => detector.Fit(TinySystem.Create(new TelemetryAggregator(new FeatureOptions { Interval = TimeSpan.FromSeconds(10), InstanceKey = InstanceKey.Identity })).Data, []),
+            Throws.InvalidOperationException.With.Message.EqualTo("The method seam-sequences reads sequences of 2 log templates, which the aggregate was made without: aggregate with new TelemetryAggregator(detector.FeatureOptions)."));
+        detector.Fit(TinySystem.Create(new TelemetryAggregator(detector.FeatureOptions)).Data, [TinySystem.Fault]);
+        using var loaded = TinySystem.SaveAndLoad(detector);
+        var records = TinySystem.Records(60);
+        var batch = OnlineTesting.Batch(detector, records);
+
+        var rows = new List<string>();
+        using var checkpoint = new MemoryStream();
+        using (var first = new OnlineDetector(loaded, OnlineTesting.Options()))
+        {
+            first.StepClosed += (_, e) => rows.AddRange(e.Verdicts.Verdicts.Select(OnlineTesting.Row));
+            foreach (var record in records.Take(records.Count / 2))
+            {
+                OnlineTesting.Push(first, record);
+            }
+
+            first.SaveCheckpoint(checkpoint);
+        }
+
+        checkpoint.Position = 0;
+        using var second = OnlineDetector.Restore(loaded, checkpoint);
+        second.StepClosed += (_, e) => rows.AddRange(e.Verdicts.Verdicts.Select(OnlineTesting.Row));
+        foreach (var record in records.Skip(records.Count / 2))
+        {
+            OnlineTesting.Push(second, record);
+        }
+
+        second.Complete();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(method.SequenceLengthSeen, Is.EqualTo(2), "the training graphs carry each node's two first templates");
+            Assert.That(detector.Features.Options.TemplateSequenceLength, Is.EqualTo(2), "as the method asked");
+            Assert.That(loaded.Features.Options.TemplateSequenceLength, Is.EqualTo(2), "saved with the feature space");
+            Assert.That(rows, Is.EqualTo(batch), "online across a checkpoint, as batch detection (the templates move the method's error)");
+        });
+    }
+
+    [Test]
     public void Load_ArtifactOfAMethodNotHere_SaysWhichMethodAndPackage()
     {
         using var detector = TinySystem.Builder().UseMethod(new DistanceFromMean("seam-absent", formatVersion: 1)).Build();
@@ -139,8 +185,12 @@ public sealed class MethodSeamTests
     /// A method written against the public seam only: each feature's error is its squared distance from the instance's
     /// mean over the normal training points (no classifier); saved as the means.
     /// </summary>
-    private sealed class DistanceFromMean(string name, int formatVersion) : IDetectionMethod
+    private sealed class DistanceFromMean(string name, int formatVersion, int sequenceLength = 0) : IDetectionMethod
     {
+        public int? SequenceLengthSeen { get; private set; }
+
+        public void ConfigureFeatures(FeatureOptions features) => features.TemplateSequenceLength = sequenceLength;
+
         public string Name => name;
 
         public int FormatVersion => formatVersion;
@@ -157,6 +207,7 @@ public sealed class MethodSeamTests
         {
             Fits++;
             var graph = context.Training[0].Last;
+            SequenceLengthSeen = graph.TemplateSequenceLength;
             var width = graph.NodeFeatureCount;
             var sums = new double[context.Instances * width];
             var counts = new int[context.Instances];
@@ -225,6 +276,16 @@ public sealed class MethodSeamTests
                         var d = graph.NodeFeatures[(node * width) + f] - (node * width < means.Length ? means[(node * width) + f] : 0);
                         errors[(node * width) + f] = d * d;
                         total[node] += d * d;
+                    }
+
+                    // A method that reads template sequences: each template of the node in the window adds to its error.
+                    for (var t = 0; t < window.Graphs.Count && present[node]; t++)
+                    {
+                        var g = window.Graphs[t];
+                        for (var p = 0; p < g.TemplateSequenceLength; p++)
+                        {
+                            total[node] += g.Templates![(node * g.TemplateSequenceLength) + p] >= 0 ? 0.5f * (p + 1) * (t + 1) : 0;
+                        }
                     }
                 }
 
