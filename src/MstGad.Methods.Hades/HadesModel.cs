@@ -1,0 +1,206 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MstGad.Methods.Hades;
+
+/// <summary>How Hades trains: phase 1 on the labelled samples, phase 2 on them and the pseudo-labelled ones.</summary>
+internal sealed record HadesTraining(int Phase1Epochs, int Phase2Epochs, int BatchSize, double LearningRate, int Patience, double PseudoLabelConfidence, double PseudoLabelWeight, long Seed);
+
+/// <summary>What training did.</summary>
+/// <param name="Phase1Epochs">Epochs of phase 1.</param>
+/// <param name="Phase2Epochs">Epochs of phase 2.</param>
+/// <param name="PseudoLabels">Unlabelled training samples given a pseudo-label.</param>
+/// <param name="BestValidationLoss">The validation loss of the weights kept (NaN without labelled validation samples).</param>
+internal sealed record HadesFit(int Phase1Epochs, int Phase2Epochs, int PseudoLabels, double BestValidationLoss);
+
+/// <summary>
+/// Hades's classifier over <see cref="HadesSample"/>s: the network, the template embeddings (one row per vocabulary
+/// template from the word vectors, then a zero row for a template outside the vocabulary), training in two phases
+/// with early stopping on the validation samples, and P(abnormal).
+/// </summary>
+internal sealed class HadesModel : IDisposable
+{
+    private readonly HadesNetwork _network;
+    private readonly Tensor _embeddings; // [V + 1, w]
+    private readonly int _templateLength;
+    private readonly int _metrics;
+
+    public HadesModel(HadesShape shape, float[] embeddings, int templateLength, long seed)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        ArgumentNullException.ThrowIfNull(embeddings);
+        manual_seed(seed);
+        _network = new HadesNetwork(shape);
+        _metrics = shape.Aspects.Sum(a => a.Count);
+        _templateLength = Math.Max(1, templateLength);
+        var rows = embeddings.Length / shape.WordDimension;
+        _embeddings = cat([tensor(embeddings).reshape(rows, shape.WordDimension), zeros(1, shape.WordDimension)]);
+    }
+
+    public HadesNetwork Network => _network;
+
+    /// <summary>Trains on the labelled training samples (phase 1), then also on the unlabelled ones the classifier is sure of (phase 2).</summary>
+    public HadesFit Train(IReadOnlyList<HadesSample> training, IReadOnlyList<HadesSample> validation, HadesTraining options, CancellationToken cancellationToken = default)
+    {
+        var labelled = training.Where(s => s.Label >= 0).Select(s => (s, Weight: 1.0, s.Label)).ToList();
+        var checkedOn = validation.Where(s => s.Label >= 0).ToList();
+        var random = new Random((int)(options.Seed & int.MaxValue));
+        var (phase1, best) = Phase(labelled, checkedOn, options, options.Phase1Epochs, random, double.PositiveInfinity, cancellationToken);
+
+        var unlabelled = training.Where(s => s.Label < 0).ToList();
+        var pseudo = HadesSamples.PseudoLabels(Predict(unlabelled), options.PseudoLabelConfidence);
+        var phase2 = 0;
+        if (pseudo.Count > 0 && options.Phase2Epochs > 0)
+        {
+            var both = labelled.Concat(pseudo.Select(p => (unlabelled[p.Index], options.PseudoLabelWeight, p.Label))).ToList();
+            (phase2, best) = Phase(both, checkedOn, options, options.Phase2Epochs, random, best, cancellationToken);
+        }
+
+        return new HadesFit(phase1, phase2, pseudo.Count, best);
+    }
+
+    /// <summary>P(abnormal) of every sample, in order.</summary>
+    public float[] Predict(IReadOnlyList<HadesSample> samples, int batchSize = 64)
+    {
+        var result = new float[samples.Count];
+        _network.eval();
+        using var _ = no_grad();
+        for (var from = 0; from < samples.Count; from += batchSize)
+        {
+            using var scope = NewDisposeScope();
+            var batch = samples.Skip(from).Take(batchSize).ToList();
+            var (metrics, templates, padding) = Inputs(batch);
+            var p = nn.functional.softmax(_network.forward(metrics, templates, padding), 1)[.., 1];
+            p.data<float>().ToArray().CopyTo(result, from);
+        }
+
+        return result;
+    }
+
+    public void Dispose()
+    {
+        _network.Dispose();
+        _embeddings.Dispose();
+    }
+
+    /// <summary>One phase: epochs over the samples (shuffled, class-weighted cross entropy, each sample's own weight) with early stopping on the validation loss; keeps the best weights.</summary>
+    private (int Epochs, double Best) Phase(List<(HadesSample Sample, double Weight, sbyte Label)> samples, List<HadesSample> validation, HadesTraining options, int maxEpochs, Random random, double bestSoFar, CancellationToken cancellationToken)
+    {
+        if (samples.Count == 0 || maxEpochs == 0)
+        {
+            return (0, bestSoFar);
+        }
+
+        var abnormal = samples.Count(s => s.Label == 1);
+        var classWeight = abnormal == 0 ? 1.0 : Math.Max(1.0, (double)(samples.Count - abnormal) / abnormal);
+        using var optimizer = optim.Adam(_network.parameters(), options.LearningRate);
+        var best = bestSoFar;
+        var kept = Snapshot();
+        var sinceBest = 0;
+        var epochs = 0;
+        var order = Enumerable.Range(0, samples.Count).ToArray();
+        for (var epoch = 0; epoch < maxEpochs && sinceBest < options.Patience; epoch++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            epochs++;
+            random.Shuffle(order);
+            _network.train();
+            for (var from = 0; from < order.Length; from += options.BatchSize)
+            {
+                using var scope = NewDisposeScope();
+                var batch = order.Skip(from).Take(options.BatchSize).Select(i => samples[i]).ToList();
+                var (metrics, templates, padding) = Inputs([.. batch.Select(b => b.Sample)]);
+                var logits = _network.forward(metrics, templates, padding);
+                var labels = tensor(batch.Select(b => (long)b.Label).ToArray());
+                var weights = tensor(batch.Select(b => (float)(b.Weight * (b.Label == 1 ? classWeight : 1))).ToArray());
+                var loss = (nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.None) * weights).sum() / weights.sum();
+                optimizer.zero_grad();
+                loss.backward();
+                optimizer.step();
+            }
+
+            var validationLoss = Loss(validation, classWeight);
+            if (double.IsNaN(validationLoss) || validationLoss < best)
+            {
+                (best, sinceBest) = (double.IsNaN(validationLoss) ? best : validationLoss, 0);
+                DisposeAll(kept);
+                kept = Snapshot();
+            }
+            else
+            {
+                sinceBest++;
+            }
+        }
+
+        Restore(kept);
+        DisposeAll(kept);
+        return (epochs, best);
+    }
+
+    private double Loss(List<HadesSample> samples, double classWeight)
+    {
+        if (samples.Count == 0)
+        {
+            return double.NaN;
+        }
+
+        var p = Predict(samples);
+        double sum = 0, weights = 0;
+        for (var i = 0; i < samples.Count; i++)
+        {
+            var w = samples[i].Label == 1 ? classWeight : 1;
+            var q = Math.Clamp(samples[i].Label == 1 ? p[i] : 1 - p[i], 1e-7, 1);
+            (sum, weights) = (sum - (w * Math.Log(q)), weights + w);
+        }
+
+        return sum / weights;
+    }
+
+    /// <summary>A batch's inputs: metrics <c>[B, k, M]</c>, template vectors <c>[B, k, L, w]</c> and their padding <c>[B, k, L]</c>.</summary>
+    private (Tensor Metrics, Tensor Templates, Tensor Padding) Inputs(List<HadesSample> batch)
+    {
+        var b = batch.Count;
+        var k = _network.Shape.Steps;
+        var metrics = new float[b * k * _metrics];
+        var rows = new long[b * k * _templateLength];
+        var padding = new bool[rows.Length];
+        var unseen = _embeddings.shape[0] - 1;
+        for (var i = 0; i < b; i++)
+        {
+            batch[i].Metrics.CopyTo(metrics, i * k * _metrics);
+            for (var j = 0; j < k * _templateLength; j++)
+            {
+                var t = batch[i].Templates[j];
+                rows[(i * k * _templateLength) + j] = t < 0 ? unseen : Math.Min(t, unseen);
+                padding[(i * k * _templateLength) + j] = t < 0;
+            }
+        }
+
+        var vectors = _embeddings.index_select(0, tensor(rows)).reshape(b, k, _templateLength, -1);
+        return (tensor(metrics).reshape(b, k, _metrics), vectors, tensor(padding).reshape(b, k, _templateLength));
+    }
+
+    private Dictionary<string, Tensor> Snapshot()
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope(); // detach() makes a handle of its own
+        return _network.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().clone().DetachFromDisposeScope());
+    }
+
+    private void Restore(Dictionary<string, Tensor> weights)
+    {
+        using var _ = no_grad();
+        foreach (var (name, parameter) in _network.named_parameters())
+        {
+            parameter.copy_(weights[name]);
+        }
+    }
+
+    private static void DisposeAll(Dictionary<string, Tensor> weights)
+    {
+        foreach (var t in weights.Values)
+        {
+            t.Dispose();
+        }
+    }
+}
