@@ -1,3 +1,4 @@
+using MstGad.Methods;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -24,6 +25,8 @@ internal sealed class HadesModel : IDisposable
     private readonly Tensor _embeddings; // [V + 1, w]
     private readonly int _templateLength;
     private readonly int _metrics;
+    private IProgress<EpochReport>? _progress;
+    private int _epoch;
 
     public HadesModel(HadesShape shape, float[] embeddings, int templateLength, long seed)
     {
@@ -34,14 +37,17 @@ internal sealed class HadesModel : IDisposable
         _metrics = shape.Aspects.Sum(a => a.Count);
         _templateLength = Math.Max(1, templateLength);
         var rows = embeddings.Length / shape.WordDimension;
-        _embeddings = cat([tensor(embeddings).reshape(rows, shape.WordDimension), zeros(1, shape.WordDimension)]);
+        using var scope = NewDisposeScope();
+        _embeddings = cat([tensor(embeddings).reshape(rows, shape.WordDimension), zeros(1, shape.WordDimension)]).DetachFromDisposeScope();
     }
 
     public HadesNetwork Network => _network;
 
     /// <summary>Trains on the labelled training samples (phase 1), then also on the unlabelled ones the classifier is sure of (phase 2).</summary>
-    public HadesFit Train(IReadOnlyList<HadesSample> training, IReadOnlyList<HadesSample> validation, HadesTraining options, CancellationToken cancellationToken = default)
+    public HadesFit Train(IReadOnlyList<HadesSample> training, IReadOnlyList<HadesSample> validation, HadesTraining options, IProgress<EpochReport>? progress = null, CancellationToken cancellationToken = default)
     {
+        _progress = progress;
+        _epoch = 0;
         var labelled = training.Where(s => s.Label >= 0).Select(s => (s, Weight: 1.0, s.Label)).ToList();
         var checkedOn = validation.Where(s => s.Label >= 0).ToList();
         var random = new Random((int)(options.Seed & int.MaxValue));
@@ -103,24 +109,33 @@ internal sealed class HadesModel : IDisposable
         {
             cancellationToken.ThrowIfCancellationRequested();
             epochs++;
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            double trainingLoss = 0;
             random.Shuffle(order);
             _network.train();
             for (var from = 0; from < order.Length; from += options.BatchSize)
             {
-                using var scope = NewDisposeScope();
                 var batch = order.Skip(from).Take(options.BatchSize).Select(i => samples[i]).ToList();
-                var (metrics, templates, padding) = Inputs([.. batch.Select(b => b.Sample)]);
-                var logits = _network.forward(metrics, templates, padding);
-                var labels = tensor(batch.Select(b => (long)b.Label).ToArray());
-                var weights = tensor(batch.Select(b => (float)(b.Weight * (b.Label == 1 ? classWeight : 1))).ToArray());
-                var loss = (nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.None) * weights).sum() / weights.sum();
-                optimizer.zero_grad();
-                loss.backward();
+                using (var scope = NewDisposeScope())
+                {
+                    var (metrics, templates, padding) = Inputs([.. batch.Select(b => b.Sample)]);
+                    var logits = _network.forward(metrics, templates, padding);
+                    var labels = tensor(batch.Select(b => (long)b.Label).ToArray());
+                    var weights = tensor(batch.Select(b => (float)(b.Weight * (b.Label == 1 ? classWeight : 1))).ToArray());
+                    var loss = (nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.None) * weights).sum() / weights.sum();
+                    optimizer.zero_grad();
+                    loss.backward();
+                    trainingLoss += loss.item<float>() * batch.Count / samples.Count;
+                }
+
+                // Outside the batch's scope: Adam makes its state on the first step, and a scope would free it.
                 optimizer.step();
             }
 
             var validationLoss = Loss(validation, classWeight);
-            if (double.IsNaN(validationLoss) || validationLoss < best)
+            var improved = double.IsNaN(validationLoss) || validationLoss < best;
+            _progress?.Report(new EpochReport(++_epoch, trainingLoss, validationLoss, options.LearningRate, System.Diagnostics.Stopwatch.GetElapsedTime(started), improved));
+            if (improved)
             {
                 (best, sinceBest) = (double.IsNaN(validationLoss) ? best : validationLoss, 0);
                 DisposeAll(kept);

@@ -6,26 +6,41 @@ using static TorchSharp.torch.nn;
 namespace MstGad.Methods.Hades;
 
 /// <summary>
-/// A 1-D convolution that sees no later step: the input is padded on the left only, by (kernel − 1) · dilation, so
-/// output t depends on inputs t, t − d, …, t − (kernel − 1)·d. Input and output <c>[batch, channels, steps]</c>.
+/// A 1-D convolution that sees no later step: output t is <c>b + Σⱼ Wⱼ x[t − j·d]</c> for the kernel's taps j, with
+/// zeros before the first step. Input and output <c>[batch, channels, steps]</c>.
 /// </summary>
+/// <remarks>
+/// Written as one linear map of the shifted inputs side by side rather than with libtorch's convolution: its oneDNN
+/// kernels' weight gradient for these tiny dilated one-channel inputs came out NaN in about one training in ten
+/// (measured: the first Adam step, nothing else changed), and the shifted copies cost nothing at Hades's widths.
+/// </remarks>
 internal sealed class CausalConvolution : Module<Tensor, Tensor>
 {
-    private readonly Conv1d _convolution;
-    private readonly long _left;
+    private readonly Linear _taps;
+    private readonly long _kernel;
+    private readonly long _dilation;
 
     public CausalConvolution(string name, long inputChannels, long outputChannels, long kernel, long dilation)
         : base(name)
     {
-        _convolution = Conv1d(inputChannels, outputChannels, kernel, dilation: dilation);
-        _left = (kernel - 1) * dilation;
+        _taps = Linear(kernel * inputChannels, outputChannels);
+        (_kernel, _dilation) = (kernel, dilation);
         RegisterComponents();
     }
 
     public override Tensor forward(Tensor input)
     {
-        using var padded = functional.pad(input, [_left, 0]);
-        return _convolution.forward(padded);
+        using var scope = NewDisposeScope();
+        var steps = input.shape[2];
+        var left = (_kernel - 1) * _dilation;
+        var padded = functional.pad(input, [left, 0]);
+        var shifted = new Tensor[_kernel];
+        for (var j = 0; j < _kernel; j++)
+        {
+            shifted[j] = padded.narrow(2, left - (j * _dilation), steps); // x[t − j·d]
+        }
+
+        return _taps.forward(cat(shifted, 1).permute(0, 2, 1)).permute(0, 2, 1).contiguous().MoveToOuterDisposeScope();
     }
 }
 
@@ -52,7 +67,7 @@ internal sealed class HadesNetwork : Module<Tensor, Tensor, Tensor, Tensor>
 {
     private readonly ModuleList<Sequential> _aspects;
     private readonly Sequential _inner;
-    private readonly Tensor[] _aspectIndex;
+    private readonly long[][] _aspectIndex;
     private readonly Linear _wordProjection;
     private readonly TransformerEncoderLayer _slice;
     private readonly Parameter _positions;
@@ -69,7 +84,7 @@ internal sealed class HadesNetwork : Module<Tensor, Tensor, Tensor, Tensor>
         ArgumentNullException.ThrowIfNull(shape);
         Shape = shape;
         var h = shape.Width;
-        _aspectIndex = [.. shape.Aspects.Select(a => tensor(a.Select(i => (long)i).ToArray(), ScalarType.Int64))];
+        _aspectIndex = [.. shape.Aspects.Select(a => a.Select(i => (long)i).ToArray())];
         _aspects = new ModuleList<Sequential>([.. shape.Aspects.Select((a, g) => Sequential(
             ($"conv{g}a", new CausalConvolution($"aspect{g}a", a.Count, h, 3, 1)),
             ($"relu{g}a", ReLU()),
@@ -98,7 +113,7 @@ internal sealed class HadesNetwork : Module<Tensor, Tensor, Tensor, Tensor>
         var perAspect = new Tensor[_aspects.Count];
         for (var g = 0; g < _aspects.Count; g++)
         {
-            var x = metrics.index_select(2, _aspectIndex[g].to(metrics.device)).permute(0, 2, 1); // [B, M_g, k]
+            var x = metrics.index_select(2, tensor(_aspectIndex[g], device: metrics.device)).permute(0, 2, 1); // [B, M_g, k]
             perAspect[g] = _aspects[g].forward(x); // [B, h, k]
         }
 
@@ -150,16 +165,4 @@ internal sealed class HadesNetwork : Module<Tensor, Tensor, Tensor, Tensor>
     private static Tensor WithPadding(TransformerEncoderLayer layer, Tensor input, Tensor padding) =>
         ((IModule<Tensor, Tensor, Tensor, Tensor>)layer).call(input, null!, padding);
 
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            foreach (var index in _aspectIndex)
-            {
-                index.Dispose();
-            }
-        }
-
-        base.Dispose(disposing);
-    }
 }

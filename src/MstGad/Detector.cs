@@ -338,7 +338,7 @@ public sealed partial class Detector : IDisposable
             var decisionScore = _settings.Decision switch
             {
                 DecisionRule.ExtremeValue or DecisionRule.ReconstructionThreshold => re,
-                DecisionRule.Unsupervised => pa,
+                DecisionRule.Unsupervised => calibration!.ClassifierOnly ? calibration.CombinedScore(pa, pp) : pa,
                 DecisionRule.Combined => calibration!.CombinedScore(pa, pp),
                 _ => p,
             };
@@ -1002,7 +1002,10 @@ public sealed partial class Detector : IDisposable
         }
 
         var modalitiesSeen = normal.Count(list => list.Count > 0);
-        if (modalitiesSeen == 0)
+
+        // A method with a classifier and no per-feature errors (Hades) is decided by its classifier under the whole budget.
+        var classifierOnly = modalitiesSeen == 0 && model.HasClassifier && labelledAbnormal && normalLogits.Count > 0;
+        if (modalitiesSeen == 0 && !classifierOnly)
         {
             throw new InvalidOperationException("No normal point to set the alarm threshold from.");
         }
@@ -1013,7 +1016,7 @@ public sealed partial class Detector : IDisposable
         var classifierTrained = model.HasClassifier && labelledAbnormal;
         var shareBudget = classifierTrained && decision == DecisionRule.Combined;
         var risk = AlarmBudget.Risk(options.AlarmBudgetPerHour, _settings.Features.Interval, (double)present / Math.Max(1, windows));
-        var anomalyRisk = (shareBudget ? risk / 2 : risk) / modalitiesSeen;
+        var anomalyRisk = (shareBudget ? risk / 2 : risk) / Math.Max(1, modalitiesSeen);
         var thresholds = new double[ErrorProfile.Modalities];
         var extremeValue = false;
         var normalPoints = normalLogits.Count;
@@ -1034,7 +1037,7 @@ public sealed partial class Detector : IDisposable
         var classifierThreshold = 1.0;
         if (classifierTrained)
         {
-            var (logit, _) = AlarmBudget.Fit(WithoutContamination(normalLogits, options.Contamination), Math.Min(0.5, risk / 2 / (1 - options.Contamination)));
+            var (logit, _) = AlarmBudget.Fit(WithoutContamination(normalLogits, options.Contamination), Math.Min(0.5, (classifierOnly ? risk : risk / 2) / (1 - options.Contamination)));
             classifierThreshold = Math.Max(0.5, 1 / (1 + Math.Exp(-logit)));
         }
 

@@ -61,6 +61,9 @@ public sealed class HadesModelTests
         model.Predict(validation);
         GC.Collect();
         GC.WaitForPendingFinalizers();
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
         var before = (TorchSharp.torch.Tensor.TotalCount, TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount);
 
         model.Train(training, validation, short_);

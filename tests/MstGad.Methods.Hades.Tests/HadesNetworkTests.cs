@@ -117,6 +117,9 @@ public sealed class HadesNetworkTests
             network.forward(metrics, templates, padding).Dispose(); // warm-up
         }
 
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
         var before = (torch.Tensor.TotalCount, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
         for (var i = 0; i < 5; i++)
         {

@@ -629,6 +629,10 @@ internal sealed record Calibration(ErrorProfile Profile, double Threshold, doubl
     /// threshold (when the classifier was trained with abnormal labels), so that ≥ 1 is abnormal. The budget is
     /// shared between the two parts.
     /// </summary>
+    /// <summary>Whether the method has a classifier and no per-feature errors (every modality's threshold infinite): its
+    /// classifier under the alarm budget is then the unsupervised rule's decision too.</summary>
+    public bool ClassifierOnly => ClassifierTrained && ModalityThresholds.All(double.IsPositiveInfinity);
+
     public double CombinedScore(double anomaly, double probability)
     {
         var unsupervised = double.IsNaN(anomaly) ? double.NegativeInfinity : anomaly / Threshold;
