@@ -93,7 +93,7 @@ internal static class EvaluateCommand
 
             var key = detector.Features.Options.InstanceKey;
             var report = Evaluate(list, faults, key, clock, toleranceValue, decideAt);
-            var events = InRange(VerdictEvaluation.FaultEvents(faults, key), list, clock.Interval);
+            var events = VerdictEvaluation.InRange(VerdictEvaluation.FaultEvents(faults, key), list, clock.Interval);
             var rootCause = RootCauseMetrics.Evaluate(steps, events, toleranceValue);
             report = report with { RootCause = new RootCauseFigures(rootCause.Faults, rootCause.Triggered, rootCause.AccuracyAt1, rootCause.AccuracyAt3) };
             if (result.GetValue(json))
@@ -145,19 +145,6 @@ internal static class EvaluateCommand
         verdicts.Count == 0
             ? throw new CliException("nothing to evaluate: no step of the data ends a full window after the training part", "use --all to evaluate every step, or give --data a longer period")
             : VerdictEvaluation.Evaluate(verdicts, faults, key, clock.Interval, tolerance, threshold);
-
-    /// <summary>The events whose windows overlap the verdicts' period.</summary>
-    internal static List<FaultEvent> InRange(IReadOnlyList<FaultEvent> events, IReadOnlyList<InstanceVerdict> verdicts, TimeSpan interval)
-    {
-        if (verdicts.Count == 0)
-        {
-            return [];
-        }
-
-        var first = verdicts.Min(v => v.Time);
-        var last = verdicts.Max(v => v.Time);
-        return [.. events.Where(e => e.End > first - interval && e.Start <= last)];
-    }
 
     /// <summary>One line per fault: detected or not, the largest scores of its instance in its window, and the root-cause ranking at the trigger.</summary>
     internal static void PrintFaults(IReadOnlyList<InstanceVerdict> verdicts, RootCauseMetrics rootCause, TimeSpan tolerance, TextWriter output)

@@ -74,7 +74,7 @@ internal sealed class HadesModel : IDisposable
         for (var from = 0; from < samples.Count; from += batchSize)
         {
             using var scope = NewDisposeScope();
-            var batch = samples.Skip(from).Take(batchSize).ToList();
+            var batch = Enumerable.Range(from, Math.Min(batchSize, samples.Count - from)).Select(i => samples[i]).ToList();
             var (metrics, templates, padding) = Inputs(batch);
             var p = nn.functional.softmax(_network.forward(metrics, templates, padding), 1)[.., 1];
             p.data<float>().ToArray().CopyTo(result, from);
@@ -115,7 +115,7 @@ internal sealed class HadesModel : IDisposable
             _network.train();
             for (var from = 0; from < order.Length; from += options.BatchSize)
             {
-                var batch = order.Skip(from).Take(options.BatchSize).Select(i => samples[i]).ToList();
+                var batch = order.AsSpan(from, Math.Min(options.BatchSize, order.Length - from)).ToArray().Select(i => samples[i]).ToList();
                 using (var scope = NewDisposeScope())
                 {
                     var (metrics, templates, padding) = Inputs([.. batch.Select(b => b.Sample)]);

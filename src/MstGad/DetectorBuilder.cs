@@ -214,7 +214,8 @@ public sealed class DetectorBuilder
     public Detector Build()
     {
         var problems = new List<string>();
-        problems.AddRange(_features.Validate().Select(p => "Features: " + p));
+        var featureProblems = _features.Validate();
+        problems.AddRange(featureProblems.Select(p => "Features: " + p));
         problems.AddRange(_model.Validate().Select(p => "Model: " + p));
         problems.AddRange(_training.Validate().Select(p => "Training: " + p));
         problems.AddRange(_split.Validate());
@@ -231,7 +232,7 @@ public sealed class DetectorBuilder
 
         var method = _method ?? (_statistical ? new StatisticalMethod(_unsupervised.RecentChange) : new MstgadMethod(_model, _training));
         FeatureOptions? features = null;
-        if (problems.Count == 0 || _features.Validate().Count == 0)
+        if (featureProblems.Count == 0)
         {
             // The method asks for what it reads (on the detector's own copy), and what it asked for is checked too.
             features = _features.Clone();

@@ -29,10 +29,9 @@ public static class VerdictEvaluation
             throw new ArgumentException("There are no verdicts to evaluate.", nameof(verdicts));
         }
 
-        var events = FaultEvents(faults, instanceKey);
         var first = verdicts.Min(v => v.Time);
         var last = verdicts.Max(v => v.Time);
-        var inRange = events.Where(e => e.End > first - interval && e.Start <= last).ToList();
+        var inRange = InRange(FaultEvents(faults, instanceKey), verdicts, interval);
 
         // Point labels: a (step, instance) is abnormal when its step overlaps a fault of the instance.
         var instances = verdicts.Select(v => v.Instance).Distinct().Order(StringComparer.Ordinal).ToList();
@@ -84,6 +83,25 @@ public static class VerdictEvaluation
         {
             Scores = rankings,
         };
+    }
+
+    /// <summary>The events whose windows overlap the verdicts' period (the step before the first verdict's time to the last).</summary>
+    /// <param name="events">The events.</param>
+    /// <param name="verdicts">The verdicts.</param>
+    /// <param name="interval">The step length.</param>
+    /// <returns>The events in range, in order.</returns>
+    public static List<FaultEvent> InRange(IReadOnlyList<FaultEvent> events, IReadOnlyList<InstanceVerdict> verdicts, TimeSpan interval)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        ArgumentNullException.ThrowIfNull(verdicts);
+        if (verdicts.Count == 0)
+        {
+            return [];
+        }
+
+        var first = verdicts.Min(v => v.Time);
+        var last = verdicts.Max(v => v.Time);
+        return [.. events.Where(e => e.End > first - interval && e.Start <= last)];
     }
 
     /// <summary>Point labels: a verdict is abnormal when its step (ending at its time) overlaps a fault of its instance.</summary>

@@ -59,10 +59,9 @@ public static class DetectionMethods
             }
         }
 
-        var assemblyName = "MstGad.Methods." + string.Concat(name.Split('-').Select(p => p.Length == 0 ? p : char.ToUpperInvariant(p[0]) + p[1..]));
         try
         {
-            return FromAttributes(Assembly.Load(assemblyName), name);
+            return FromAttributes(Assembly.Load(AssemblyOf(name)), name);
         }
         catch (IOException)
         {
@@ -82,10 +81,13 @@ public static class DetectionMethods
 
     internal static string NotFound(string name)
     {
-        var assembly = "MstGad.Methods." + string.Concat(name.Split('-').Select(p => p.Length == 0 ? p : char.ToUpperInvariant(p[0]) + p[1..]));
         return string.Create(CultureInfo.InvariantCulture,
-            $"No detection method '{name}' is known here: reference its package (for example {assembly}) or register it with DetectionMethods.Register; known: {string.Join(", ", new[] { MstgadMethod.MethodName, StatisticalMethod.MethodName, RobustZScoreMethod.MethodName }.Concat(Registered.Keys).Order(StringComparer.Ordinal))}.");
+            $"No detection method '{name}' is known here: reference its package (for example {AssemblyOf(name)}) or register it with DetectionMethods.Register; known: {string.Join(", ", new[] { MstgadMethod.MethodName, StatisticalMethod.MethodName, RobustZScoreMethod.MethodName }.Concat(Registered.Keys).Order(StringComparer.Ordinal))}.");
     }
+
+    /// <summary>The assembly a method of this name is looked for in: <c>hades</c> → <c>MstGad.Methods.Hades</c>, <c>seam-absent</c> → <c>MstGad.Methods.SeamAbsent</c>.</summary>
+    private static string AssemblyOf(string name) =>
+        "MstGad.Methods." + string.Concat(name.Split('-').Select(p => p.Length == 0 ? p : char.ToUpperInvariant(p[0]) + p[1..]));
 
     internal static bool IsValidName(string name) =>
         name.Length is > 0 and <= 64 && name[0] is >= 'a' and <= 'z' && name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-');
