@@ -17,21 +17,23 @@ internal static class DemoCommand
     {
         var options = new DemoCommandOptions();
         var seed = new Option<long>("--seed") { Description = "Seed of the simulated training period (the test period uses seed + 1).", DefaultValueFactory = _ => new DemoSettings().Seed };
+        var method = new Option<string>("--method") { Description = "The detection method: mstgad (the default), hades or statistical.", DefaultValueFactory = _ => new DemoSettings().Method };
         var command = new Command("demo", "Simulate a microservice system with injected faults, train a detector, detect on fresh simulated time and print the evaluation (no data needed).")
         {
             seed,
+            method,
         };
         options.AddTo(command);
         command.SetGuardedAction(async (result, cancellationToken) =>
         {
-            var settings = options.Read(result) with { Seed = result.GetValue(seed) };
             try
             {
+                var settings = options.Read(result) with { Seed = result.GetValue(seed), Method = DetectorCommandOptions.ParseMethod(result.GetValue(method)!) };
                 MstGad.Model.TorchNative.EnsureLoadable();
                 await RunAsync(settings, Console.Out, Console.Error, cancellationToken).ConfigureAwait(false);
                 return 0;
             }
-            catch (ArgumentException ex)
+            catch (Exception ex) when (ex is ArgumentException or FormatException)
             {
                 await Console.Error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
                 return 2;
@@ -155,6 +157,11 @@ internal static class DemoCommand
             {
                 output.WriteLine(string.Create(c, $"     call:    {edge.Describe()} (error {edge.Error:0.00})"));
             }
+
+            foreach (var attribution in e.Attributions)
+            {
+                output.WriteLine($"     weight:  {Shorten(attribution.Describe())}");
+            }
         }
 
         output.WriteLine();
@@ -226,6 +233,9 @@ internal sealed record DemoSettings
 
     public int Threads { get; init; } = 1;
 
+    /// <summary>The detection method (<c>mstgad</c>, <c>hades</c>, <c>statistical</c>).</summary>
+    public string Method { get; init; } = MstGad.Model.MstgadMethod.MethodName;
+
     public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(30);
 
     public int Window { get; init; } = 5;
@@ -273,7 +283,7 @@ internal sealed record DemoSettings
     /// kinds, so it decides with the combined rule (the anomaly score or the classifier): the classifier knows every kind
     /// it will meet. The library's default, the anomaly score alone, is for kinds nobody labelled (leave-kind-out).
     /// </summary>
-    public DetectorBuilder CreateBuilder() => new DetectorBuilder()
+    public DetectorBuilder CreateBuilder() => UseMethod(new DetectorBuilder())
         .WithInterval(Interval)
         .WithWindow(Window)
         .WithDecisionRule(DecisionRule.Combined)
@@ -304,6 +314,19 @@ internal sealed record DemoSettings
             o.Seed = Seed;
         })
         .UseDevice("cpu", Threads);
+
+    /// <summary>Chooses <see cref="Method"/>: MSTGAD and the statistical detectors as the builder's other settings say,
+    /// Hades with the demo's seed and epochs, another method with its defaults.</summary>
+    private DetectorBuilder UseMethod(DetectorBuilder builder) => Method switch
+    {
+        MstGad.Model.MstgadMethod.MethodName => builder.UseMstgad(),
+        Methods.Hades.HadesMethod.MethodName => builder.UseHades(o =>
+        {
+            o.Seed = Seed;
+            o.Phase1Epochs = Epochs;
+        }),
+        _ => DetectorCommandOptions.UseMethodNamed(builder, Method),
+    };
 }
 
 /// <summary>The options of the simulated system and its detector that <c>mstgad demo</c> and <c>mstgad leave-kind-out</c> share.</summary>

@@ -170,7 +170,8 @@ internal static class DetectCommand
     {
         var parts = e.Metrics.Select(m => $"metric {m.Name}")
             .Concat(e.Logs.Select(l => l.Template is null ? l.Feature : $"log {Shorten(l.Template)}"))
-            .Concat(e.Edges.Select(x => $"call {x.Caller}->{x.Callee} {x.Feature}"));
+            .Concat(e.Edges.Select(x => $"call {x.Caller}->{x.Callee} {x.Feature}"))
+            .Concat(e.Attributions.Select(a => a.Kind == MstGad.Methods.AttributionKind.LogTemplate ? $"attention log {Shorten(a.Name)}" : $"attention metric aspect {a.Name}"));
         return string.Join("; ", parts.Take(5));
     }
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using MstGad.Features;
 using MstGad.Methods;
+using MstGad.Methods.Hades;
 using MstGad.Model;
 
 namespace MstGad.Cli;
@@ -24,7 +25,13 @@ internal sealed class DetectorCommandOptions
 
     public UnsupervisedCommandOptions Unsupervised { get; } = new();
 
-    public Option<string> Method { get; } = new("--method") { Description = "mstgad (the network, the default) or statistical (robust statistics of every feature, no network: the cold-start fallback and a baseline).", DefaultValueFactory = _ => "mstgad" };
+    public Option<string> Method { get; } = new("--method") { Description = "mstgad (the network, the default), hades (Hades, ICSE'23: metrics by aspect and log template sequences fused by cross attention; needs labelled faults) or statistical (robust statistics of every feature, no network: the cold-start fallback and a baseline).", DefaultValueFactory = _ => "mstgad" };
+
+    public Option<string> LogSlicing { get; } = new("--log-slicing") { Description = "Hades: time-aligned (the default: slice t holds step t's templates) or concatenated (as Hades's code: the window's templates one after another, cut into k slices; for comparison).", DefaultValueFactory = _ => "time-aligned" };
+
+    public Option<bool> LabelAnyStep { get; } = new("--label-any-step") { Description = "Hades: train on a window as abnormal when any of its steps is (as Hades's code labels a chunk) instead of by its last step; for comparison." };
+
+    public Option<double> PseudoLabelConfidence { get; } = new("--pseudo-label-confidence") { Description = "Hades: the confidence a pseudo-label needs.", DefaultValueFactory = _ => new HadesOptions().PseudoLabelConfidence };
 
     public const string DecisionDescription = "unsupervised (the default: the anomaly score above its alarm-budget threshold; no labels needed, and labels do not change the rule), combined (the anomaly score, or the calibrated classifier when training had abnormal labels), calibrated (the classifier's P corrected for the class weight w of its training loss, P ≥ w/(1+w)), classifier (the paper's P ≥ 0.5), validation (best-F1 threshold of P on the validation split), reconstruction (best-F1 threshold of the reconstruction error on the validation split) or extreme-value (SPOT on the reconstruction error).";
 
@@ -65,7 +72,7 @@ internal sealed class DetectorCommandOptions
     public void AddTo(Command command)
     {
         Unsupervised.AddTo(command);
-        foreach (var option in new Option[] { Method, Interval, Window, Clip, Compression, MetricScaling, InstanceKey, Decision, Epochs, TimeBudget, Patience, LearningRate, BatchSize, TrainFraction, ValidationFraction, SplitBy, HiddenLabels, Seed, Threads, NoMetrics, NoLogs, NoTraces, NoSam, NoTam, NoC })
+        foreach (var option in new Option[] { Method, LogSlicing, LabelAnyStep, PseudoLabelConfidence, Interval, Window, Clip, Compression, MetricScaling, InstanceKey, Decision, Epochs, TimeBudget, Patience, LearningRate, BatchSize, TrainFraction, ValidationFraction, SplitBy, HiddenLabels, Seed, Threads, NoMetrics, NoLogs, NoTraces, NoSam, NoTam, NoC })
         {
             command.Add(option);
         }
@@ -76,7 +83,8 @@ internal sealed class DetectorCommandOptions
         var decision = ParseDecision(result.GetValue(Decision)!);
         var unsupervised = Unsupervised.Create(result);
         var method = ParseMethod(result.GetValue(Method)!);
-        return UseMethodNamed(new DetectorBuilder(), method)
+        var builder = method == HadesMethod.MethodName ? new DetectorBuilder().UseHades(o => ConfigureHades(o, result)) : UseMethodNamed(new DetectorBuilder(), method);
+        return builder
             .WithInterval(Durations.Parse(result.GetValue(Interval)!))
             .WithWindow(result.GetValue(Window))
             .WithDecisionRule(decision)
@@ -176,6 +184,42 @@ internal sealed class DetectorCommandOptions
         "reconstruction" => DecisionRule.ReconstructionThreshold,
         var other => throw new FormatException($"--decision '{other}' is not one of combined, unsupervised, calibrated, classifier, validation, reconstruction, extreme-value."),
     };
+
+    /// <summary>Hades's settings from the command line: the seed, the time budget, the Hades options, and epochs, patience,
+    /// learning rate and batch size where given (otherwise Hades's own defaults, which differ from MSTGAD's).</summary>
+    private void ConfigureHades(HadesOptions o, ParseResult result)
+    {
+        o.Seed = result.GetValue(Seed);
+        var budget = result.GetValue(TimeBudget)!;
+        o.TimeBudget = budget.Equals("none", StringComparison.OrdinalIgnoreCase) ? null : Durations.Parse(budget);
+        o.LogSlicing = result.GetValue(LogSlicing) switch
+        {
+            "time-aligned" => Methods.Hades.LogSlicing.TimeAligned,
+            "concatenated" => Methods.Hades.LogSlicing.Concatenated,
+            var other => throw new FormatException($"--log-slicing '{other}' is not one of time-aligned, concatenated."),
+        };
+        o.LabelAnyStep = result.GetValue(LabelAnyStep);
+        o.PseudoLabelConfidence = result.GetValue(PseudoLabelConfidence);
+        if (result.GetResult(Epochs) is { Implicit: false })
+        {
+            o.Phase1Epochs = result.GetValue(Epochs);
+        }
+
+        if (result.GetResult(Patience) is { Implicit: false })
+        {
+            o.Patience = result.GetValue(Patience);
+        }
+
+        if (result.GetResult(LearningRate) is { Implicit: false })
+        {
+            o.LearningRate = result.GetValue(LearningRate);
+        }
+
+        if (result.GetResult(BatchSize) is { Implicit: false })
+        {
+            o.BatchSize = result.GetValue(BatchSize);
+        }
+    }
 
     private void ApplyAblations(ModelOptions o, ParseResult result)
     {

@@ -369,7 +369,7 @@ internal sealed record LeaveKindOutSettings
     };
 
     /// <summary>The demo's detector with the library's default decision (unsupervised), the method and the alarm budget.</summary>
-    public DetectorBuilder CreateBuilder(long seed) => DetectorCommandOptions.UseMethodNamed((Demo with { Seed = seed }).CreateBuilder(), Method)
+    public DetectorBuilder CreateBuilder(long seed) => (Demo with { Seed = seed, Method = Method }).CreateBuilder()
         .WithDecisionRule(DecisionRule.Unsupervised)
         .WithAlarmBudget(AlarmBudgetPerHour);
 

@@ -8,6 +8,20 @@ using MstGad.Model;
 
 namespace MstGad.Methods.Hades;
 
+/// <summary>How Hades lays a window's log templates into the slices of its steps.</summary>
+public enum LogSlicing
+{
+    /// <summary>The default: slice t holds the templates of step t, in the order they were logged (time-aligned with the metrics).</summary>
+    TimeAligned = 0,
+
+    /// <summary>
+    /// As Hades's code: the window's templates one after another, padded at the end, cut into k slices — slice t is not
+    /// step t. For comparison with the reference only (each step's sequence is first capped at
+    /// <see cref="HadesOptions.TemplateSequenceLength"/>, so repeats are not removed as Hades's code removes them).
+    /// </summary>
+    Concatenated = 1,
+}
+
 /// <summary>The settings of Hades (<see cref="HadesMethod"/>).</summary>
 public sealed class HadesOptions
 {
@@ -47,8 +61,23 @@ public sealed class HadesOptions
     /// <summary>The weight α of a pseudo-labelled sample in phase 2's loss (Hades: 0.5).</summary>
     public double PseudoLabelWeight { get; set; } = 0.5;
 
+    /// <summary>
+    /// Training time limit over both phases: no epoch starts that would end after it (estimated from the time per sample
+    /// of the epochs so far); <see langword="null"/>: no limit. The default, 12 minutes, is MSTGAD's.
+    /// </summary>
+    public TimeSpan? TimeBudget { get; set; } = TimeSpan.FromMinutes(12);
+
     /// <summary>Dropout while training.</summary>
     public double Dropout { get; set; } = 0.1;
+
+    /// <summary>How the templates are laid into the steps' slices (<see cref="LogSlicing.TimeAligned"/>; Hades's code: <see cref="LogSlicing.Concatenated"/>).</summary>
+    public LogSlicing LogSlicing { get; set; } = LogSlicing.TimeAligned;
+
+    /// <summary>
+    /// Train on a window labelled abnormal when any of its steps is, as Hades's code labels a chunk (off: by its last step,
+    /// the step the verdict is about, as every method here is evaluated). For comparison with the reference only.
+    /// </summary>
+    public bool LabelAnyStep { get; set; }
 
     /// <summary>The seed of initialisation, shuffling and the word vectors.</summary>
     public long Seed { get; set; } = 42;
@@ -76,7 +105,9 @@ public sealed class HadesOptions
         Check(Patience >= 1, string.Create(c, $"Patience must be at least 1; it is {Patience}."));
         Check(PseudoLabelConfidence is > 0.5 and <= 1, string.Create(c, $"PseudoLabelConfidence must be in (0.5, 1]; it is {PseudoLabelConfidence}."));
         Check(PseudoLabelWeight is >= 0 and <= 1, string.Create(c, $"PseudoLabelWeight must be in [0, 1]; it is {PseudoLabelWeight}."));
+        Check(TimeBudget is null || TimeBudget > TimeSpan.Zero, string.Create(c, $"TimeBudget must be positive or null; it is {TimeBudget}."));
         Check(Dropout is >= 0 and < 1, string.Create(c, $"Dropout must be in [0, 1); it is {Dropout}."));
+        Check(Enum.IsDefined(LogSlicing), string.Create(c, $"LogSlicing {(int)LogSlicing} is not defined."));
         if (WordVectors is null)
         {
             problems.Add("WordVectors must be set.");
@@ -156,19 +187,19 @@ public sealed class HadesMethod : IDetectionMethod
             throw new InvalidOperationException("Hades reads metrics, and the training data has none.");
         }
 
-        var training = HadesSamples.From(context.Training, metrics, _options.TemplateSequenceLength);
+        var training = HadesSamples.From(context.Training, metrics, _options.TemplateSequenceLength, _options.LogSlicing, _options.LabelAnyStep);
         if (!training.Any(s => s.Label == 1))
         {
             throw new InvalidOperationException("Hades learns from labelled faults, and the training part has none labelled: label faults, or use the mstgad or statistical method.");
         }
 
-        var validation = HadesSamples.From(context.Validation, metrics, _options.TemplateSequenceLength);
+        var validation = HadesSamples.From(context.Validation, metrics, _options.TemplateSequenceLength, _options.LogSlicing, _options.LabelAnyStep);
         var vectors = WordVectors.Train(space.Vocabulary.Select(t => t.Text), _options.WordVectors);
         var embeddings = space.Vocabulary.SelectMany(t => vectors.Sentence(t.Text)).ToArray();
         var aspects = MetricAspects.Group(space.Metrics.Take(metrics).ToList(), _options.Aspects);
-        var shape = new HadesShape([.. aspects.Select(a => a.Metrics)], vectors.Dimension, _options.Width, _options.Heads, context.Training[0].Length, _options.Dropout);
+        var shape = new HadesShape([.. aspects.Select(a => a.Metrics)], vectors.Dimension, _options.Width, _options.Heads, context.Training[0].Length, _options.Dropout, _options.TemplateSequenceLength);
         TorchThreads.Use(context.Threads);
-        var model = new HadesModel(shape, embeddings, _options.TemplateSequenceLength, _options.Seed);
+        var model = new HadesModel(shape, embeddings, _options.Seed);
         try
         {
             var epochs = new List<EpochReport>();
@@ -176,8 +207,8 @@ public sealed class HadesMethod : IDetectionMethod
             var fit = model.Train(training, validation, Training(_options), progress, context.CancellationToken);
             var best = epochs.LastOrDefault(e => e.IsBest)?.Epoch ?? epochs.Count;
             var abnormal = training.Count(s => s.Label == 1);
-            var report = new TrainingReport(epochs, best, epochs.Count < MaxEpochs, Math.Max(1, (double)training.Count(s => s.Label == 0) / abnormal));
-            return new FittedMethod(new TrainedHades(model, [.. aspects.Select(a => a.Name)], embeddings, _options.TemplateSequenceLength, metrics, context.Threads, fit.PseudoLabels), report);
+            var report = new TrainingReport(epochs, best, epochs.Count < MaxEpochs && !fit.StoppedByTimeBudget, Math.Max(1, (double)training.Count(s => s.Label == 0) / abnormal)) { StoppedByTimeBudget = fit.StoppedByTimeBudget };
+            return new FittedMethod(new TrainedHades(model, [.. aspects.Select(a => a.Name)], embeddings, metrics, _options.LogSlicing, context.Threads, fit.PseudoLabels), report);
         }
         catch
         {
@@ -195,7 +226,7 @@ public sealed class HadesMethod : IDetectionMethod
     }
 
     private static HadesTraining Training(HadesOptions o) =>
-        new(o.Phase1Epochs, o.Phase2Epochs, o.BatchSize, o.LearningRate, o.Patience, o.PseudoLabelConfidence, o.PseudoLabelWeight, o.Seed);
+        new(o.Phase1Epochs, o.Phase2Epochs, o.BatchSize, o.LearningRate, o.Patience, o.PseudoLabelConfidence, o.PseudoLabelWeight, o.Seed) { TimeBudget = o.TimeBudget };
 
     /// <summary>Keeps every epoch's report and passes it on (synchronously: no thread pool, the order is the epochs').</summary>
     private sealed class Progress(List<EpochReport> epochs, IProgress<EpochReport>? next) : IProgress<EpochReport>
@@ -211,18 +242,20 @@ public sealed class HadesMethod : IDetectionMethod
 /// <summary>A trained Hades: P(abnormal) per instance; no per-feature errors.</summary>
 internal sealed class TrainedHades : ITrainedMethod
 {
-    private const int Version = 1;
+    private const int Version = 2; // 2: position-specific attention pooling of the templates, the log slicing
     private static readonly byte[] Magic = "MSTGAD-HADES1"u8.ToArray();
     private readonly HadesModel _model;
     private readonly string[] _aspectNames;
     private readonly float[] _embeddings;
     private readonly int _templateLength;
     private readonly int _metrics;
+    private readonly LogSlicing _slicing;
     private readonly int _threads;
 
-    public TrainedHades(HadesModel model, string[] aspectNames, float[] embeddings, int templateLength, int metrics, int threads, int pseudoLabels)
+    public TrainedHades(HadesModel model, string[] aspectNames, float[] embeddings, int metrics, LogSlicing slicing, int threads, int pseudoLabels)
     {
-        (_model, _aspectNames, _embeddings, _templateLength, _metrics, _threads) = (model, aspectNames, embeddings, templateLength, metrics, threads);
+        (_model, _aspectNames, _embeddings, _metrics, _slicing, _threads) = (model, aspectNames, embeddings, metrics, slicing, threads);
+        _templateLength = model.Network.Shape.TemplateLength;
         PseudoLabels = pseudoLabels;
     }
 
@@ -237,8 +270,9 @@ internal sealed class TrainedHades : ITrainedMethod
     {
         ArgumentNullException.ThrowIfNull(windows);
         TorchThreads.Use(_threads);
-        var samples = HadesSamples.From(windows, _metrics, _templateLength);
-        var p = _model.Predict(samples);
+        var samples = HadesSamples.From(windows, _metrics, _templateLength, _slicing);
+        var (p, shares, weights) = _model.Explain(samples);
+        var aspects = _aspectNames.Length;
         var results = new List<WindowScores>(windows.Count);
         var next = 0;
         for (var w = 0; w < windows.Count; w++)
@@ -246,16 +280,43 @@ internal sealed class TrainedHades : ITrainedMethod
             var n = windows[w].NodeCount;
             var probability = new float[n];
             var present = new bool[n];
+            var attributions = new IReadOnlyList<Attribution>[n];
+            Array.Fill(attributions, []);
             for (; next < samples.Count && samples[next].Window == w; next++)
             {
-                probability[samples[next].Node] = p[next];
-                present[samples[next].Node] = true;
+                var node = samples[next].Node;
+                probability[node] = p[next];
+                present[node] = true;
+                attributions[node] = Attribute(samples[next], shares.AsSpan(next * aspects, aspects), weights.AsSpan(next * _templateLength, _templateLength));
             }
 
-            results.Add(new WindowScores(windows[w].Last.Step, probability, (float[])probability.Clone(), [], 0, [], present));
+            results.Add(new WindowScores(windows[w].Last.Step, probability, (float[])probability.Clone(), [], 0, [], present) { Attributions = attributions });
         }
 
         return results;
+    }
+
+    /// <summary>The metric aspect with the largest share of the last step's pooled channels and the last step's template with the largest attention weight (ties: the first).</summary>
+    private Attribution[] Attribute(HadesSample sample, ReadOnlySpan<float> shares, ReadOnlySpan<float> weights)
+    {
+        var aspect = 0;
+        for (var g = 1; g < shares.Length; g++)
+        {
+            aspect = shares[g] > shares[aspect] ? g : aspect;
+        }
+
+        var lastSlice = sample.Templates.AsSpan(sample.Templates.Length - _templateLength, _templateLength);
+        var template = -1;
+        for (var i = 0; i < lastSlice.Length; i++)
+        {
+            if (lastSlice[i] >= 0 && (template < 0 || weights[i] > weights[template]))
+            {
+                template = i;
+            }
+        }
+
+        var metric = new Attribution(AttributionKind.MetricAspect, aspect, _aspectNames[aspect], shares[aspect]);
+        return template < 0 ? [metric] : [metric, new Attribution(AttributionKind.LogTemplate, lastSlice[template], null, weights[template])];
     }
 
     public void Save(Stream stream)
@@ -276,7 +337,7 @@ internal sealed class TrainedHades : ITrainedMethod
             }
         }
 
-        foreach (var v in (int[])[shape.WordDimension, shape.Width, shape.Heads, shape.Steps, _templateLength, _metrics, _embeddings.Length, PseudoLabels])
+        foreach (var v in (int[])[shape.WordDimension, shape.Width, shape.Heads, shape.Steps, _templateLength, _metrics, _embeddings.Length, PseudoLabels, (int)_slicing])
         {
             writer.Write(v);
         }
@@ -323,8 +384,9 @@ internal sealed class TrainedHades : ITrainedMethod
 
             var (word, width, heads, steps, templateLength, metrics, embeddingLength, pseudo) =
                 (reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32());
+            var slicing = (LogSlicing)reader.ReadInt32();
             var dropout = reader.ReadDouble();
-            if (word < 1 || width < 2 || heads < 1 || steps < 1 || templateLength < 1 || metrics < 1 || embeddingLength < 0 || embeddingLength % word != 0)
+            if (word < 1 || width < 2 || heads < 1 || steps < 1 || templateLength < 1 || metrics < 1 || embeddingLength < 0 || embeddingLength % word != 0 || !Enum.IsDefined(slicing))
             {
                 throw new InvalidDataException("MstGad artifact is corrupt: the Hades model's sizes are invalid.");
             }
@@ -335,12 +397,12 @@ internal sealed class TrainedHades : ITrainedMethod
                 embeddings[i] = reader.ReadSingle();
             }
 
-            var model = new HadesModel(new HadesShape(aspects, word, width, heads, steps, dropout), embeddings, templateLength, seed: 0);
+            var model = new HadesModel(new HadesShape(aspects, word, width, heads, steps, dropout, templateLength), embeddings, seed: 0);
             try
             {
                 model.Network.load(reader, strict: true);
                 model.Network.eval();
-                return new TrainedHades(model, names, embeddings, templateLength, metrics, threads, pseudo);
+                return new TrainedHades(model, names, embeddings, metrics, slicing, threads, pseudo);
             }
             catch
             {

@@ -5,14 +5,19 @@ using static TorchSharp.torch;
 namespace MstGad.Methods.Hades;
 
 /// <summary>How Hades trains: phase 1 on the labelled samples, phase 2 on them and the pseudo-labelled ones.</summary>
-internal sealed record HadesTraining(int Phase1Epochs, int Phase2Epochs, int BatchSize, double LearningRate, int Patience, double PseudoLabelConfidence, double PseudoLabelWeight, long Seed);
+internal sealed record HadesTraining(int Phase1Epochs, int Phase2Epochs, int BatchSize, double LearningRate, int Patience, double PseudoLabelConfidence, double PseudoLabelWeight, long Seed)
+{
+    /// <summary>No epoch starts that would end after this time from the start of training (estimated from the time per sample of the epochs so far); <see langword="null"/>: no limit.</summary>
+    public TimeSpan? TimeBudget { get; init; }
+}
 
 /// <summary>What training did.</summary>
 /// <param name="Phase1Epochs">Epochs of phase 1.</param>
 /// <param name="Phase2Epochs">Epochs of phase 2.</param>
 /// <param name="PseudoLabels">Unlabelled training samples given a pseudo-label.</param>
 /// <param name="BestValidationLoss">The validation loss of the weights kept (NaN without labelled validation samples).</param>
-internal sealed record HadesFit(int Phase1Epochs, int Phase2Epochs, int PseudoLabels, double BestValidationLoss);
+/// <param name="StoppedByTimeBudget">Whether the time budget ended training.</param>
+internal sealed record HadesFit(int Phase1Epochs, int Phase2Epochs, int PseudoLabels, double BestValidationLoss, bool StoppedByTimeBudget);
 
 /// <summary>
 /// Hades's classifier over <see cref="HadesSample"/>s: the network, the template embeddings (one row per vocabulary
@@ -27,15 +32,18 @@ internal sealed class HadesModel : IDisposable
     private readonly int _metrics;
     private IProgress<EpochReport>? _progress;
     private int _epoch;
+    private long _started;
+    private double _secondsPerSample = double.NaN; // per training sample of an epoch, its validation included
+    private bool _outOfTime;
 
-    public HadesModel(HadesShape shape, float[] embeddings, int templateLength, long seed)
+    public HadesModel(HadesShape shape, float[] embeddings, long seed)
     {
         ArgumentNullException.ThrowIfNull(shape);
         ArgumentNullException.ThrowIfNull(embeddings);
         manual_seed(seed);
         _network = new HadesNetwork(shape);
         _metrics = shape.Aspects.Sum(a => a.Count);
-        _templateLength = Math.Max(1, templateLength);
+        _templateLength = shape.TemplateLength;
         var rows = embeddings.Length / shape.WordDimension;
         using var scope = NewDisposeScope();
         _embeddings = cat([tensor(embeddings).reshape(rows, shape.WordDimension), zeros(1, shape.WordDimension)]).DetachFromDisposeScope();
@@ -48,6 +56,7 @@ internal sealed class HadesModel : IDisposable
     {
         _progress = progress;
         _epoch = 0;
+        (_started, _secondsPerSample, _outOfTime) = (System.Diagnostics.Stopwatch.GetTimestamp(), double.NaN, false);
         var labelled = training.Where(s => s.Label >= 0).Select(s => (s, Weight: 1.0, s.Label)).ToList();
         var checkedOn = validation.Where(s => s.Label >= 0).ToList();
         var random = new Random((int)(options.Seed & int.MaxValue));
@@ -56,19 +65,31 @@ internal sealed class HadesModel : IDisposable
         var unlabelled = training.Where(s => s.Label < 0).ToList();
         var pseudo = HadesSamples.PseudoLabels(Predict(unlabelled), options.PseudoLabelConfidence);
         var phase2 = 0;
-        if (pseudo.Count > 0 && options.Phase2Epochs > 0)
+        if (pseudo.Count > 0 && options.Phase2Epochs > 0 && !_outOfTime)
         {
             var both = labelled.Concat(pseudo.Select(p => (unlabelled[p.Index], options.PseudoLabelWeight, p.Label))).ToList();
             (phase2, best) = Phase(both, checkedOn, options, options.Phase2Epochs, random, best, cancellationToken);
         }
 
-        return new HadesFit(phase1, phase2, pseudo.Count, best);
+        return new HadesFit(phase1, phase2, pseudo.Count, best, _outOfTime);
     }
 
     /// <summary>P(abnormal) of every sample, in order.</summary>
-    public float[] Predict(IReadOnlyList<HadesSample> samples, int batchSize = 64)
+    public float[] Predict(IReadOnlyList<HadesSample> samples, int batchSize = 64) => Run(samples, batchSize, explain: false).Probability;
+
+    /// <summary>
+    /// P(abnormal) of every sample, each metric aspect's share of the last step's pooled channels <c>[sample · G + aspect]</c>
+    /// and the attention weight of each of the last step's templates <c>[sample · L + position]</c>.
+    /// </summary>
+    public (float[] Probability, float[] AspectShares, float[] TemplateWeights) Explain(IReadOnlyList<HadesSample> samples, int batchSize = 64) =>
+        Run(samples, batchSize, explain: true);
+
+    private (float[] Probability, float[] AspectShares, float[] TemplateWeights) Run(IReadOnlyList<HadesSample> samples, int batchSize, bool explain)
     {
         var result = new float[samples.Count];
+        var aspects = _network.Shape.Aspects.Count;
+        var shares = explain ? new float[samples.Count * aspects] : [];
+        var weights = explain ? new float[samples.Count * _templateLength] : [];
         _network.eval();
         using var _ = no_grad();
         for (var from = 0; from < samples.Count; from += batchSize)
@@ -76,11 +97,22 @@ internal sealed class HadesModel : IDisposable
             using var scope = NewDisposeScope();
             var batch = Enumerable.Range(from, Math.Min(batchSize, samples.Count - from)).Select(i => samples[i]).ToList();
             var (metrics, templates, padding) = Inputs(batch);
-            var p = nn.functional.softmax(_network.forward(metrics, templates, padding), 1)[.., 1];
-            p.data<float>().ToArray().CopyTo(result, from);
+            Tensor logits;
+            if (explain)
+            {
+                (logits, var s, var w) = _network.Explain(metrics, templates, padding);
+                s.data<float>().ToArray().CopyTo(shares, from * aspects);
+                w.data<float>().ToArray().CopyTo(weights, from * _templateLength);
+            }
+            else
+            {
+                logits = _network.forward(metrics, templates, padding);
+            }
+
+            nn.functional.softmax(logits, 1)[.., 1].data<float>().ToArray().CopyTo(result, from);
         }
 
-        return result;
+        return (result, shares, weights);
     }
 
     public void Dispose()
@@ -108,6 +140,13 @@ internal sealed class HadesModel : IDisposable
         for (var epoch = 0; epoch < maxEpochs && sinceBest < options.Patience; epoch++)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (options.TimeBudget is { } budget && !double.IsNaN(_secondsPerSample)
+                && System.Diagnostics.Stopwatch.GetElapsedTime(_started).TotalSeconds + (_secondsPerSample * samples.Count) > budget.TotalSeconds)
+            {
+                _outOfTime = true;
+                break;
+            }
+
             epochs++;
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             double trainingLoss = 0;
@@ -133,8 +172,10 @@ internal sealed class HadesModel : IDisposable
             }
 
             var validationLoss = Loss(validation, classWeight);
+            var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+            _secondsPerSample = elapsed.TotalSeconds / samples.Count;
             var improved = double.IsNaN(validationLoss) || validationLoss < best;
-            _progress?.Report(new EpochReport(++_epoch, trainingLoss, validationLoss, options.LearningRate, System.Diagnostics.Stopwatch.GetElapsedTime(started), improved));
+            _progress?.Report(new EpochReport(++_epoch, trainingLoss, validationLoss, options.LearningRate, elapsed, improved));
             if (improved)
             {
                 (best, sinceBest) = (double.IsNaN(validationLoss) ? best : validationLoss, 0);

@@ -49,15 +49,46 @@ internal sealed class CausalConvolution : Module<Tensor, Tensor>
 /// <param name="WordDimension">The width of a template's word vector.</param>
 /// <param name="Width">The hidden width h.</param>
 /// <param name="Heads">Attention heads (divides <paramref name="Width"/>).</param>
-/// <param name="Steps">The window length k (the position-specific attention learns one embedding per step).</param>
+/// <param name="Steps">The window length k.</param>
 /// <param name="Dropout">Dropout while training.</param>
-internal sealed record HadesShape(IReadOnlyList<IReadOnlyList<int>> Aspects, int WordDimension, int Width, int Heads, int Steps, double Dropout);
+/// <param name="TemplateLength">The length L of a step's template sequence (the position-specific attention learns weights per position).</param>
+internal sealed record HadesShape(IReadOnlyList<IReadOnlyList<int>> Aspects, int WordDimension, int Width, int Heads, int Steps, double Dropout, int TemplateLength);
+
+/// <summary>
+/// Hades's position-specific self-attention pooling of a sequence <c>[N, L, h]</c> to <c>[N, h]</c>: position l has its
+/// own weights <c>wₗ</c> and bias <c>bₗ</c>, its weight is <c>aₗ = tanh(xₗ·wₗ + bₗ)</c> (no softmax, as Hades), 0 where
+/// the sequence is padded, and the output is <c>Σₗ aₗ xₗ</c>.
+/// </summary>
+internal sealed class PositionalAttention : Module<Tensor, Tensor, (Tensor Pooled, Tensor Weights)>
+{
+    private readonly Parameter _weights; // [L, h]
+    private readonly Parameter _bias; // [L]
+
+    public PositionalAttention(string name, long length, long width)
+        : base(name)
+    {
+        _weights = Parameter(empty(length, width));
+        init.xavier_uniform_(_weights);
+        _bias = Parameter(zeros(length));
+        RegisterComponents();
+    }
+
+    /// <summary>Pools <c>input [N, L, h]</c>; <c>padding [N, L]</c> is true where there is nothing. Returns the pooled <c>[N, h]</c> and the weights <c>[N, L]</c>.</summary>
+    public override (Tensor Pooled, Tensor Weights) forward(Tensor input, Tensor padding)
+    {
+        using var scope = NewDisposeScope();
+        var a = ((input * _weights.unsqueeze(0)).sum(2) + _bias.unsqueeze(0)).tanh().masked_fill(padding, 0f); // [N, L]
+        var pooled = (a.unsqueeze(2) * input).sum(1); // [N, h]
+        return (pooled.MoveToOuterDisposeScope(), a.MoveToOuterDisposeScope());
+    }
+}
 
 /// <summary>
 /// Hades's network (ICSE'23) for a batch of instance windows: metrics by aspect through causal dilated convolutions,
 /// max-pooled across aspects, then an inner causal convolution; each step's log templates (their word vectors, in
-/// order, padded) through a transformer encoder per step, pooled, then position-specific self-attention over the
-/// steps; cross attention in both directions; a self-attention decoder; an MLP classifier on the last step.
+/// order, padded) through a transformer encoder per step (no positional encoding, as Hades) and pooled by
+/// position-specific self-attention; cross attention in both directions; a self-attention decoder; an MLP classifier
+/// on the last step.
 /// </summary>
 /// <remarks>
 /// Inputs: metrics <c>[B, k, M]</c>; templates <c>[B, k, L, w]</c> with <c>padding [B, k, L]</c> (true where there is
@@ -70,8 +101,7 @@ internal sealed class HadesNetwork : Module<Tensor, Tensor, Tensor, Tensor>
     private readonly long[][] _aspectIndex;
     private readonly Linear _wordProjection;
     private readonly TransformerEncoderLayer _slice;
-    private readonly Parameter _positions;
-    private readonly TransformerEncoderLayer _steps;
+    private readonly PositionalAttention _pool;
     private readonly MultiheadAttention _metricsFromLogs;
     private readonly MultiheadAttention _logsFromMetrics;
     private readonly Linear _fuse;
@@ -93,9 +123,7 @@ internal sealed class HadesNetwork : Module<Tensor, Tensor, Tensor, Tensor>
         _inner = Sequential(("conv", new CausalConvolution("inner", h, h, 3, 4)), ("relu", ReLU()));
         _wordProjection = Linear(shape.WordDimension, h);
         _slice = TransformerEncoderLayer(h, shape.Heads, 2 * h, shape.Dropout);
-        _positions = Parameter(zeros(shape.Steps, h));
-        init.normal_(_positions, 0, 0.02);
-        _steps = TransformerEncoderLayer(h, shape.Heads, 2 * h, shape.Dropout);
+        _pool = new PositionalAttention("pool", shape.TemplateLength, h);
         _metricsFromLogs = MultiheadAttention(h, shape.Heads, shape.Dropout);
         _logsFromMetrics = MultiheadAttention(h, shape.Heads, shape.Dropout);
         _fuse = Linear(2 * h, h);
@@ -107,7 +135,13 @@ internal sealed class HadesNetwork : Module<Tensor, Tensor, Tensor, Tensor>
     public HadesShape Shape { get; }
 
     /// <summary>The metric representation <c>[B, k, h]</c>: each aspect's causal convolutions, the maximum over aspects, the inner convolution.</summary>
-    public Tensor EncodeMetrics(Tensor metrics)
+    public Tensor EncodeMetrics(Tensor metrics) => EncodeMetrics(metrics, out _, explain: false);
+
+    /// <summary>
+    /// <see cref="EncodeMetrics(Tensor)"/>, and with <paramref name="explain"/> each aspect's share <c>[B, G]</c> of the
+    /// last step's max-pooled channels (the aspect that gave the maximum of a channel wins it).
+    /// </summary>
+    public Tensor EncodeMetrics(Tensor metrics, out Tensor? shares, bool explain)
     {
         using var scope = NewDisposeScope();
         var perAspect = new Tensor[_aspects.Count];
@@ -117,12 +151,23 @@ internal sealed class HadesNetwork : Module<Tensor, Tensor, Tensor, Tensor>
             perAspect[g] = _aspects[g].forward(x); // [B, h, k]
         }
 
-        var pooled = stack(perAspect, 1).amax([1]); // [B, h, k]
+        var all = stack(perAspect, 1); // [B, G, h, k]
+        var pooled = all.amax([1]); // [B, h, k]
+        shares = null;
+        if (explain)
+        {
+            var winners = all[.., .., .., -1].argmax(1); // [B, h]: the aspect of each channel's maximum at the last step
+            shares = functional.one_hot(winners, _aspects.Count).to(float32).mean([1]).MoveToOuterDisposeScope(); // [B, G]
+        }
+
         return _inner.forward(pooled).permute(0, 2, 1).contiguous().MoveToOuterDisposeScope(); // [B, k, h]
     }
 
-    /// <summary>The log representation <c>[B, k, h]</c>: each step's template sequence encoded and pooled, then attention over the steps.</summary>
-    public Tensor EncodeLogs(Tensor templates, Tensor padding)
+    /// <summary>The log representation <c>[B, k, h]</c>: each step's template sequence encoded and pooled by position-specific attention.</summary>
+    public Tensor EncodeLogs(Tensor templates, Tensor padding) => EncodeLogs(templates, padding, out _);
+
+    /// <summary><see cref="EncodeLogs(Tensor, Tensor)"/>, and the attention weight of every template <c>[B, k, L]</c> (0 where padded).</summary>
+    public Tensor EncodeLogs(Tensor templates, Tensor padding, out Tensor weights)
     {
         using var scope = NewDisposeScope();
         long b = templates.shape[0], k = templates.shape[1], l = templates.shape[2];
@@ -130,15 +175,14 @@ internal sealed class HadesNetwork : Module<Tensor, Tensor, Tensor, Tensor>
         var slices = _wordProjection.forward(templates.reshape(b * k, l, -1)).transpose(0, 1); // [L, B·k, h]
         var pad = padding.reshape(b * k, l);
         var empty = pad.all(1); // slices without a template
-        // A slice without any template would attend to nothing (NaN): let it see its first (zero) position, and
-        // give it a zero representation afterwards.
+        // A slice without any template would attend to nothing (NaN): let it see its first (zero) position; the
+        // pooling gives it weight 0, so its representation is zero.
         var safePad = pad.clone();
         safePad.index_put_(tensor(false), [empty, tensor(0L)]);
         var encoded = WithPadding(_slice, slices, safePad).transpose(0, 1); // [B·k, L, h]
-        var keep = pad.logical_not().unsqueeze(2).to(encoded.dtype); // [B·k, L, 1]
-        var pooled = (encoded * keep).sum(1) / keep.sum(1).clamp_min(1); // [B·k, h]
-        pooled = pooled.reshape(b, k, h) + _positions.unsqueeze(0);
-        return _steps.forward(pooled.transpose(0, 1)).transpose(0, 1).contiguous().MoveToOuterDisposeScope(); // [B, k, h]
+        var (pooled, a) = _pool.forward(encoded, pad);
+        weights = a.reshape(b, k, l).MoveToOuterDisposeScope();
+        return pooled.reshape(b, k, h).MoveToOuterDisposeScope(); // [B, k, h]
     }
 
     /// <summary>Both streams fused by cross attention in both directions <c>[B, k, h]</c>.</summary>
@@ -156,7 +200,26 @@ internal sealed class HadesNetwork : Module<Tensor, Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor metrics, Tensor templates, Tensor padding)
     {
         using var scope = NewDisposeScope();
-        var fused = Fuse(EncodeMetrics(metrics), EncodeLogs(templates, padding)); // [B, k, h]
+        return Classify(EncodeMetrics(metrics), EncodeLogs(templates, padding)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The logits <c>[B, 2]</c> with what they rest on: each metric aspect's share <c>[B, G]</c> of the last step's
+    /// max-pooled channels, and the attention weight of each of the last step's templates <c>[B, L]</c>.
+    /// </summary>
+    public (Tensor Logits, Tensor AspectShares, Tensor TemplateWeights) Explain(Tensor metrics, Tensor templates, Tensor padding)
+    {
+        using var scope = NewDisposeScope();
+        var m = EncodeMetrics(metrics, out var shares, explain: true);
+        var l = EncodeLogs(templates, padding, out var weights);
+        var logits = Classify(m, l);
+        return (logits.MoveToOuterDisposeScope(), shares!.MoveToOuterDisposeScope(), weights[.., -1].contiguous().MoveToOuterDisposeScope());
+    }
+
+    private Tensor Classify(Tensor metrics, Tensor logs)
+    {
+        using var scope = NewDisposeScope();
+        var fused = Fuse(metrics, logs); // [B, k, h]
         var decoded = _decoder.forward(fused.transpose(0, 1)); // [k, B, h]
         return _classifier.forward(decoded[-1]).MoveToOuterDisposeScope(); // the last step [B, 2]
     }

@@ -21,7 +21,9 @@ internal static class HadesSamples
     /// <param name="windows">The windows.</param>
     /// <param name="metrics">The metric features M (the first M node features).</param>
     /// <param name="templateLength">The length L of a template sequence (0: the graphs carry none; the rows are then all −1).</param>
-    public static List<HadesSample> From(IReadOnlyList<GraphWindow> windows, int metrics, int templateLength)
+    /// <param name="slicing">How the templates are laid into the steps' slices.</param>
+    /// <param name="labelAnyStep">Label a sample abnormal when any step of its window is (Hades's chunk label) rather than by its last step.</param>
+    public static List<HadesSample> From(IReadOnlyList<GraphWindow> windows, int metrics, int templateLength, LogSlicing slicing = LogSlicing.TimeAligned, bool labelAnyStep = false)
     {
         var samples = new List<HadesSample>();
         for (var w = 0; w < windows.Count; w++)
@@ -54,11 +56,45 @@ internal static class HadesSamples
                     }
                 }
 
-                samples.Add(new HadesSample(w, node, m, t, window.LastLabel(node)));
+                if (slicing == LogSlicing.Concatenated)
+                {
+                    Concatenate(t);
+                }
+
+                samples.Add(new HadesSample(w, node, m, t, labelAnyStep ? AnyStep(window, node) : window.LastLabel(node)));
             }
         }
 
         return samples;
+    }
+
+    /// <summary>The window's templates one after another (gaps closed), padded at the end and cut into the steps' slices again.</summary>
+    internal static void Concatenate(int[] templates)
+    {
+        var next = 0;
+        for (var i = 0; i < templates.Length; i++)
+        {
+            if (templates[i] >= 0)
+            {
+                templates[next++] = templates[i];
+            }
+        }
+
+        templates.AsSpan(next).Fill(-1);
+    }
+
+    /// <summary>1 when any step of the window is labelled abnormal for the node, otherwise the last step's label.</summary>
+    internal static sbyte AnyStep(GraphWindow window, int node)
+    {
+        for (var s = 0; s < window.Length; s++)
+        {
+            if (window.Labels is not null && window.Labels[(s * window.NodeCount) + node] == 1)
+            {
+                return 1;
+            }
+        }
+
+        return window.LastLabel(node);
     }
 
     /// <summary>

@@ -35,4 +35,27 @@ public sealed record WindowScores(long Step, float[] Probability, float[] Recons
     /// empty when the method gives none per feature.
     /// </summary>
     public float[] EdgeFeatureErrors { get; init; } = [];
+
+    /// <summary>
+    /// What the method's own weights point at for each node <c>[N]</c> (such as attention weights), largest first; empty
+    /// when the method gives none. The facade adds them to the verdict's evidence.
+    /// </summary>
+    public IReadOnlyList<Attribution>[] Attributions { get; init; } = [];
 }
+
+/// <summary>What an attribution points at.</summary>
+public enum AttributionKind
+{
+    /// <summary>A group of metrics (such as Hades's cpu or memory aspect); <see cref="Attribution.Name"/> is the group's name.</summary>
+    MetricAspect = 0,
+
+    /// <summary>A log template; <see cref="Attribution.Index"/> is its position in the fitted feature space's vocabulary.</summary>
+    LogTemplate = 1,
+}
+
+/// <summary>A part of a node's input that a method's own weights point at, such as the log template with the largest attention weight.</summary>
+/// <param name="Kind">What it points at.</param>
+/// <param name="Index">The aspect's position among the method's aspects, or the template's position in the vocabulary.</param>
+/// <param name="Name">The aspect's name, or <see langword="null"/> for a template (the facade names it from the vocabulary).</param>
+/// <param name="Weight">The method's weight of it (for Hades: an aspect's share of the pooled metric channels, a template's attention weight).</param>
+public sealed record Attribution(AttributionKind Kind, int Index, string? Name, double Weight);

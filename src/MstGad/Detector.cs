@@ -1151,7 +1151,33 @@ public sealed partial class Detector : IDisposable
             .Take(top)
             .Select(e => ExplainEdge(space, score, last, e.Index, keys[e.Source], keys[e.Target]))
             .ToList();
-        return new Evidence(metricEvidence, logEvidence, edgeEvidence);
+        return new Evidence(metricEvidence, logEvidence, edgeEvidence) { Attributions = Attributions(trained, score, node) };
+    }
+
+    /// <summary>The method's own attributions of a node, with templates named from the vocabulary.</summary>
+    private static List<AttributionEvidence> Attributions(Trained trained, WindowScores score, int node)
+    {
+        if (node >= score.Attributions.Length || score.Attributions[node].Count == 0)
+        {
+            return [];
+        }
+
+        var vocabulary = trained.Space.Vocabulary;
+        var result = new List<AttributionEvidence>(score.Attributions[node].Count);
+        foreach (var a in score.Attributions[node])
+        {
+            if (a.Kind == AttributionKind.LogTemplate && (uint)a.Index < (uint)vocabulary.Count)
+            {
+                var template = vocabulary[a.Index];
+                result.Add(new AttributionEvidence(a.Kind, template.Text, a.Weight) { TemplateId = template.Id, ExampleMessage = trained.Examples.GetValueOrDefault(template.Id) });
+            }
+            else
+            {
+                result.Add(new AttributionEvidence(a.Kind, a.Name ?? a.Kind.ToString(), a.Weight));
+            }
+        }
+
+        return result;
     }
 
     /// <summary>

@@ -87,7 +87,31 @@ public sealed record EdgeEvidence(string Caller, string Callee, double Error, st
 /// <param name="Metrics">Top metrics by error.</param>
 /// <param name="Logs">Top log features by error.</param>
 /// <param name="Edges">Top call edges at the instance by error.</param>
-public sealed record Evidence(IReadOnlyList<MetricEvidence> Metrics, IReadOnlyList<LogEvidence> Logs, IReadOnlyList<EdgeEvidence> Edges);
+public sealed record Evidence(IReadOnlyList<MetricEvidence> Metrics, IReadOnlyList<LogEvidence> Logs, IReadOnlyList<EdgeEvidence> Edges)
+{
+    /// <summary>What the method's own weights point at (such as Hades's metric aspect and log template with the largest
+    /// attention weight), largest first; empty for a method that gives none.</summary>
+    public IReadOnlyList<AttributionEvidence> Attributions { get; init; } = [];
+}
+
+/// <summary>A part of the instance's input that the method's own weights point at.</summary>
+/// <param name="Kind">A metric aspect or a log template.</param>
+/// <param name="Name">The aspect's name, or the template's text.</param>
+/// <param name="Weight">The method's weight (for Hades: an aspect's share of the pooled metric channels of the last step, a template's attention weight in the last step).</param>
+public sealed record AttributionEvidence(MstGad.Methods.AttributionKind Kind, string Name, double Weight)
+{
+    /// <summary>The template's id, for a log template of the vocabulary.</summary>
+    public int? TemplateId { get; init; }
+
+    /// <summary>An example message of the template, when one was seen.</summary>
+    public string? ExampleMessage { get; init; }
+
+    /// <summary>One phrase, such as <c>metric aspect cpu (weight 0.62)</c> or <c>log template "Order &lt;*&gt; paid" (weight 0.41)</c>.</summary>
+    /// <returns>The phrase (the weight in the invariant culture, two decimals).</returns>
+    public string Describe() => Kind == MstGad.Methods.AttributionKind.MetricAspect
+        ? string.Create(CultureInfo.InvariantCulture, $"metric aspect {Name} (weight {Weight:0.00})")
+        : string.Create(CultureInfo.InvariantCulture, $"log template \"{Name}\" (weight {Weight:0.00})");
+}
 
 /// <summary>The verdict on one instance at the end of one step.</summary>
 /// <param name="Instance">The instance key.</param>

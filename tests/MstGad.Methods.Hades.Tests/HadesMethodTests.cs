@@ -54,7 +54,54 @@ public sealed class HadesMethodTests
             Assert.That(inFault.Min(v => v.Probability), Is.GreaterThan(elsewhere.Max(v => v.Probability)), "the fault's P above every other point's");
             Assert.That(verdicts.Where(v => v.IsAbnormal).Select(v => v.Instance).Distinct(), Is.EqualTo(new[] { "b" }));
             Assert.That(again.Select(v => (v.Instance, v.Time, v.Score, v.IsAbnormal)), Is.EqualTo(verdicts.Select(v => (v.Instance, v.Time, v.Score, v.IsAbnormal))), "loaded: the same verdicts");
+            Assert.That(again.Select(v => v.Evidence.Attributions), Is.EqualTo(verdicts.Select(v => v.Evidence.Attributions)), "loaded: the same evidence");
         });
+    }
+
+    [Test]
+    public void Detect_Evidence_NamesTheMetricAspectAndTheLastStepsTemplateWithTheLargestWeight()
+    {
+        using var detector = Builder(Small).UseHades(o => Copy(Small, o)).Build();
+        var (data, faults) = TinySystem.Create(new TelemetryAggregator(detector.FeatureOptions));
+        detector.Fit(data, faults);
+
+        var verdicts = TinySystem.DetectLive(detector);
+        var vocabulary = detector.Features.Vocabulary.Select(t => t.Text).ToHashSet();
+        Assert.Multiple(() =>
+        {
+            Assert.That(detector.Method, Is.EqualTo("hades"), "UseHades chooses Hades");
+            Assert.That(verdicts.All(v => v.Evidence.Attributions.Count is 1 or 2), Is.True);
+            var aspects = verdicts.Select(v => v.Evidence.Attributions[0]).ToList();
+            Assert.That(aspects.All(a => a.Kind == AttributionKind.MetricAspect && a.Weight is > 0 and <= 1), Is.True, "an aspect's share of the pooled channels");
+            Assert.That(aspects.Select(a => a.Name).Distinct(), Is.SubsetOf(new[] { "cpu", "memory", "disk-io", "network", "other" }));
+            var templates = verdicts.Where(v => v.Evidence.Attributions.Count == 2).Select(v => v.Evidence.Attributions[1]).ToList();
+            Assert.That(templates, Is.Not.Empty, "the tiny system logs");
+            Assert.That(templates.All(t => t.Kind == AttributionKind.LogTemplate && t.TemplateId is not null && vocabulary.Contains(t.Name)), Is.True);
+        });
+    }
+
+    [Test]
+    public void Fit_TimeBudgetSpentByTheFirstEpoch_StopsAndSaysSo()
+    {
+        var options = Small;
+        options.TimeBudget = TimeSpan.FromTicks(1);
+        using var detector = Builder(options).Build();
+        var (data, faults) = TinySystem.Create(new TelemetryAggregator(detector.FeatureOptions));
+
+        var report = detector.Fit(data, faults);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(report.Training.Epochs, Has.Count.EqualTo(1), "the first epoch runs: nothing is known of an epoch's time before it");
+            Assert.That(report.Training.StoppedByTimeBudget, Is.True);
+            Assert.That(report.Training.StoppedEarly, Is.False);
+        });
+    }
+
+    private static void Copy(HadesOptions from, HadesOptions to)
+    {
+        (to.Width, to.Heads, to.TemplateSequenceLength, to.WordVectors) = (from.Width, from.Heads, from.TemplateSequenceLength, from.WordVectors);
+        (to.Phase1Epochs, to.Phase2Epochs, to.BatchSize, to.LearningRate, to.Patience) = (from.Phase1Epochs, from.Phase2Epochs, from.BatchSize, from.LearningRate, from.Patience);
     }
 
     [Test]

@@ -5,7 +5,7 @@ namespace MstGad.Methods.Hades.Tests;
 [TestFixture]
 public sealed class HadesModelTests
 {
-    private static HadesShape Shape => new([[0, 1], [2]], WordDimension: 4, Width: 16, Heads: 2, Steps: 4, Dropout: 0.1);
+    private static HadesShape Shape => new([[0, 1], [2]], WordDimension: 4, Width: 16, Heads: 2, Steps: 4, Dropout: 0.1, TemplateLength: 2);
 
     private static HadesTraining Training => new(Phase1Epochs: 40, Phase2Epochs: 10, BatchSize: 16, LearningRate: 3e-3, Patience: 8, PseudoLabelConfidence: 0.92, PseudoLabelWeight: 0.5, Seed: 7);
 
@@ -15,7 +15,7 @@ public sealed class HadesModelTests
     [Test]
     public void Train_SeparableFaults_ClassifiesNewSamplesAndPseudoLabelsTheSureOnes()
     {
-        using var model = new HadesModel(Shape, Embeddings, templateLength: 2, seed: 3);
+        using var model = new HadesModel(Shape, Embeddings, seed: 3);
         var random = new Random(1);
 
         var fit = model.Train([.. Samples(random, 60, labelled: true), .. Samples(random, 40, labelled: false)], Samples(random, 30, labelled: true), Training);
@@ -38,7 +38,7 @@ public sealed class HadesModelTests
     {
         float[] Run()
         {
-            using var model = new HadesModel(Shape, Embeddings, templateLength: 2, seed: 5);
+            using var model = new HadesModel(Shape, Embeddings, seed: 5);
             var random = new Random(2);
             model.Train([.. Samples(random, 30, labelled: true), .. Samples(random, 10, labelled: false)], Samples(random, 10, labelled: true), Training with { Phase1Epochs = 3, Phase2Epochs = 2 });
             return model.Predict(Samples(new Random(9), 20, labelled: true));
@@ -53,7 +53,7 @@ public sealed class HadesModelTests
     [Test]
     public void TrainAndPredict_Again_LeaveNoTensorsBehind()
     {
-        using var model = new HadesModel(Shape, Embeddings, templateLength: 2, seed: 5);
+        using var model = new HadesModel(Shape, Embeddings, seed: 5);
         var random = new Random(4);
         var (training, validation) = (Samples(random, 30, labelled: true).Concat(Samples(random, 10, labelled: false)).ToList(), Samples(random, 10, labelled: true));
         var short_ = Training with { Phase1Epochs = 2, Phase2Epochs = 1 };

@@ -7,7 +7,7 @@ namespace MstGad.Methods.Hades.Tests;
 [TestFixture]
 public sealed class HadesNetworkTests
 {
-    private static HadesShape Shape => new([[0, 1], [2], [3, 4, 5]], WordDimension: 8, Width: 16, Heads: 2, Steps: 6, Dropout: 0);
+    private static HadesShape Shape => new([[0, 1], [2], [3, 4, 5]], WordDimension: 8, Width: 16, Heads: 2, Steps: 6, Dropout: 0, TemplateLength: 5);
 
     [Test]
     public void CausalConvolution_NoStepSeesALaterOne()
@@ -102,6 +102,62 @@ public sealed class HadesNetworkTests
             Assert.That(fusedOther.data<float>().ToArray(), Is.Not.EqualTo(fused.data<float>().ToArray()), "the logs move the fused stream");
             Assert.That(again.data<float>().ToArray(), Is.EqualTo(fused.data<float>().ToArray()));
         });
+        Dispose(metrics, templates, padding);
+    }
+
+    [Test]
+    public void PositionalAttention_WeighsEachPositionByItsOwnWeightsAndIgnoresPadding()
+    {
+        using var pool = new PositionalAttention("p", length: 3, width: 2);
+        using (no_grad())
+        {
+            pool.parameters().First(p => p.shape.Length == 2).copy_(tensor(new float[] { 1, 0, 0, 1, 1, 1 }).reshape(3, 2)); // w₀ = (1, 0), w₁ = (0, 1), w₂ = (1, 1)
+            pool.parameters().First(p => p.shape.Length == 1).copy_(tensor(new float[] { 0, 0.5f, 0 })); // b₁ = 0.5
+        }
+
+        using var input = tensor(new float[] { 1, 2, 3, -1, 4, 4 }).reshape(1, 3, 2);
+        using var padding = tensor(new[] { false, false, true }).reshape(1, 3);
+
+        var (pooled, weights) = pool.forward(input, padding);
+        using (pooled)
+        using (weights)
+        {
+            var a0 = MathF.Tanh(1); // x₀·w₀ = 1
+            var a1 = MathF.Tanh(-1 + 0.5f); // x₁·w₁ + b₁ = −0.5
+            Assert.Multiple(() =>
+            {
+                Assert.That(weights.data<float>().ToArray(), Is.EqualTo(new[] { a0, a1, 0f }).Within(1e-6f), "tanh(xₗ·wₗ + bₗ), no softmax; 0 where padded");
+                Assert.That(pooled.data<float>().ToArray(), Is.EqualTo(new[] { (a0 * 1) + (a1 * 3), (a0 * 2) + (a1 * -1) }).Within(1e-6f), "Σ aₗ xₗ");
+            });
+        }
+    }
+
+    [Test]
+    public void Explain_GivesTheLogitsOfForwardAspectSharesSummingToOneAndNoWeightOnPadding()
+    {
+        var (metrics, templates, padding) = Inputs(seed: 7);
+        manual_seed(15);
+        using var network = new HadesNetwork(Shape);
+        network.eval();
+        using var _ = no_grad();
+
+        using var logits = network.forward(metrics, templates, padding);
+        var (explained, shares, weights) = network.Explain(metrics, templates, padding);
+        using (explained)
+        using (shares)
+        using (weights)
+        using (var lastPadding = padding[.., -1])
+        {
+            Assert.Multiple(() =>
+            {
+                Assert.That(explained.data<float>().ToArray(), Is.EqualTo(logits.data<float>().ToArray()));
+                Assert.That(shares.shape, Is.EqualTo(new long[] { 4, 3 }));
+                Assert.That(shares.sum(1).data<float>().ToArray(), Is.All.EqualTo(1f).Within(1e-6f));
+                Assert.That(weights.shape, Is.EqualTo(new long[] { 4, 5 }), "the last step's templates");
+                Assert.That(weights.masked_select(lastPadding).data<float>().ToArray(), Is.All.EqualTo(0f));
+            });
+        }
+
         Dispose(metrics, templates, padding);
     }
 

@@ -33,6 +33,28 @@ public sealed class HadesSamplesTests
     }
 
     [Test]
+    public void From_ReferenceChoices_ConcatenateTheTemplatesAndLabelByAnyStep()
+    {
+        var g0 = Graph(0, [1, 2, 9, 3, 4, 9], [(byte)(ModalityMask.Metrics | ModalityMask.Logs), (byte)ModalityMask.Metrics], [5, -1, -1, -1]);
+        var g1 = Graph(1, [5, 6, 9, 7, 8, 9], [(byte)(ModalityMask.Metrics | ModalityMask.Logs), (byte)(ModalityMask.Metrics | ModalityMask.Logs)], [3, 4, -1, 6]);
+        sbyte[] labels = [1, -1, 0, 0]; // node 0 abnormal in the first step only; node 1 unknown, then normal
+        var windows = new[] { new GraphWindow([g0, g1], labels) };
+
+        var aligned = HadesSamples.From(windows, metrics: 2, templateLength: 2);
+        var reference = HadesSamples.From(windows, metrics: 2, templateLength: 2, LogSlicing.Concatenated, labelAnyStep: true);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(aligned[0].Templates, Is.EqualTo(new[] { 5, -1, 3, 4 }), "slice t is step t");
+            Assert.That(reference[0].Templates, Is.EqualTo(new[] { 5, 3, 4, -1 }), "one after another, padded at the end");
+            Assert.That(reference[1].Templates, Is.EqualTo(new[] { 6, -1, -1, -1 }));
+            Assert.That(aligned.Select(s => s.Label), Is.EqualTo(new sbyte[] { 0, 0 }), "by the last step");
+            Assert.That(reference.Select(s => s.Label), Is.EqualTo(new sbyte[] { 1, 0 }), "abnormal when any step is; otherwise the last step's label");
+            Assert.That(reference[0].Metrics, Is.EqualTo(aligned[0].Metrics), "metrics untouched");
+        });
+    }
+
+    [Test]
     public void PseudoLabels_OnlyWhereTheClassifierIsSure()
     {
         var picked = HadesSamples.PseudoLabels([0.95f, 0.5f, 0.05f, 0.92f, 0.08f, 0.9f], 0.92);

@@ -298,6 +298,7 @@ internal sealed class PageFeed : IHostedService, IDisposable
                 .. evidence.Edges.Take(3).Select(e => e.Describe()),
                 .. evidence.Metrics.Take(3).Select(m => string.Create(CultureInfo.InvariantCulture, $"metric {m.Name}: error {m.Error:G3}")),
                 .. evidence.Logs.Take(2).Select(l => "log " + (l.Template ?? l.Feature) + (l.ExampleMessage is { } example ? " — e.g. " + Cut(example) : string.Empty)),
+                .. evidence.Attributions.Take(2).Select(a => a.Describe() + (a.ExampleMessage is { } example ? " — e.g. " + Cut(example) : string.Empty)),
             ];
         }
     }
