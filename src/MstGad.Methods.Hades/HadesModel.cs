@@ -7,7 +7,11 @@ namespace MstGad.Methods.Hades;
 /// <summary>How Hades trains: phase 1 on the labelled samples, phase 2 on them and the pseudo-labelled ones.</summary>
 internal sealed record HadesTraining(int Phase1Epochs, int Phase2Epochs, int BatchSize, double LearningRate, int Patience, double PseudoLabelConfidence, double PseudoLabelWeight, long Seed)
 {
-    /// <summary>No epoch starts that would end after this time from the start of training (estimated from the time per sample of the epochs so far); <see langword="null"/>: no limit.</summary>
+    /// <summary>
+    /// No epoch starts that would end after this time from the start of training (estimated from the time per sample of
+    /// the epochs so far); <see langword="null"/>: no limit. Phase 1 may use <see cref="HadesModel.Phase1BudgetShare"/> of it
+    /// when a phase 2 follows, so that the pseudo-labels are used.
+    /// </summary>
     public TimeSpan? TimeBudget { get; init; }
 }
 
@@ -36,6 +40,9 @@ internal sealed class HadesModel : IDisposable
     private double _secondsPerSample = double.NaN; // per training sample of an epoch, its validation included
     private bool _outOfTime;
 
+    /// <summary>The share of the time budget phase 1 may use when a phase 2 follows.</summary>
+    public const double Phase1BudgetShare = 0.6;
+
     public HadesModel(HadesShape shape, float[] embeddings, long seed)
     {
         ArgumentNullException.ThrowIfNull(shape);
@@ -60,15 +67,16 @@ internal sealed class HadesModel : IDisposable
         var labelled = training.Where(s => s.Label >= 0).Select(s => (s, Weight: 1.0, s.Label)).ToList();
         var checkedOn = validation.Where(s => s.Label >= 0).ToList();
         var random = new Random((int)(options.Seed & int.MaxValue));
-        var (phase1, best) = Phase(labelled, checkedOn, options, options.Phase1Epochs, random, double.PositiveInfinity, cancellationToken);
+        var budget = options.TimeBudget?.TotalSeconds ?? double.PositiveInfinity;
+        var (phase1, best) = Phase(labelled, checkedOn, options, options.Phase1Epochs, random, double.PositiveInfinity, options.Phase2Epochs > 0 ? Phase1BudgetShare * budget : budget, cancellationToken);
 
         var unlabelled = training.Where(s => s.Label < 0).ToList();
         var pseudo = HadesSamples.PseudoLabels(Predict(unlabelled), options.PseudoLabelConfidence);
         var phase2 = 0;
-        if (pseudo.Count > 0 && options.Phase2Epochs > 0 && !_outOfTime)
+        if (pseudo.Count > 0 && options.Phase2Epochs > 0)
         {
             var both = labelled.Concat(pseudo.Select(p => (unlabelled[p.Index], options.PseudoLabelWeight, p.Label))).ToList();
-            (phase2, best) = Phase(both, checkedOn, options, options.Phase2Epochs, random, best, cancellationToken);
+            (phase2, best) = Phase(both, checkedOn, options, options.Phase2Epochs, random, best, budget, cancellationToken);
         }
 
         return new HadesFit(phase1, phase2, pseudo.Count, best, _outOfTime);
@@ -122,7 +130,7 @@ internal sealed class HadesModel : IDisposable
     }
 
     /// <summary>One phase: epochs over the samples (shuffled, class-weighted cross entropy, each sample's own weight) with early stopping on the validation loss; keeps the best weights.</summary>
-    private (int Epochs, double Best) Phase(List<(HadesSample Sample, double Weight, sbyte Label)> samples, List<HadesSample> validation, HadesTraining options, int maxEpochs, Random random, double bestSoFar, CancellationToken cancellationToken)
+    private (int Epochs, double Best) Phase(List<(HadesSample Sample, double Weight, sbyte Label)> samples, List<HadesSample> validation, HadesTraining options, int maxEpochs, Random random, double bestSoFar, double deadlineSeconds, CancellationToken cancellationToken)
     {
         if (samples.Count == 0 || maxEpochs == 0)
         {
@@ -140,8 +148,8 @@ internal sealed class HadesModel : IDisposable
         for (var epoch = 0; epoch < maxEpochs && sinceBest < options.Patience; epoch++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (options.TimeBudget is { } budget && !double.IsNaN(_secondsPerSample)
-                && System.Diagnostics.Stopwatch.GetElapsedTime(_started).TotalSeconds + (_secondsPerSample * samples.Count) > budget.TotalSeconds)
+            if (!double.IsNaN(_secondsPerSample)
+                && System.Diagnostics.Stopwatch.GetElapsedTime(_started).TotalSeconds + (_secondsPerSample * samples.Count) > deadlineSeconds)
             {
                 _outOfTime = true;
                 break;

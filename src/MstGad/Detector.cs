@@ -286,10 +286,13 @@ public sealed partial class Detector : IDisposable
         return calls;
     }
 
-    /// <summary>A window builder for this detector's trained instances and feature widths.</summary>
-    /// <summary>The trained network (for benchmarks of the network alone); null for the statistical method.</summary>
+    /// <summary>The trained network (for benchmarks of the network alone); null for a method other than MSTGAD.</summary>
     internal MstgadModel? Network => (Require().Model as TrainedMstgad)?.Model;
 
+    /// <summary>The trained method (for the benchmarks).</summary>
+    internal ITrainedMethod TrainedMethod => Require().Model;
+
+    /// <summary>A window builder for this detector's trained instances and feature widths.</summary>
     internal DetectionWindows CreateWindowBuilder(StepClock clock)
     {
         var trained = Require();
