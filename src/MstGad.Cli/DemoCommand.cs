@@ -324,6 +324,7 @@ internal sealed record DemoSettings
         {
             o.Seed = Seed;
             o.Phase1Epochs = Epochs;
+            o.Patience = 12;
         }),
         _ => DetectorCommandOptions.UseMethodNamed(builder, Method),
     };

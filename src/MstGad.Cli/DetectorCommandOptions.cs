@@ -83,7 +83,7 @@ internal sealed class DetectorCommandOptions
         var decision = ParseDecision(result.GetValue(Decision)!);
         var unsupervised = Unsupervised.Create(result);
         var method = ParseMethod(result.GetValue(Method)!);
-        var builder = method == HadesMethod.MethodName ? new DetectorBuilder().UseHades(o => ConfigureHades(o, result)) : UseMethodNamed(new DetectorBuilder(), method);
+        var builder = method == HadesMethod.MethodName ? new DetectorBuilder().UseMethod(new HadesMethod(HadesOptionsFrom(result))) : UseMethodNamed(new DetectorBuilder(), method);
         return builder
             .WithInterval(Durations.Parse(result.GetValue(Interval)!))
             .WithWindow(result.GetValue(Window))
@@ -187,8 +187,9 @@ internal sealed class DetectorCommandOptions
 
     /// <summary>Hades's settings from the command line: the seed, the time budget, the Hades options, and epochs, patience,
     /// learning rate and batch size where given (otherwise Hades's own defaults, which differ from MSTGAD's).</summary>
-    private void ConfigureHades(HadesOptions o, ParseResult result)
+    public HadesOptions HadesOptionsFrom(ParseResult result)
     {
+        var o = new HadesOptions();
         o.Seed = result.GetValue(Seed);
         var budget = result.GetValue(TimeBudget)!;
         o.TimeBudget = budget.Equals("none", StringComparison.OrdinalIgnoreCase) ? null : Durations.Parse(budget);
@@ -219,6 +220,8 @@ internal sealed class DetectorCommandOptions
         {
             o.BatchSize = result.GetValue(BatchSize);
         }
+
+        return o;
     }
 
     private void ApplyAblations(ModelOptions o, ParseResult result)

@@ -23,6 +23,34 @@ public sealed class DetectorCommandOptionsTests
     }
 
     [Test]
+    public void HadesOptionsFrom_GivenValues_ReachHadesAndTheRestKeepItsDefaults()
+    {
+        var (options, result) = Parse(["--method", "hades", "--seed", "7", "--log-slicing", "concatenated", "--label-any-step", "--pseudo-label-confidence", "0.95", "--patience", "3", "--time-budget", "5m"]);
+
+        var hades = options.HadesOptionsFrom(result);
+        using var detector = options.CreateBuilder(result).Build();
+
+        var defaults = new MstGad.Methods.Hades.HadesOptions();
+        Assert.Multiple(() =>
+        {
+            Assert.That(detector.Method, Is.EqualTo("hades"));
+            Assert.That((hades.Seed, hades.LogSlicing, hades.LabelAnyStep, hades.PseudoLabelConfidence, hades.Patience, hades.TimeBudget),
+                Is.EqualTo((7L, MstGad.Methods.Hades.LogSlicing.Concatenated, true, 0.95, 3, (TimeSpan?)TimeSpan.FromMinutes(5))));
+            Assert.That((hades.Phase1Epochs, hades.BatchSize, hades.LearningRate), Is.EqualTo((defaults.Phase1Epochs, defaults.BatchSize, defaults.LearningRate)),
+                "MSTGAD's defaults of --epochs, --batch-size and --learning-rate are not Hades's: only given values are used");
+        });
+    }
+
+    [Test]
+    public void CreateBuilder_UnknownLogSlicing_SaysWhatIsAccepted()
+    {
+        var (options, result) = Parse(["--method", "hades", "--log-slicing", "shuffled"]);
+
+        Assert.That(() => options.CreateBuilder(result), Throws.InstanceOf<FormatException>().With.Message.EqualTo(
+            "--log-slicing 'shuffled' is not one of time-aligned, concatenated."));
+    }
+
+    [Test]
     public void CreateBuilder_UnknownDecision_NamesEveryRule()
     {
         var (options, result) = Parse(["--decision", "vote"]);
