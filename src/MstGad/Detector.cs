@@ -999,7 +999,12 @@ public sealed partial class Detector : IDisposable
                         }
                     }
 
-                    normalLogits.Add(Logit(persistent.Probability));
+                    // The classifier reads the whole window: a window that still holds a labelled step of the fault (the
+                    // k − 1 steps after it ends) is the fault's, not normal time, for its threshold.
+                    if (!HoldsLabelledFault(part[w], node))
+                    {
+                        normalLogits.Add(Logit(persistent.Probability));
+                    }
                 }
             }
         }
@@ -1053,6 +1058,25 @@ public sealed partial class Detector : IDisposable
             Persistence = options.PersistenceSteps,
             EventPersistence = options.EventPersistenceSteps,
         };
+    }
+
+    /// <summary>Whether any step of the window is labelled abnormal for the node.</summary>
+    internal static bool HoldsLabelledFault(GraphWindow window, int node)
+    {
+        if (window.Labels is null)
+        {
+            return false;
+        }
+
+        for (var s = 0; s < window.Length; s++)
+        {
+            if (window.Labels[(s * window.NodeCount) + node] == Labels.Abnormal)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The scores without the highest share <paramref name="contamination"/> of them (taken as unlabelled incidents, not normal time).</summary>
