@@ -17,69 +17,27 @@ namespace MstGad.Benchmarks;
 [MemoryDiagnoser]
 public class DetectorBenchmarks
 {
-    private Detector _detector = null!;
-    private DetectionWindows _windows = null!;
-    private StepClock _clock;
-    private long _step;
-    private GraphWindow _window = null!;
+    private TrainTicketStep _at = null!;
 
     [GlobalSetup]
     public void Setup()
     {
         TorchNative.EnsureLoadable();
-        var root = SharedData.PathOf("nezha-trainticket");
-        var saved = Environment.GetEnvironmentVariable("MSTGAD_BENCHMARK_MODEL");
-        if (!string.IsNullOrEmpty(saved))
-        {
-            _detector = Detector.Load(saved);
-        }
-        else
-        {
-            _detector = new DetectorBuilder()
-                .WithInterval(TimeSpan.FromMinutes(1))
-                .ConfigureTraining(o => o.MaxEpochs = 1)
-                .ConfigureSplit(o =>
-                {
-                    o.TrainFraction = 0.15;
-                    o.ValidationFraction = 0.05;
-                })
-                .UseDevice("cpu", 1)
-                .Build();
-            var aggregator = new TelemetryAggregator(_detector.FeatureSettings);
-            var source = new NezhaDataset(root, new NezhaDatasetOptions { Mode = ReadMode.Lenient });
-            var faults = TelemetrySources.LoadAsync(source, aggregator).GetAwaiter().GetResult();
-            _detector.Fit(aggregator.Complete(), faults);
-        }
-
-        var live = _detector.CreateAggregator();
-        TelemetrySources.LoadAsync(new NezhaDataset(root, new NezhaDatasetOptions { Mode = ReadMode.Lenient }), live).GetAwaiter().GetResult();
-        var day = live.Complete();
-        _clock = day.Clock;
-        _windows = _detector.CreateWindowBuilder(_clock);
-        var metrics = _detector.Features.ResolveMetrics(day.Metrics);
-
-        // The window that ends at 10:06 (a fault window of the day: logs and traces present).
-        _step = _clock.StepOf(new DateTimeOffset(2023, 1, 29, 10, 6, 0, TimeSpan.Zero));
-        for (var s = _step - _detector.Window + 1; s <= _step; s++)
-        {
-            _windows.Add(_detector.Features.TransformStep(day.Sealed(s), day.Operations, metrics));
-        }
-
-        _window = _windows.WindowEndingAt(_step, out _) ?? throw new InvalidOperationException("No window ends at 10:06.");
+        _at = TrainTicketStep.Prepare("MSTGAD_BENCHMARK_MODEL", b => b.ConfigureTraining(o => o.MaxEpochs = 1));
     }
 
     [GlobalCleanup]
-    public void Cleanup() => _detector.Dispose();
+    public void Cleanup() => _at.Detector.Dispose();
 
     /// <summary>Scores the step: network, anomaly score, decision and evidence for every instance.</summary>
     [Benchmark]
-    public int ScoreOneStep() => _detector.ScoreStep(_windows, _step, _clock).Count;
+    public int ScoreOneStep() => _at.Detector.ScoreStep(_at.Windows, _at.Step, _at.Clock).Count;
 
     /// <summary>The network alone on the same window (on the CPU: the managed inference).</summary>
     [Benchmark]
-    public float ScoreOneWindow() => _detector.Network!.Score([_window])[0].Probability[0];
+    public float ScoreOneWindow() => _at.Detector.Network!.Score([_at.Window])[0].Probability[0];
 
     /// <summary>The libtorch network on the same window (what the CPU used before the managed inference).</summary>
     [Benchmark]
-    public float ScoreOneWindowWithNetwork() => _detector.Network!.ScoreWithNetwork([_window])[0].Probability[0];
+    public float ScoreOneWindowWithNetwork() => _at.Detector.Network!.ScoreWithNetwork([_at.Window])[0].Probability[0];
 }

@@ -15,67 +15,27 @@ namespace MstGad.Benchmarks;
 [MemoryDiagnoser]
 public class HadesBenchmarks
 {
-    private Detector _detector = null!;
-    private DetectionWindows _windows = null!;
-    private StepClock _clock;
-    private long _step;
-    private GraphWindow _window = null!;
+    private TrainTicketStep _at = null!;
 
     [GlobalSetup]
     public void Setup()
     {
         TorchNative.EnsureLoadable();
-        var root = SharedData.PathOf("nezha-trainticket");
-        var saved = Environment.GetEnvironmentVariable("MSTGAD_BENCHMARK_HADES");
-        if (!string.IsNullOrEmpty(saved))
+        _at = TrainTicketStep.Prepare("MSTGAD_BENCHMARK_HADES", b => b.UseHades(o =>
         {
-            _detector = Detector.Load(saved);
-        }
-        else
-        {
-            _detector = new DetectorBuilder()
-                .UseHades(o =>
-                {
-                    o.Phase1Epochs = 1;
-                    o.Phase2Epochs = 0;
-                })
-                .WithInterval(TimeSpan.FromMinutes(1))
-                .ConfigureSplit(o =>
-                {
-                    o.TrainFraction = 0.15;
-                    o.ValidationFraction = 0.05;
-                })
-                .UseDevice("cpu", 1)
-                .Build();
-            var aggregator = new TelemetryAggregator(_detector.FeatureSettings);
-            var source = new NezhaDataset(root, new NezhaDatasetOptions { Mode = ReadMode.Lenient });
-            var faults = TelemetrySources.LoadAsync(source, aggregator).GetAwaiter().GetResult();
-            _detector.Fit(aggregator.Complete(), faults);
-        }
-
-        var live = _detector.CreateAggregator();
-        TelemetrySources.LoadAsync(new NezhaDataset(root, new NezhaDatasetOptions { Mode = ReadMode.Lenient }), live).GetAwaiter().GetResult();
-        var day = live.Complete();
-        _clock = day.Clock;
-        _windows = _detector.CreateWindowBuilder(_clock);
-        var metrics = _detector.Features.ResolveMetrics(day.Metrics);
-        _step = _clock.StepOf(new DateTimeOffset(2023, 1, 29, 10, 6, 0, TimeSpan.Zero));
-        for (var s = _step - _detector.Window + 1; s <= _step; s++)
-        {
-            _windows.Add(_detector.Features.TransformStep(day.Sealed(s), day.Operations, metrics));
-        }
-
-        _window = _windows.WindowEndingAt(_step, out _) ?? throw new InvalidOperationException("No window ends at 10:06.");
+            o.Phase1Epochs = 1;
+            o.Phase2Epochs = 0;
+        }));
     }
 
     [GlobalCleanup]
-    public void Cleanup() => _detector.Dispose();
+    public void Cleanup() => _at.Detector.Dispose();
 
     /// <summary>Scores the step through the facade: Hades for every instance, the decision and the evidence.</summary>
     [Benchmark]
-    public int ScoreOneStep() => _detector.ScoreStep(_windows, _step, _clock).Count;
+    public int ScoreOneStep() => _at.Detector.ScoreStep(_at.Windows, _at.Step, _at.Clock).Count;
 
     /// <summary>Hades alone on the same 47-instance window (P and the attributions of every instance).</summary>
     [Benchmark]
-    public float ScoreOneWindow() => _detector.TrainedMethod.Score([_window])[0].Probability[0];
+    public float ScoreOneWindow() => _at.Detector.TrainedMethod.Score([_at.Window])[0].Probability[0];
 }
