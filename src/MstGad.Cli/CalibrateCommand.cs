@@ -48,7 +48,7 @@ internal static class CalibrateCommand
 
             OutputFiles.Write(path, "--out", detector.Save);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{DetectorFiles.AnomalyThresholds(thresholds, options.AlarmBudgetPerHour)}; decision {detector.DecisionRule}, threshold {detector.Threshold:G4}"));
+                $"{DetectorFiles.AnomalyThresholds(thresholds, options.AlarmBudgetPerHour)}{DetectorFiles.ClassifierThreshold(detector)}; decision {detector.DecisionRule}, threshold {detector.Threshold:G4}"));
             Console.WriteLine($"saved {path}");
             return 0;
         });

@@ -8,6 +8,11 @@ internal static class DetectorFiles
         System.Globalization.CultureInfo.InvariantCulture,
         $"anomaly thresholds {thresholds[0]:G4} (metrics), {thresholds[1]:G4} (logs), {thresholds[2]:G4} (traces) for an alarm budget of {budgetPerHour:G4} per hour");
 
+    /// <summary>", classifier P ≥ X under the same budget" when a classifier was trained on abnormal labels, else empty.</summary>
+    public static string ClassifierThreshold(Detector detector) => detector.ClassifierAlarmThreshold is { } p
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $", classifier P ≥ {p:G4} under the same budget")
+        : string.Empty;
+
     /// <summary>Loads a detector.</summary>
     /// <exception cref="CliException">The file does not exist, cannot be read, or is not a detector this build can load.</exception>
     public static Detector Load(FileInfo file)

@@ -56,7 +56,7 @@ internal static class TrainCommand
                     if (detector.AnomalyThresholds is { } thresholds)
                     {
                         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                            $"decision {detector.DecisionRule} ({detector.Method}); {DetectorFiles.AnomalyThresholds(thresholds, detector.AlarmBudgetPerHour!.Value)}"));
+                            $"decision {detector.DecisionRule} ({detector.Method}); {DetectorFiles.AnomalyThresholds(thresholds, detector.AlarmBudgetPerHour!.Value)}{DetectorFiles.ClassifierThreshold(detector)}"));
                     }
                     Console.WriteLine($"read: metrics {source.Report.Metrics}; logs {source.Report.Logs}; spans {source.Report.Spans}; faults {source.Report.Faults}");
                     foreach (var note in ReadReports.Notes(source.Report))

@@ -66,6 +66,14 @@ public sealed partial class Detector : IDisposable
     /// <exception cref="InvalidOperationException">Not trained.</exception>
     public IReadOnlyList<double>? AnomalyThresholds => Require().Calibration?.ModalityThresholds;
 
+    /// <summary>
+    /// The classifier's probability P at which the alarm budget flags (used by <see cref="DecisionRule.Combined"/>, and by
+    /// <see cref="DecisionRule.Unsupervised"/> for a method whose only score is its classifier, such as Hades; at least
+    /// 0.5), or <see langword="null"/> when no classifier was trained on abnormal labels.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Not trained.</exception>
+    public double? ClassifierAlarmThreshold => Require().Calibration is { ClassifierTrained: true } c ? c.ClassifierThreshold : null;
+
     /// <summary>The alarm budget (false alarms per hour over the whole system) the anomaly threshold was set for.</summary>
     /// <exception cref="InvalidOperationException">Not trained.</exception>
     public double? AlarmBudgetPerHour => Require().Calibration?.AlarmBudgetPerHour;
