@@ -133,6 +133,22 @@ public sealed class CallerSuppressionTests
         Assert.That(Detector.CalleesOfLabelledFaults(new GraphWindow([Graph(2, [(0, 1)])], [Labels.Normal, Labels.Unknown])), Is.Null);
 
     [Test]
+    public void HoldsLabelledFault_AnyStepOfTheWindow_NotOnlyTheLast()
+    {
+        // Two steps, three nodes: node 0 abnormal in the first step only (the window after its fault ended), node 1
+        // normal in both, node 2 unknown then normal.
+        var window = new GraphWindow([Graph(3, []), Graph(3, [])], [Labels.Abnormal, Labels.Normal, Labels.Unknown, Labels.Normal, Labels.Normal, Labels.Normal]);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(Detector.HoldsLabelledFault(window, 0), Is.True);
+            Assert.That(Detector.HoldsLabelledFault(window, 1), Is.False);
+            Assert.That(Detector.HoldsLabelledFault(window, 2), Is.False);
+            Assert.That(Detector.HoldsLabelledFault(new GraphWindow([Graph(3, [])], null), 0), Is.False, "no labels");
+        });
+    }
+
+    [Test]
     public void GapTotalsAndMeans_AreEveryClientMinusServerFeatureButTheMedian_InEachBlockOfTheTraces()
     {
         EdgeFeatureInfo[] edges =
