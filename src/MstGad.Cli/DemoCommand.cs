@@ -316,7 +316,7 @@ internal sealed record DemoSettings
         .UseDevice("cpu", Threads);
 
     /// <summary>Chooses <see cref="Method"/>: MSTGAD and the statistical detectors as the builder's other settings say,
-    /// Hades with the demo's seed and epochs, another method with its defaults.</summary>
+    /// Hades with the demo's seed, epochs and patience (its own learning rate and batch size), another method with its defaults.</summary>
     private DetectorBuilder UseMethod(DetectorBuilder builder) => Method switch
     {
         MstGad.Model.MstgadMethod.MethodName => builder.UseMstgad(),

@@ -35,7 +35,7 @@ internal sealed class DetectorCommandOptions
 
     public const string DecisionDescription = "unsupervised (the default: the anomaly score above its alarm-budget threshold; no labels needed, and labels do not change the rule), combined (the anomaly score, or the calibrated classifier when training had abnormal labels), calibrated (the classifier's P corrected for the class weight w of its training loss, P ≥ w/(1+w)), classifier (the paper's P ≥ 0.5), validation (best-F1 threshold of P on the validation split), reconstruction (best-F1 threshold of the reconstruction error on the validation split) or extreme-value (SPOT on the reconstruction error).";
 
-    public Option<int> Epochs { get; } = new("--epochs") { Description = "Maximum epochs.", DefaultValueFactory = _ => 100 };
+    public Option<int> Epochs { get; } = new("--epochs") { Description = "Maximum epochs (Hades: of phase 1; its phase 2 keeps its own 20).", DefaultValueFactory = _ => 100 };
 
     public Option<string> TimeBudget { get; } = new("--time-budget") { Description = "Training time limit: no epoch starts that would end after it (at the mean epoch time so far), such as 12m; 'none' for no limit.", DefaultValueFactory = _ => "12m" };
 

@@ -17,7 +17,8 @@ public enum LogSlicing
     /// <summary>
     /// As Hades's code: the window's templates one after another, padded at the end, cut into k slices — slice t is not
     /// step t. For comparison with the reference only (each step's sequence is first capped at
-    /// <see cref="HadesOptions.TemplateSequenceLength"/>, so repeats are not removed as Hades's code removes them).
+    /// <see cref="HadesOptions.TemplateSequenceLength"/>, so repeats are not removed as Hades's code removes them). The
+    /// template named as evidence is then one of the last slice, which is mostly padding: often none is named.
     /// </summary>
     Concatenated = 1,
 }
@@ -67,9 +68,11 @@ public sealed class HadesOptions
 
     /// <summary>
     /// Training time limit over both phases: no epoch starts that would end after it (estimated from the time per sample
-    /// of the epochs so far); <see langword="null"/>: no limit. The default, 12 minutes, is MSTGAD's.
+    /// of the epochs so far; phase 1 may use 60 % of it when a phase 2 can follow). Default <see langword="null"/>: no
+    /// limit, so that a seed gives the same model on any machine (as MSTGAD's <c>TrainingOptions.TimeBudget</c>); the
+    /// command line's <c>--time-budget</c> sets 12 minutes unless told otherwise.
     /// </summary>
-    public TimeSpan? TimeBudget { get; set; } = TimeSpan.FromMinutes(12);
+    public TimeSpan? TimeBudget { get; set; }
 
     /// <summary>Dropout while training.</summary>
     public double Dropout { get; set; } = 0.1;

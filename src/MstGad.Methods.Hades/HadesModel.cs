@@ -10,7 +10,7 @@ internal sealed record HadesTraining(int Phase1Epochs, int Phase2Epochs, int Bat
     /// <summary>
     /// No epoch starts that would end after this time from the start of training (estimated from the time per sample of
     /// the epochs so far); <see langword="null"/>: no limit. Phase 1 may use <see cref="HadesModel.Phase1BudgetShare"/> of it
-    /// when a phase 2 follows, so that the pseudo-labels are used.
+    /// when a phase 2 can follow (phase 2 epochs and unlabelled samples), so that the pseudo-labels are used.
     /// </summary>
     public TimeSpan? TimeBudget { get; init; }
 }
@@ -20,7 +20,7 @@ internal sealed record HadesTraining(int Phase1Epochs, int Phase2Epochs, int Bat
 /// <param name="Phase2Epochs">Epochs of phase 2.</param>
 /// <param name="PseudoLabels">Unlabelled training samples given a pseudo-label.</param>
 /// <param name="BestValidationLoss">The validation loss of the weights kept (NaN without labelled validation samples).</param>
-/// <param name="StoppedByTimeBudget">Whether the time budget ended training.</param>
+/// <param name="StoppedByTimeBudget">Whether the time budget ended the phase that ran last (phase 1's share of it, when no phase 2 ran).</param>
 internal sealed record HadesFit(int Phase1Epochs, int Phase2Epochs, int PseudoLabels, double BestValidationLoss, bool StoppedByTimeBudget);
 
 /// <summary>
@@ -38,7 +38,6 @@ internal sealed class HadesModel : IDisposable
     private int _epoch;
     private long _started;
     private double _secondsPerSample = double.NaN; // per training sample of an epoch, its validation included
-    private bool _outOfTime;
 
     /// <summary>The share of the time budget phase 1 may use when a phase 2 follows.</summary>
     public const double Phase1BudgetShare = 0.6;
@@ -63,23 +62,25 @@ internal sealed class HadesModel : IDisposable
     {
         _progress = progress;
         _epoch = 0;
-        (_started, _secondsPerSample, _outOfTime) = (System.Diagnostics.Stopwatch.GetTimestamp(), double.NaN, false);
+        (_started, _secondsPerSample) = (System.Diagnostics.Stopwatch.GetTimestamp(), double.NaN);
         var labelled = training.Where(s => s.Label >= 0).Select(s => (s, Weight: 1.0, s.Label)).ToList();
         var checkedOn = validation.Where(s => s.Label >= 0).ToList();
         var random = new Random((int)(options.Seed & int.MaxValue));
         var budget = options.TimeBudget?.TotalSeconds ?? double.PositiveInfinity;
-        var (phase1, best) = Phase(labelled, checkedOn, options, options.Phase1Epochs, random, double.PositiveInfinity, options.Phase2Epochs > 0 ? Phase1BudgetShare * budget : budget, cancellationToken);
-
         var unlabelled = training.Where(s => s.Label < 0).ToList();
-        var pseudo = HadesSamples.PseudoLabels(Predict(unlabelled), options.PseudoLabelConfidence);
+        var phase2Possible = options.Phase2Epochs > 0 && unlabelled.Count > 0;
+        var (phase1, best, outOfTime) = Phase(labelled, checkedOn, options, options.Phase1Epochs, random, double.PositiveInfinity, phase2Possible ? Phase1BudgetShare * budget : budget, cancellationToken);
+
+        var pseudo = phase2Possible ? HadesSamples.PseudoLabels(Predict(unlabelled), options.PseudoLabelConfidence) : [];
         var phase2 = 0;
-        if (pseudo.Count > 0 && options.Phase2Epochs > 0)
+        if (pseudo.Count > 0)
         {
+            // The report says how training ended: by the phase that ran last.
             var both = labelled.Concat(pseudo.Select(p => (unlabelled[p.Index], options.PseudoLabelWeight, p.Label))).ToList();
-            (phase2, best) = Phase(both, checkedOn, options, options.Phase2Epochs, random, best, budget, cancellationToken);
+            (phase2, best, outOfTime) = Phase(both, checkedOn, options, options.Phase2Epochs, random, best, budget, cancellationToken);
         }
 
-        return new HadesFit(phase1, phase2, pseudo.Count, best, _outOfTime);
+        return new HadesFit(phase1, phase2, pseudo.Count, best, outOfTime);
     }
 
     /// <summary>P(abnormal) of every sample, in order.</summary>
@@ -130,11 +131,11 @@ internal sealed class HadesModel : IDisposable
     }
 
     /// <summary>One phase: epochs over the samples (shuffled, class-weighted cross entropy, each sample's own weight) with early stopping on the validation loss; keeps the best weights.</summary>
-    private (int Epochs, double Best) Phase(List<(HadesSample Sample, double Weight, sbyte Label)> samples, List<HadesSample> validation, HadesTraining options, int maxEpochs, Random random, double bestSoFar, double deadlineSeconds, CancellationToken cancellationToken)
+    private (int Epochs, double Best, bool OutOfTime) Phase(List<(HadesSample Sample, double Weight, sbyte Label)> samples, List<HadesSample> validation, HadesTraining options, int maxEpochs, Random random, double bestSoFar, double deadlineSeconds, CancellationToken cancellationToken)
     {
         if (samples.Count == 0 || maxEpochs == 0)
         {
-            return (0, bestSoFar);
+            return (0, bestSoFar, false);
         }
 
         var abnormal = samples.Count(s => s.Label == 1);
@@ -143,6 +144,7 @@ internal sealed class HadesModel : IDisposable
         var best = bestSoFar;
         var kept = Snapshot();
         var sinceBest = 0;
+        var outOfTime = false;
         var epochs = 0;
         var order = Enumerable.Range(0, samples.Count).ToArray();
         for (var epoch = 0; epoch < maxEpochs && sinceBest < options.Patience; epoch++)
@@ -151,7 +153,7 @@ internal sealed class HadesModel : IDisposable
             if (!double.IsNaN(_secondsPerSample)
                 && System.Diagnostics.Stopwatch.GetElapsedTime(_started).TotalSeconds + (_secondsPerSample * samples.Count) > deadlineSeconds)
             {
-                _outOfTime = true;
+                outOfTime = true;
                 break;
             }
 
@@ -198,7 +200,7 @@ internal sealed class HadesModel : IDisposable
 
         Restore(kept);
         DisposeAll(kept);
-        return (epochs, best);
+        return (epochs, best, outOfTime);
     }
 
     private double Loss(List<HadesSample> samples, double classWeight)

@@ -37,8 +37,8 @@ public sealed record WindowScores(long Step, float[] Probability, float[] Recons
     public float[] EdgeFeatureErrors { get; init; } = [];
 
     /// <summary>
-    /// What the method's own weights point at for each node <c>[N]</c> (such as attention weights), largest first; empty
-    /// when the method gives none. The facade adds them to the verdict's evidence.
+    /// What the method's own weights point at for each node <c>[N]</c> (such as attention weights), in the method's order;
+    /// empty when the method gives none. The facade adds them to the verdict's evidence.
     /// </summary>
     public IReadOnlyList<Attribution>[] Attributions { get; init; } = [];
 }

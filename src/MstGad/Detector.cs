@@ -915,6 +915,7 @@ public sealed partial class Detector : IDisposable
         var profile = ErrorProfile.Fit(trainingScores, training, instances, model.ErrorLayout, options, excluded);
         var normal = new List<double>[] { [], [], [] };
         var normalLogits = new List<double>();
+        var normalPoints = 0;
         long present = 0;
         var windows = 0;
         var labelledAbnormal = false;
@@ -1008,7 +1009,9 @@ public sealed partial class Detector : IDisposable
                     }
 
                     // The classifier reads the whole window: a window that still holds a labelled step of the fault (the
-                    // k − 1 steps after it ends) is the fault's, not normal time, for its threshold.
+                    // k − 1 steps after it ends) is the fault's, not normal time, for its threshold (and for its threshold
+                    // only: the modalities' shares of the budget count every normal point).
+                    normalPoints++;
                     if (!HoldsLabelledFault(part[w], node))
                     {
                         normalLogits.Add(Logit(persistent.Probability));
@@ -1035,7 +1038,6 @@ public sealed partial class Detector : IDisposable
         var anomalyRisk = (shareBudget ? risk / 2 : risk) / Math.Max(1, modalitiesSeen);
         var thresholds = new double[ErrorProfile.Modalities];
         var extremeValue = false;
-        var normalPoints = normalLogits.Count;
         for (var m = 0; m < ErrorProfile.Modalities; m++)
         {
             if (normal[m].Count == 0)
@@ -1051,7 +1053,7 @@ public sealed partial class Detector : IDisposable
         }
 
         var classifierThreshold = 1.0;
-        if (classifierTrained)
+        if (classifierTrained && normalLogits.Count > 0)
         {
             var (logit, _) = AlarmBudget.Fit(WithoutContamination(normalLogits, options.Contamination), Math.Min(0.5, (classifierOnly ? risk : risk / 2) / (1 - options.Contamination)));
             classifierThreshold = Math.Max(0.5, 1 / (1 + Math.Exp(-logit)));

@@ -90,7 +90,7 @@ public sealed record EdgeEvidence(string Caller, string Callee, double Error, st
 public sealed record Evidence(IReadOnlyList<MetricEvidence> Metrics, IReadOnlyList<LogEvidence> Logs, IReadOnlyList<EdgeEvidence> Edges)
 {
     /// <summary>What the method's own weights point at (such as Hades's metric aspect and log template with the largest
-    /// attention weight), largest first; empty for a method that gives none.</summary>
+    /// attention weight), in the method's order (Hades: the aspect, then the template); empty for a method that gives none.</summary>
     public IReadOnlyList<AttributionEvidence> Attributions { get; init; } = [];
 }
 
