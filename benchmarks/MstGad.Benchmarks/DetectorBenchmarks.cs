@@ -1,7 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using MstGad.Datasets;
-using MstGad.Features;
-using MstGad.Graph;
 using MstGad.Model;
 
 namespace MstGad.Benchmarks;
