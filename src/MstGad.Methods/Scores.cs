@@ -23,7 +23,7 @@ public sealed record TrainingReport(IReadOnlyList<EpochReport> Epochs, int BestE
 /// <summary>What a method says about the last step of one window, per node; the facade turns it into verdicts.</summary>
 /// <param name="Step">The step of the last graph.</param>
 /// <param name="Probability">The abnormal probability P per node <c>[N]</c> of the method's classifier (0 for a method without one; see <see cref="ITrainedMethod.HasClassifier"/>).</param>
-/// <param name="ReconstructionError">The method's own error per node <c>[N]</c> (the sum of <paramref name="Errors"/> for a method that reconstructs or forecasts).</param>
+/// <param name="ReconstructionError">The method's own error per node <c>[N]</c> (the sum of <paramref name="Errors"/> for a method that reconstructs or forecasts; a method whose only score is its classifier repeats P here, for the rules that read this score, and its verdicts carry no error).</param>
 /// <param name="Errors">Per-feature errors per node, <c>[N × ErrorWidth]</c>, laid out as <see cref="ITrainedMethod.ErrorLayout"/> says: metric features, then log features, then trace features. The facade's anomaly score measures each against its own spread on normal training time.</param>
 /// <param name="ErrorWidth">The width of a node's error vector.</param>
 /// <param name="EdgeErrors">The error of every edge of the window's last step (source, target, error), for evidence; may be empty.</param>

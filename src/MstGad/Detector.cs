@@ -356,9 +356,9 @@ public sealed partial class Detector : IDisposable
             verdicts.Add(new InstanceVerdict(keys[node], time, decisionScore, decisionScore >= trained.Threshold, Explain(trained, score, window.Last, node, keys, z))
             {
                 AnomalyScore = a,
-                Details = trained.Model.HasClassifier
-                    ? new Dictionary<string, double>(2) { [VerdictDetails.Probability] = p, [VerdictDetails.Error] = re }
-                    : new Dictionary<string, double>(1) { [VerdictDetails.Error] = re },
+                Details = !trained.Model.HasClassifier ? new Dictionary<string, double>(1) { [VerdictDetails.Error] = re }
+                    : HasErrors(trained.Model) ? new Dictionary<string, double>(2) { [VerdictDetails.Probability] = p, [VerdictDetails.Error] = re }
+                    : new Dictionary<string, double>(1) { [VerdictDetails.Probability] = p }, // a classifier alone (Hades): no error to report
             });
         }
 
@@ -1068,6 +1068,13 @@ public sealed partial class Detector : IDisposable
             Persistence = options.PersistenceSteps,
             EventPersistence = options.EventPersistenceSteps,
         };
+    }
+
+    /// <summary>Whether the method gives per-feature errors (MSTGAD, the statistical detectors), not a classifier alone.</summary>
+    private static bool HasErrors(ITrainedMethod model)
+    {
+        var (metrics, logs, traces) = model.ErrorLayout;
+        return metrics + logs + traces > 0;
     }
 
     /// <summary>Whether any step of the window is labelled abnormal for the node.</summary>

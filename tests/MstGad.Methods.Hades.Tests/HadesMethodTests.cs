@@ -53,6 +53,7 @@ public sealed class HadesMethodTests
             Assert.That(report.Training.Epochs.All(e => double.IsFinite(e.TrainingLoss)), Is.True, string.Join(" ", report.Training.Epochs.Select(e => $"{e.TrainingLoss:G3}/{e.ValidationLoss:G3}")));
             Assert.That(inFault.Min(v => v.Probability), Is.GreaterThan(elsewhere.Max(v => v.Probability)), "the fault's P above every other point's");
             Assert.That(verdicts.Where(v => v.IsAbnormal).Select(v => v.Instance).Distinct(), Is.EqualTo(new[] { "b" }));
+            Assert.That(verdicts.All(v => float.IsFinite((float)v.Probability) && double.IsNaN(v.Error)), Is.True, "P, and no reconstruction error: Hades has none");
             Assert.That(again.Select(v => (v.Instance, v.Time, v.Score, v.IsAbnormal)), Is.EqualTo(verdicts.Select(v => (v.Instance, v.Time, v.Score, v.IsAbnormal))), "loaded: the same verdicts");
             Assert.That(again.Select(v => v.Evidence.Attributions), Is.EqualTo(verdicts.Select(v => v.Evidence.Attributions)), "loaded: the same evidence");
         });
