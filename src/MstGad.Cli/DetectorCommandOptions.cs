@@ -125,8 +125,7 @@ internal sealed class DetectorCommandOptions
             {
                 o.MaxEpochs = result.GetValue(Epochs);
                 o.Patience = result.GetValue(Patience);
-                var budget = result.GetValue(TimeBudget)!;
-                o.TimeBudget = budget.Equals("none", StringComparison.OrdinalIgnoreCase) ? null : Durations.Parse(budget);
+                o.TimeBudget = TimeBudgetOf(result);
                 o.LearningRate = result.GetValue(LearningRate);
                 o.BatchSize = result.GetValue(BatchSize);
                 o.Seed = result.GetValue(Seed);
@@ -191,8 +190,7 @@ internal sealed class DetectorCommandOptions
     {
         var o = new HadesOptions();
         o.Seed = result.GetValue(Seed);
-        var budget = result.GetValue(TimeBudget)!;
-        o.TimeBudget = budget.Equals("none", StringComparison.OrdinalIgnoreCase) ? null : Durations.Parse(budget);
+        o.TimeBudget = TimeBudgetOf(result);
         o.LogSlicing = result.GetValue(LogSlicing) switch
         {
             "time-aligned" => Methods.Hades.LogSlicing.TimeAligned,
@@ -222,6 +220,13 @@ internal sealed class DetectorCommandOptions
         }
 
         return o;
+    }
+
+    /// <summary>The <c>--time-budget</c> value: a duration, or <see langword="null"/> for 'none'.</summary>
+    private TimeSpan? TimeBudgetOf(ParseResult result)
+    {
+        var budget = result.GetValue(TimeBudget)!;
+        return budget.Equals("none", StringComparison.OrdinalIgnoreCase) ? null : Durations.Parse(budget);
     }
 
     private void ApplyAblations(ModelOptions o, ParseResult result)

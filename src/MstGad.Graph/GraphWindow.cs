@@ -22,6 +22,27 @@ public sealed record GraphWindow(IReadOnlyList<MstGraph> Graphs, sbyte[]? Labels
     /// <returns>1, 0 or −1.</returns>
     public sbyte LastLabel(int node) => Labels is null ? Graph.Labels.Unknown : Labels[((Length - 1) * NodeCount) + node];
 
+    /// <summary>Whether any step of the window is labelled abnormal for a node (false when unlabelled).</summary>
+    /// <param name="node">The node index.</param>
+    /// <returns>Whether a step's label is 1.</returns>
+    public bool AnyLabelAbnormal(int node)
+    {
+        if (Labels is null)
+        {
+            return false;
+        }
+
+        for (var s = 0; s < Length; s++)
+        {
+            if (Labels[(s * NodeCount) + node] == Graph.Labels.Abnormal)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>
     /// Slides a window of <paramref name="length"/> steps over consecutive graphs with a stride.
     /// </summary>

@@ -297,7 +297,7 @@ internal sealed class TrainedHades : ITrainedMethod
                 attributions[node] = Attribute(samples[next], shares.AsSpan(next * aspects, aspects), weights.AsSpan(next * _templateLength, _templateLength));
             }
 
-            results.Add(new WindowScores(windows[w].Last.Step, probability, (float[])probability.Clone(), [], 0, [], present) { Attributions = attributions });
+            results.Add(new WindowScores(windows[w].Last.Step, probability, probability, [], 0, [], present) { Attributions = attributions }); // P is its own score (read only)
         }
 
         return results;
@@ -330,8 +330,7 @@ internal sealed class TrainedHades : ITrainedMethod
     {
         ArgumentNullException.ThrowIfNull(stream);
         using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
-        writer.Write(Magic);
-        writer.Write(Version);
+        MethodSection.WriteHeader(writer, Magic, Version);
         var shape = _model.Network.Shape;
         writer.Write(shape.Aspects.Count);
         for (var a = 0; a < shape.Aspects.Count; a++)
@@ -363,16 +362,7 @@ internal sealed class TrainedHades : ITrainedMethod
         using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
         try
         {
-            if (!reader.ReadBytes(Magic.Length).AsSpan().SequenceEqual(Magic))
-            {
-                throw new InvalidDataException("MstGad artifact: the model section is not a Hades model.");
-            }
-
-            var version = reader.ReadInt32();
-            if (version != Version)
-            {
-                throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"MstGad artifact: Hades model version {version} is not supported; this build reads version {Version}."));
-            }
+            MethodSection.ReadHeader(reader, Magic, Version, "Hades model");
 
             var aspectCount = reader.ReadInt32();
             var names = new string[aspectCount];

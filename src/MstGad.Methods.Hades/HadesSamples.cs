@@ -61,7 +61,7 @@ internal static class HadesSamples
                     Concatenate(t);
                 }
 
-                samples.Add(new HadesSample(w, node, m, t, labelAnyStep ? AnyStep(window, node) : window.LastLabel(node)));
+                samples.Add(new HadesSample(w, node, m, t, labelAnyStep && window.AnyLabelAbnormal(node) ? Labels.Abnormal : window.LastLabel(node)));
             }
         }
 
@@ -81,20 +81,6 @@ internal static class HadesSamples
         }
 
         templates.AsSpan(next).Fill(-1);
-    }
-
-    /// <summary>1 when any step of the window is labelled abnormal for the node, otherwise the last step's label.</summary>
-    internal static sbyte AnyStep(GraphWindow window, int node)
-    {
-        for (var s = 0; s < window.Length; s++)
-        {
-            if (window.Labels is not null && window.Labels[(s * window.NodeCount) + node] == 1)
-            {
-                return 1;
-            }
-        }
-
-        return window.LastLabel(node);
     }
 
     /// <summary>

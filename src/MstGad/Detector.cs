@@ -330,6 +330,11 @@ public sealed partial class Detector : IDisposable
             calibration.Profile.RelativeModalities(modalities);
         }
 
+        // Decided once per step: a classifier alone (Hades) is decided under the unsupervised rule as under the combined.
+        var rule = _settings.Decision is DecisionRule.Unsupervised && calibration?.ClassifierOnly == true ? DecisionRule.Combined : _settings.Decision;
+        var details = !trained.Model.HasClassifier ? (Probability: false, Error: true)
+            : HasErrors(trained.Model) ? (Probability: true, Error: true)
+            : (Probability: true, Error: false); // a classifier alone: no error to report
         var verdicts = new List<InstanceVerdict>();
         for (var node = 0; node < keys.Count; node++)
         {
@@ -346,19 +351,22 @@ public sealed partial class Detector : IDisposable
             var persistent = windows.History.Persistent(step, keys[node]);
             var pa = calibration is null ? double.NaN : calibration.Normalise(persistent.Metrics, persistent.Logs, persistent.Traces);
             var pp = persistent.Probability;
-            var decisionScore = _settings.Decision switch
+            var decisionScore = rule switch
             {
                 DecisionRule.ExtremeValue or DecisionRule.ReconstructionThreshold => re,
-                DecisionRule.Unsupervised => calibration!.ClassifierOnly ? calibration.CombinedScore(pa, pp) : pa,
+                DecisionRule.Unsupervised => pa,
                 DecisionRule.Combined => calibration!.CombinedScore(pa, pp),
                 _ => p,
             };
             verdicts.Add(new InstanceVerdict(keys[node], time, decisionScore, decisionScore >= trained.Threshold, Explain(trained, score, window.Last, node, keys, z))
             {
                 AnomalyScore = a,
-                Details = !trained.Model.HasClassifier ? new Dictionary<string, double>(1) { [VerdictDetails.Error] = re }
-                    : HasErrors(trained.Model) ? new Dictionary<string, double>(2) { [VerdictDetails.Probability] = p, [VerdictDetails.Error] = re }
-                    : new Dictionary<string, double>(1) { [VerdictDetails.Probability] = p }, // a classifier alone (Hades): no error to report
+                Details = details switch
+                {
+                    (true, true) => new Dictionary<string, double>(2) { [VerdictDetails.Probability] = p, [VerdictDetails.Error] = re },
+                    (true, false) => new Dictionary<string, double>(1) { [VerdictDetails.Probability] = p },
+                    _ => new Dictionary<string, double>(1) { [VerdictDetails.Error] = re },
+                },
             });
         }
 
@@ -1012,7 +1020,7 @@ public sealed partial class Detector : IDisposable
                     // k − 1 steps after it ends) is the fault's, not normal time, for its threshold (and for its threshold
                     // only: the modalities' shares of the budget count every normal point).
                     normalPoints++;
-                    if (!HoldsLabelledFault(part[w], node))
+                    if (!part[w].AnyLabelAbnormal(node))
                     {
                         normalLogits.Add(Logit(persistent.Probability));
                     }
@@ -1075,25 +1083,6 @@ public sealed partial class Detector : IDisposable
     {
         var (metrics, logs, traces) = model.ErrorLayout;
         return metrics + logs + traces > 0;
-    }
-
-    /// <summary>Whether any step of the window is labelled abnormal for the node.</summary>
-    internal static bool HoldsLabelledFault(GraphWindow window, int node)
-    {
-        if (window.Labels is null)
-        {
-            return false;
-        }
-
-        for (var s = 0; s < window.Length; s++)
-        {
-            if (window.Labels[(s * window.NodeCount) + node] == Labels.Abnormal)
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     /// <summary>The scores without the highest share <paramref name="contamination"/> of them (taken as unlabelled incidents, not normal time).</summary>

@@ -227,8 +227,7 @@ internal sealed class StatisticalModel : ITrainedMethod
     {
         ArgumentNullException.ThrowIfNull(stream);
         using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
-        writer.Write(Magic);
-        writer.Write(Version);
+        MethodSection.WriteHeader(writer, Magic, Version);
         writer.Write(Recent);
         writer.Write(_instances);
         writer.Write(_metrics);
@@ -252,16 +251,7 @@ internal sealed class StatisticalModel : ITrainedMethod
         using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
         try
         {
-            if (!reader.ReadBytes(Magic.Length).AsSpan().SequenceEqual(Magic))
-            {
-                throw new InvalidDataException("MstGad artifact: the model section is not a statistical detector.");
-            }
-
-            var version = reader.ReadInt32();
-            if (version != Version)
-            {
-                throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"MstGad artifact: statistical detector version {version} is not supported; this build reads version {Version}."));
-            }
+            MethodSection.ReadHeader(reader, Magic, Version, "statistical detector");
 
             var recent = reader.ReadBoolean();
             var instances = reader.ReadInt32();

@@ -624,15 +624,15 @@ internal sealed record Calibration(ErrorProfile Profile, double Threshold, doubl
     /// <summary>How many consecutive steps a log or trace score must stay up (<see cref="UnsupervisedOptions.EventPersistenceSteps"/>).</summary>
     public int EventPersistence { get; init; } = 1;
 
+    /// <summary>Whether the method has a classifier and no per-feature errors (every modality's threshold infinite): its
+    /// classifier under the alarm budget is then the unsupervised rule's decision too.</summary>
+    public bool ClassifierOnly => ClassifierTrained && ModalityThresholds.All(double.IsPositiveInfinity);
+
     /// <summary>
     /// The combined score: the larger of the anomaly score over its threshold and the classifier's P over its
     /// threshold (when the classifier was trained with abnormal labels), so that ≥ 1 is abnormal. The budget is
     /// shared between the two parts.
     /// </summary>
-    /// <summary>Whether the method has a classifier and no per-feature errors (every modality's threshold infinite): its
-    /// classifier under the alarm budget is then the unsupervised rule's decision too.</summary>
-    public bool ClassifierOnly => ClassifierTrained && ModalityThresholds.All(double.IsPositiveInfinity);
-
     public double CombinedScore(double anomaly, double probability)
     {
         var unsupervised = double.IsNaN(anomaly) ? double.NegativeInfinity : anomaly / Threshold;

@@ -133,7 +133,7 @@ public sealed class CallerSuppressionTests
         Assert.That(Detector.CalleesOfLabelledFaults(new GraphWindow([Graph(2, [(0, 1)])], [Labels.Normal, Labels.Unknown])), Is.Null);
 
     [Test]
-    public void HoldsLabelledFault_AnyStepOfTheWindow_NotOnlyTheLast()
+    public void AnyLabelAbnormal_AnyStepOfTheWindow_NotOnlyTheLast()
     {
         // Two steps, three nodes: node 0 abnormal in the first step only (the window after its fault ended), node 1
         // normal in both, node 2 unknown then normal.
@@ -141,10 +141,10 @@ public sealed class CallerSuppressionTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(Detector.HoldsLabelledFault(window, 0), Is.True);
-            Assert.That(Detector.HoldsLabelledFault(window, 1), Is.False);
-            Assert.That(Detector.HoldsLabelledFault(window, 2), Is.False);
-            Assert.That(Detector.HoldsLabelledFault(new GraphWindow([Graph(3, [])], null), 0), Is.False, "no labels");
+            Assert.That(window.AnyLabelAbnormal(0), Is.True);
+            Assert.That(window.AnyLabelAbnormal(1), Is.False);
+            Assert.That(window.AnyLabelAbnormal(2), Is.False);
+            Assert.That(new GraphWindow([Graph(3, [])], null).AnyLabelAbnormal(0), Is.False, "no labels");
         });
     }
 
